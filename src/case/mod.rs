@@ -1,0 +1,99 @@
+//! Cases: one request and what its answer must satisfy.
+//!
+//! Imported cases are JSON files under `cases/<suite>/`, one per documented request/response pair,
+//! written by `graph-conformance import` ([`file::CaseFile`]). A suite may also have a hand-written
+//! `cases/<suite>.suite.json` ([`suite::SuiteConfig`]) naming its resource type, from which
+//! [`derive`] generates further cases. Loading never fails as a whole: a file that cannot be read
+//! becomes a [`LoadedCase::Broken`] that fails its own trial.
+
+pub mod derive;
+pub mod file;
+pub mod load;
+pub mod suite;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+pub use file::{CaseFile, DocSource, ExpectedResponse, RequestSpec, StatusSpec};
+pub use load::{LoadedCase, Suite, load_suites};
+pub use suite::SuiteConfig;
+
+/// How a case authenticates, independent of the target's credentials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AuthMode {
+    /// The target's token (or the embedded server's dummy token).
+    #[default]
+    Target,
+    /// No `Authorization` header at all.
+    None,
+    /// `Authorization: Bearer ` with an empty token.
+    EmptyBearer,
+}
+
+/// Which values of `expect.body` an answer must repeat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueCheck {
+    /// None: shape and semantics only.
+    Off,
+    /// The documented values, under the reference profile (rule `body.value`).
+    Documented,
+    /// A row of a list the entity was discovered in, on any profile (rule `list.consistency`).
+    ListRow,
+}
+
+/// Where a case comes from: the pointer printed under every failure.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    /// The case file, relative to the working directory.
+    pub file: Option<PathBuf>,
+    /// The documentation page and lines of the example.
+    pub doc: Option<DocSource>,
+    /// For derived cases: the generator rule and the case it was derived from.
+    pub derived: Option<String>,
+}
+
+/// A case ready to run.
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub suite: String,
+    /// The case's name within its suite (`lifecycleworkflows_get_run_userprocessingresult_e1`,
+    /// `derived::select_id`).
+    pub name: String,
+    pub origin: Origin,
+    pub request: RequestSpec,
+    pub path_template: Option<String>,
+    pub path_params: BTreeMap<String, String>,
+    /// Path parameters the case sets on purpose (an unknown id); binding real ids leaves them alone.
+    pub pinned_params: BTreeSet<String>,
+    pub expect: ExpectedResponse,
+    pub auth: AuthMode,
+    /// The resource type of a successful answer (suite configuration first, then the doc annotation).
+    pub resource_type: Option<String>,
+    /// The answer is a collection of `resource_type`.
+    pub collection: bool,
+    /// Which values of the expected body are compared.
+    pub values: ValueCheck,
+    /// The case needs an existing entity: on a live target it runs only with real ids.
+    pub needs_entity: bool,
+    /// What the case accepts beyond one exact answer, and why (printed with failures and in `--list --verbose`).
+    pub notes: Vec<String>,
+}
+
+impl Case {
+    /// `<suite>::<name>`: the trial name, stable across runs and targets.
+    pub fn full_name(&self) -> String {
+        format!("{}::{}", self.suite, self.name)
+    }
+
+    /// GET and HEAD are safe; everything else changes the target and needs `--allow-writes` on a live target.
+    pub fn is_mutating(&self) -> bool {
+        !matches!(self.request.method.to_ascii_uppercase().as_str(), "GET" | "HEAD")
+    }
+
+    /// The documented body, if any.
+    pub fn documented_body(&self) -> Option<&Value> {
+        self.expect.body.as_ref()
+    }
+}

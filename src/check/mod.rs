@@ -1,0 +1,147 @@
+//! Checks: what an answer must satisfy. Each check reads an [`Exchange`] (the case, what was sent,
+//! what came back) and appends [`Finding`]s; a finding is data (rule, place, expected, actual) that
+//! only the report turns into text.
+
+pub mod body_values;
+pub mod context;
+pub mod errors;
+pub mod headers;
+pub mod identity;
+pub mod invariants;
+pub mod rules;
+pub mod schema;
+pub mod status;
+
+use serde_json::Value;
+
+use crate::case::Case;
+use crate::odata::Select;
+use crate::schema::SchemaSet;
+
+pub use rules::{RULES, Rule, rule};
+
+/// What the target is expected to hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    /// The server holds the documented examples: documented values are compared, undocumented
+    /// properties fail.
+    Reference,
+    /// A real tenant: only shape and semantics are checked; undocumented properties are warnings.
+    Live,
+}
+
+impl std::str::FromStr for Profile {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "reference" => Ok(Profile::Reference),
+            "live" => Ok(Profile::Live),
+            other => Err(format!("unknown profile '{other}': use 'reference' or 'live'")),
+        }
+    }
+}
+
+impl std::fmt::Display for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Profile::Reference => "reference",
+            Profile::Live => "live",
+        })
+    }
+}
+
+/// Whether a finding fails the case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Failure,
+    Warning,
+}
+
+/// One broken (or doubtful) rule at one place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// A [`rules::RULES`] id.
+    pub rule: &'static str,
+    pub severity: Severity,
+    /// Where: a JSON pointer into the body (`/failedTasksCount`), `header:<name>`, or empty for the
+    /// whole answer.
+    pub at: String,
+    pub message: String,
+    pub expected: Option<String>,
+    pub actual: Option<String>,
+}
+
+impl Finding {
+    pub fn failure(rule: &'static str, at: impl Into<String>, message: impl Into<String>) -> Self {
+        Finding { rule, severity: Severity::Failure, at: at.into(), message: message.into(), expected: None, actual: None }
+    }
+
+    pub fn warning(rule: &'static str, at: impl Into<String>, message: impl Into<String>) -> Self {
+        Finding { severity: Severity::Warning, ..Finding::failure(rule, at, message) }
+    }
+
+    pub fn with_values(mut self, expected: impl Into<String>, actual: impl Into<String>) -> Self {
+        self.expected = Some(expected.into());
+        self.actual = Some(actual.into());
+        self
+    }
+}
+
+/// What was sent, as the checks need it.
+#[derive(Debug, Clone)]
+pub struct Sent {
+    pub method: String,
+    /// Path below the service root.
+    pub path: String,
+    pub query: Option<String>,
+    pub select: Option<Select>,
+    pub prefer_unknown_enum_members: bool,
+    pub client_request_id: String,
+}
+
+/// What came back.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: u16,
+    /// Header names lower-cased, in arrival order.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    /// The first value of a header (name compared case-insensitively).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Everything a check may look at.
+pub struct Exchange<'a> {
+    pub case: &'a Case,
+    pub sent: &'a Sent,
+    pub answer: &'a Answer,
+    /// The body parsed strictly; `None` for an empty body or one that is not JSON.
+    pub json: Option<&'a Value>,
+    pub service_root: &'a str,
+    pub profile: Profile,
+    pub schemas: &'a SchemaSet,
+}
+
+/// Runs every check on an exchange, in rule order.
+pub fn check_all(x: &Exchange<'_>, json_error: Option<&str>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let status_ok = status::check(x, &mut out);
+    headers::check(x, &mut out);
+    if let Some(err) = json_error {
+        out.push(Finding::failure("body.json", "", format!("the body is not acceptable JSON: {err}")));
+    }
+    errors::check(x, &mut out);
+    if status_ok && (200..300).contains(&x.answer.status) {
+        schema::check(x, &mut out);
+        context::check(x, &mut out);
+        identity::check(x, &mut out);
+        invariants::check(x, &mut out);
+        body_values::check(x, &mut out);
+    }
+    out
+}

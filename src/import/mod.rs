@@ -1,0 +1,124 @@
+//! Doc pages → case files: `graph-conformance import --out DIR PAGE.md...` writes one case per
+//! documented request/response pair under `DIR/<page-stem>/` (and nothing else there), and
+//! `--check` says whether regenerating would change anything. `graph-conformance lint` reports what
+//! is wrong with the pages themselves.
+//!
+//! scan ([`scan`]) → HTTP text ([`http_text`]) → pairs and cases ([`page`]) → files (here) / lint ([`lint`]).
+
+pub mod diagnostic;
+pub mod http_text;
+pub mod lint;
+pub mod page;
+pub mod recover;
+pub mod scan;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+pub use diagnostic::{Diagnostic, Level};
+pub use page::{PageImport, import_page};
+
+/// What an import (or check) of several pages found.
+#[derive(Debug, Default)]
+pub struct ImportOutcome {
+    /// Lines to print: per page a summary, its diagnostics, and the files written or out of date.
+    pub lines: Vec<String>,
+    /// Pages that could not be read.
+    pub unreadable: usize,
+    /// Under `--check`: files that regenerating would add, change or remove.
+    pub out_of_date: Vec<PathBuf>,
+}
+
+/// Imports `pages` into `out`. With `check`, writes nothing and lists what would change.
+pub fn import(pages: &[PathBuf], out: &Path, check: bool) -> ImportOutcome {
+    let mut outcome = ImportOutcome::default();
+    for page in pages {
+        let display = page.display().to_string();
+        let text = match fs::read_to_string(page) {
+            Ok(t) => t,
+            Err(e) => {
+                outcome.lines.push(format!("{display}: cannot read: {e}"));
+                outcome.unreadable += 1;
+                continue;
+            }
+        };
+        let imported = import_page(&text, &display);
+        let errors = imported.diagnostics.iter().filter(|d| d.level == Level::Error).count();
+        outcome.lines.push(format!(
+            "{display}: {} case(s), {} diagnostic(s) ({errors} error(s))",
+            imported.cases.len(),
+            imported.diagnostics.len()
+        ));
+        outcome.lines.extend(imported.diagnostics.iter().map(|d| format!("  {d}")));
+        let dir = out.join(page::stem(&display));
+        let wanted = files_of(&imported);
+        sync_dir(&dir, &wanted, check, &mut outcome);
+    }
+    outcome
+}
+
+/// The case files of a page: file name → canonical text.
+pub fn files_of(imported: &PageImport) -> BTreeMap<String, String> {
+    let mut files = BTreeMap::new();
+    for case in &imported.cases {
+        let mut name = format!("{}.json", file_safe(&case.name));
+        let mut n = 2;
+        while files.contains_key(&name) {
+            name = format!("{}_{n}.json", file_safe(&case.name));
+            n += 1;
+        }
+        files.insert(name, case.to_canonical_json());
+    }
+    files
+}
+
+/// Makes `dir` hold exactly `wanted` (its `.json` files), or, with `check`, lists the differences.
+fn sync_dir(dir: &Path, wanted: &BTreeMap<String, String>, check: bool, outcome: &mut ImportOutcome) {
+    let existing: Vec<PathBuf> = fs::read_dir(dir)
+        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "json")).collect())
+        .unwrap_or_default();
+    for stale in existing.iter().filter(|p| !p.file_name().is_some_and(|n| wanted.contains_key(&*n.to_string_lossy()))) {
+        if check {
+            outcome.lines.push(format!("  {}: not generated from the page (would be removed)", stale.display()));
+            outcome.out_of_date.push(stale.clone());
+        } else if let Err(e) = fs::remove_file(stale) {
+            outcome.lines.push(format!("  {}: cannot remove: {e}", stale.display()));
+        } else {
+            outcome.lines.push(format!("  removed {}", stale.display()));
+        }
+    }
+    if wanted.is_empty() {
+        return;
+    }
+    if !check && let Err(e) = fs::create_dir_all(dir) {
+        outcome.lines.push(format!("  {}: cannot create: {e}", dir.display()));
+        return;
+    }
+    for (name, text) in wanted {
+        let path = dir.join(name);
+        let current = fs::read_to_string(&path).ok();
+        if current.as_deref() == Some(text.as_str()) {
+            continue;
+        }
+        if check {
+            let what = if current.is_some() { "differs from what the page generates" } else { "is missing" };
+            outcome.lines.push(format!("  {}: {what}", path.display()));
+            if let Some(old) = current {
+                let diff = similar::TextDiff::from_lines(&old, text).unified_diff().context_radius(2).header("case file", "regenerated").to_string();
+                outcome.lines.extend(diff.lines().take(40).map(|l| format!("    {l}")));
+            }
+            outcome.out_of_date.push(path);
+        } else if let Err(e) = fs::write(&path, text) {
+            outcome.lines.push(format!("  {}: cannot write: {e}", path.display()));
+        } else {
+            outcome.lines.push(format!("  wrote {}", path.display()));
+        }
+    }
+}
+
+/// A case name as a file name: letters, digits, `-`, `_` and `.`; everything else becomes `_`.
+pub fn file_safe(name: &str) -> String {
+    let s: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect();
+    if s.is_empty() || s.starts_with('.') { format!("case{s}") } else { s }
+}

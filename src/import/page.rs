@@ -1,0 +1,162 @@
+//! One doc page → its cases, paired as ApiDoctor pairs them: a response with a `name` pairs with
+//! the request(s) of that name; one without pairs with the last request before it.
+
+use std::collections::BTreeMap;
+
+use super::diagnostic::Diagnostic;
+use super::http_text::{ParsedRequest, ParsedResponse, parse_request, parse_response};
+use super::scan::{Annotation, CodeBlock, scan};
+use crate::case::{CaseFile, DocSource, ExpectedResponse, RequestSpec, StatusSpec};
+use crate::odata::path::{match_template, template_param};
+
+/// What a page yields.
+#[derive(Debug, Default)]
+pub struct PageImport {
+    pub cases: Vec<CaseFile>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// The documented URL templates (`ignored` blocks), normalized to single braces.
+    pub templates: Vec<String>,
+    /// Each case's request and response blocks, for lint.
+    pub pairs: Vec<Pair>,
+}
+
+/// A request and its documented response.
+#[derive(Debug, Clone)]
+pub struct Pair {
+    pub request: ParsedRequest,
+    pub request_annotation: Annotation,
+    pub request_line: u32,
+    pub response: ParsedResponse,
+    pub response_annotation: Annotation,
+    pub response_line: u32,
+}
+
+struct NamedRequest {
+    name: Option<String>,
+    parsed: ParsedRequest,
+    annotation: Annotation,
+    line: u32,
+}
+
+/// Imports `text` (the page at `page`, as it is to be recorded in the cases).
+pub fn import_page(text: &str, page: &str) -> PageImport {
+    let mut out = PageImport::default();
+    let blocks: Vec<CodeBlock> = scan(text, page, &mut out.diagnostics);
+    let mut requests: Vec<NamedRequest> = Vec::new();
+    let mut used: BTreeMap<String, usize> = BTreeMap::new();
+    for block in blocks {
+        let Some(annotation) = block.annotation.clone() else { continue };
+        match annotation.block_type().as_str() {
+            "ignored" => out.templates.extend(templates_in(&block.text)),
+            "request" => {
+                if let Some(parsed) = parse_request(&block.text, page, block.line, &mut out.diagnostics) {
+                    let names = annotation.names();
+                    requests.push(NamedRequest { name: names.first().cloned(), parsed, annotation, line: block.line });
+                }
+            }
+            "response" => {
+                let Some(response) = parse_response(&block.text, page, block.line, &mut out.diagnostics) else { continue };
+                let names = annotation.names();
+                let matched: Vec<usize> = if names.is_empty() {
+                    requests.len().checked_sub(1).into_iter().collect()
+                } else {
+                    names
+                        .iter()
+                        .filter_map(|n| requests.iter().rposition(|r| r.name.as_deref() == Some(n.as_str())))
+                        .collect()
+                };
+                if matched.is_empty() {
+                    out.diagnostics.push(Diagnostic::error(page, annotation.line, format!("response names {names:?}, but no request before it has that name; it is skipped")));
+                    continue;
+                }
+                for i in matched {
+                    let r = &requests[i];
+                    let pair = Pair {
+                        request: r.parsed.clone(),
+                        request_annotation: r.annotation.clone(),
+                        request_line: r.line,
+                        response: response.clone(),
+                        response_annotation: annotation.clone(),
+                        response_line: block.line,
+                    };
+                    let base = r.name.clone().unwrap_or_else(|| format!("{}-example-{}", stem(page), out.cases.len() + 1));
+                    let count = used.entry(base.clone()).or_insert(0);
+                    *count += 1;
+                    let name = if *count == 1 {
+                        base
+                    } else {
+                        out.diagnostics.push(Diagnostic::warning(
+                            page,
+                            r.annotation.line,
+                            format!("request name '{base}' is used {} times on this page (ApiDoctor requires unique names); the case is named '{base}_{count}'", count),
+                        ));
+                        format!("{base}_{count}")
+                    };
+                    out.cases.push(case_file(&name, page, &pair, &out.templates));
+                    out.pairs.push(pair);
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn case_file(name: &str, page: &str, pair: &Pair, templates: &[String]) -> CaseFile {
+    let (odata_type, is_collection) = pair.response_annotation.odata_type();
+    let path_template = templates.iter().find(|t| match_template(t, &pair.request.path).is_some()).cloned();
+    let path_params = path_template.as_deref().and_then(|t| match_template(t, &pair.request.path)).unwrap_or_default();
+    let a = &pair.response_annotation;
+    CaseFile {
+        name: name.to_string(),
+        source: DocSource { page: page.to_string(), request_line: pair.request_line, response_line: pair.response_line },
+        request: RequestSpec {
+            method: pair.request.method.clone(),
+            path: pair.request.path.clone(),
+            query: pair.request.query.clone(),
+            headers: pair.request.headers.clone(),
+            body: pair.request.body.clone(),
+        },
+        path_template,
+        path_params,
+        response: ExpectedResponse {
+            status: StatusSpec::One(pair.response.status),
+            headers: pair.response.headers.clone(),
+            body: pair.response.body.clone(),
+            truncated: a.flag("truncated"),
+            odata_type,
+            is_collection: is_collection || a.flag("isCollection"),
+            is_empty: a.flag("isEmpty"),
+            expect_error: a.flag("expectError"),
+            nullable_properties: a.strings("nullableProperties"),
+        },
+    }
+}
+
+/// URL templates in an `ignored` block: `GET /a/{id}/b` lines, braces normalized (`{{id}}` → `{id}`).
+fn templates_in(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|l| {
+            let mut parts = l.split_whitespace();
+            let (method, url) = (parts.next()?, parts.next()?);
+            if !method.chars().all(|c| c.is_ascii_uppercase()) {
+                return None;
+            }
+            let (_, path, _) = super::http_text::split_url(url);
+            let normalized: Vec<String> = path
+                .split('/')
+                .map(|s| match template_param(s) {
+                    Some(p) => format!("{{{p}}}"),
+                    None => s.to_string(),
+                })
+                .collect();
+            Some(normalized.join("/"))
+        })
+        .filter(|t| t.contains('{'))
+        .collect()
+}
+
+/// The page's file stem: the suite name.
+pub fn stem(page: &str) -> String {
+    std::path::Path::new(page).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "page".into())
+}

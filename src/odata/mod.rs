@@ -1,0 +1,10 @@
+//! OData URL conventions the harness and the reference server share: query options (`$select`), the
+//! key segments of a resource path, and the `@odata.context` URL.
+
+pub mod context;
+pub mod path;
+pub mod query;
+
+pub use context::{ContextUrl, ContextSegment};
+pub use path::ResourcePath;
+pub use query::{QueryOptions, Select};

@@ -1,0 +1,25 @@
+//! Pointing at the line of a case file or doc page where a failing value is documented.
+
+use std::path::Path;
+
+/// The 1-based line of the last key of `pointer` (`/subject/id` → `"id"`), searched from
+/// `from_line` on, in the file at `path`. `None` when unreadable or not found.
+pub fn line_of_pointer(path: &Path, from_line: u32, pointer: &str) -> Option<u32> {
+    let key = pointer.rsplit('/').find(|s| !s.is_empty() && s.parse::<usize>().is_err())?;
+    let key = key.replace("~1", "/").replace("~0", "~");
+    let text = std::fs::read_to_string(path).ok()?;
+    let needle = format!("\"{key}\"");
+    text.lines()
+        .enumerate()
+        .skip(from_line.saturating_sub(1) as usize)
+        .find(|(_, l)| l.contains(&needle))
+        .map(|(i, _)| i as u32 + 1)
+}
+
+/// The 1-based line where `marker` first appears, or 1.
+pub fn line_of(path: &Path, marker: &str) -> u32 {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|t| t.lines().position(|l| l.contains(marker)))
+        .map_or(1, |i| i as u32 + 1)
+}

@@ -1,0 +1,191 @@
+//! Reports: a case's result as data ([`CaseReport`]), rendered for people ([`render_failure`]) and
+//! written for machines ([`json::JsonReport`], [`junit::JunitReport`]).
+
+pub mod diff;
+pub mod json;
+pub mod junit;
+pub mod locate;
+pub mod style;
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::case::Origin;
+use crate::check::{Finding, Severity, rule};
+use crate::target::RetryNote;
+pub use style::Palette;
+
+/// How a case ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Passed,
+    Failed,
+    Ignored(String),
+}
+
+impl Outcome {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Outcome::Passed => "passed",
+            Outcome::Failed => "failed",
+            Outcome::Ignored(_) => "ignored",
+        }
+    }
+}
+
+/// The identifiers support needs to trace one answer.
+#[derive(Debug, Clone, Default)]
+pub struct ExchangeInfo {
+    pub method: String,
+    pub url: String,
+    pub status: Option<u16>,
+    pub request_id: Option<String>,
+    pub client_request_id: String,
+    pub date: Option<String>,
+    pub elapsed: Duration,
+}
+
+/// Everything known about one case's run.
+#[derive(Debug, Clone)]
+pub struct CaseReport {
+    pub name: String,
+    pub suite: String,
+    pub outcome: Outcome,
+    pub findings: Vec<Finding>,
+    /// Documented body and the normalized answer, when a documented value differs.
+    pub diff: Option<(Value, Value)>,
+    /// The answer's body, when a shape rule failed and there is nothing to diff against.
+    pub excerpt: Option<Value>,
+    pub exchange: Option<ExchangeInfo>,
+    /// The harness could not get an answer (timeout, connection, limits, a broken case file).
+    pub error: Option<String>,
+    pub retries: Vec<RetryNote>,
+    pub origin: Origin,
+    pub notes: Vec<String>,
+    /// The command that reruns exactly this case.
+    pub rerun: String,
+}
+
+impl CaseReport {
+    pub fn failures(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.severity == Severity::Failure)
+    }
+    pub fn warnings(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.severity == Severity::Warning)
+    }
+    /// The rule ids that failed, deduplicated in order.
+    pub fn failed_rules(&self) -> Vec<&'static str> {
+        let mut ids: Vec<&'static str> = Vec::new();
+        for f in self.failures() {
+            if !ids.contains(&f.rule) {
+                ids.push(f.rule);
+            }
+        }
+        ids
+    }
+}
+
+/// Rendering limits.
+#[derive(Debug, Clone, Copy)]
+pub struct RenderOptions {
+    pub palette: Palette,
+    /// Lines of diff (or body excerpt) shown; 0 = all.
+    pub diff_lines: usize,
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        RenderOptions { palette: Palette::PLAIN, diff_lines: 60 }
+    }
+}
+
+/// The failure message of a case: what broke, where, the diff, how to trace and rerun it.
+pub fn render_failure(r: &CaseReport, opts: RenderOptions) -> String {
+    let p = opts.palette;
+    let mut out = String::new();
+    if let Some(x) = &r.exchange {
+        let status = x.status.map_or("no answer".to_string(), |s| s.to_string());
+        let _ = writeln!(out, "{} {} -> {status}", x.method, x.url);
+    }
+    if let Some(e) = &r.error {
+        let _ = writeln!(out, "{} {e}", p.rule("error:"));
+    }
+    let rules = r.failed_rules();
+    if !rules.is_empty() {
+        let _ = writeln!(out, "{} {}", p.rule("broken rules:"), rules.join(", "));
+    }
+    for f in r.failures().chain(r.warnings()) {
+        let (mark, sev) = match f.severity {
+            Severity::Failure => ("✗", String::new()),
+            Severity::Warning => ("!", p.warn(" (warning)")),
+        };
+        let at = if f.at.is_empty() { String::new() } else { format!(" at {}", f.at) };
+        let _ = writeln!(out, "  {mark} {}{at}{sev}: {}", p.rule(f.rule), f.message);
+        if let (Some(e), Some(a)) = (&f.expected, &f.actual) {
+            let _ = writeln!(out, "      expected: {e}");
+            let _ = writeln!(out, "      actual:   {a}");
+        }
+    }
+    if let Some((expected, actual)) = &r.diff
+        && let Some(d) = diff::json_diff(expected, actual, opts.diff_lines, p)
+    {
+        let _ = writeln!(out, "\n  documented body (-) vs answer (+), keys sorted, equivalent values and undocumented properties of a truncated example normalized:");
+        for line in d.lines() {
+            let _ = writeln!(out, "  {line}");
+        }
+    } else if let Some(body) = &r.excerpt {
+        let _ = writeln!(out, "\n  the answer's body:");
+        for line in diff::json_excerpt(body, opts.diff_lines).lines() {
+            let _ = writeln!(out, "  {line}");
+        }
+    }
+    out.push('\n');
+    if let Some(x) = &r.exchange {
+        let _ = writeln!(
+            out,
+            "  trace: request-id {}, client-request-id {}, date {}",
+            x.request_id.as_deref().unwrap_or("(none)"),
+            x.client_request_id,
+            x.date.as_deref().unwrap_or("(none)")
+        );
+    }
+    for note in &r.retries {
+        let _ = writeln!(out, "  retry: {note}");
+    }
+    for note in &r.notes {
+        let _ = writeln!(out, "  note: {note}");
+    }
+    for line in source_lines(r) {
+        let _ = writeln!(out, "  {}", p.dim(&line));
+    }
+    for id in rules {
+        if let Some(rule) = rule(id) {
+            let _ = writeln!(out, "  {}", p.dim(&format!("rule {id}: {} [{}]", rule.requires, rule.source)));
+        }
+    }
+    let _ = write!(out, "  rerun: {}", r.rerun);
+    out
+}
+
+/// `--> file:line` pointers: the case file (at the first failing value when it is documented there),
+/// the doc page's example, or the generator of a derived case.
+fn source_lines(r: &CaseReport) -> Vec<String> {
+    let mut lines = Vec::new();
+    let first_value = r.failures().find(|f| f.at.starts_with('/')).map(|f| f.at.clone());
+    if let Some(file) = &r.origin.file {
+        let response = locate::line_of(file, "\"response\"");
+        let line = first_value.as_deref().and_then(|p| locate::line_of_pointer(file, response, p)).unwrap_or(response);
+        lines.push(format!("--> {}:{line}", file.display()));
+    }
+    if let Some(doc) = &r.origin.doc {
+        let page = std::path::Path::new(&doc.page);
+        let line = first_value.as_deref().and_then(|p| locate::line_of_pointer(page, doc.response_line, p)).unwrap_or(doc.response_line);
+        lines.push(format!("--> doc {}:{line} (example request at line {})", doc.page, doc.request_line));
+    }
+    if let Some(d) = &r.origin.derived {
+        lines.push(format!("--> derived: {d}"));
+    }
+    lines
+}

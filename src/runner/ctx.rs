@@ -1,0 +1,187 @@
+//! The shared state of a run, built once on first use: one tokio runtime, one HTTP client, the
+//! target (starting the embedded reference server if there is no other), and the compiled schemas.
+//! Nothing here is built for `--list`.
+
+use std::sync::{Arc, Mutex};
+
+use wiremock::MockServer;
+
+use super::config::RunConfig;
+use crate::check::Profile;
+use crate::reference::{self, ServerOptions, Store};
+use crate::report::{CaseReport, Outcome, RenderOptions};
+use crate::report::json::JsonReport;
+use crate::report::junit::JunitReport;
+use crate::schema::SchemaSet;
+use crate::target::{ClientCredentials, HttpClient, Redactor, Secret, TokenSource};
+
+/// The token the harness sends to its own embedded server (which accepts any non-empty one).
+pub const EMBEDDED_TOKEN: &str = "graph-conformance-embedded-token";
+
+/// Everything a case needs to run.
+pub struct Ctx {
+    pub rt: tokio::runtime::Runtime,
+    pub http: HttpClient,
+    pub service_root: String,
+    /// The embedded reference server, when it is the target.
+    pub server: Option<MockServer>,
+    pub profile: Profile,
+}
+
+impl Ctx {
+    /// Builds the runtime and client and, without a target, starts the reference server over `store`.
+    pub fn new(config: &RunConfig, schemas: Arc<SchemaSet>, store: Arc<Store>, redactor: Redactor) -> Result<Ctx, String> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("graph-conformance")
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the tokio runtime: {e}"))?;
+        let (service_root, server, tokens) = match &config.target {
+            None => {
+                let options = ServerOptions {
+                    fault: config.embedded.fault,
+                    page_size: config.embedded.page_size,
+                    ..ServerOptions::default()
+                };
+                let server = rt.block_on(reference::start(store, schemas, options, None));
+                (reference::service_root(&server), Some(server), TokenSource::Static(Secret::new(EMBEDDED_TOKEN)))
+            }
+            Some(root) => {
+                let root = root.trim_end_matches('/').to_string();
+                let url = reqwest::Url::parse(&root).map_err(|e| format!("--target {root}: not a URL: {e}"))?;
+                if !matches!(url.scheme(), "http" | "https") {
+                    return Err(format!("--target {root}: use an http or https service root such as https://graph.microsoft.com/beta"));
+                }
+                let origin = url.origin().ascii_serialization();
+                let tokens = match (&config.token, ClientCredentials::from_env(&origin)) {
+                    (Some(t), _) => TokenSource::Static(t.clone()),
+                    (None, Some(cc)) => TokenSource::ClientCredentials(cc?),
+                    (None, None) => TokenSource::Anonymous,
+                };
+                (root, None, tokens)
+            }
+        };
+        if let TokenSource::Static(t) = &tokens {
+            redactor.add(t);
+        }
+        if let TokenSource::ClientCredentials(cc) = &tokens {
+            redactor.add(&cc.secret);
+        }
+        let http = HttpClient::new(config.http.clone(), tokens, redactor)?;
+        Ok(Ctx { rt, http, service_root, server, profile: config.profile() })
+    }
+}
+
+/// Where finished cases go: the JSON and JUnit reports, the warnings summary, the counts.
+pub struct Sinks {
+    json: Option<JsonReport>,
+    junit: Option<JunitReport>,
+    warnings: Vec<String>,
+    warnings_dropped: usize,
+    pub passed: u64,
+    pub failed: u64,
+    pub ignored: u64,
+    errors: Vec<String>,
+}
+
+/// Warnings kept for the end-of-run summary; the rest are counted.
+const MAX_WARNINGS: usize = 50;
+
+impl Sinks {
+    pub fn new(config: &RunConfig) -> Result<Self, String> {
+        Ok(Sinks {
+            json: config.json.as_deref().map(JsonReport::create).transpose()?,
+            junit: config.junit.as_ref().map(|_| JunitReport::new()),
+            warnings: Vec::new(),
+            warnings_dropped: 0,
+            passed: 0,
+            failed: 0,
+            ignored: 0,
+            errors: Vec::new(),
+        })
+    }
+
+    /// Records a finished case.
+    pub fn record(&mut self, r: &CaseReport, redactor: &Redactor) {
+        match r.outcome {
+            Outcome::Passed => self.passed += 1,
+            Outcome::Failed => self.failed += 1,
+            Outcome::Ignored(_) => self.ignored += 1,
+        }
+        for w in r.warnings() {
+            if self.warnings.len() < MAX_WARNINGS {
+                let at = if w.at.is_empty() { String::new() } else { format!(" at {}", w.at) };
+                self.warnings.push(redactor.redact(&format!("{}: {}{at}: {}", r.name, w.rule, w.message)));
+            } else {
+                self.warnings_dropped += 1;
+            }
+        }
+        if let Some(j) = self.json.as_mut()
+            && let Err(e) = j.add(r, redactor)
+        {
+            self.errors.push(e);
+            self.json = None;
+        }
+        if let Some(j) = self.junit.as_mut() {
+            j.add(r, redactor);
+        }
+    }
+
+    /// Writes the reports and returns the lines to print after the run (warnings, report errors).
+    pub fn finish(self, config: &RunConfig) -> (Vec<String>, Vec<String>) {
+        let mut errors = self.errors;
+        if let Some(j) = self.json
+            && let Err(e) = j.finish()
+        {
+            errors.push(e);
+        }
+        if let (Some(j), Some(path)) = (self.junit, &config.junit)
+            && let Err(e) = j.write(path)
+        {
+            errors.push(e);
+        }
+        let mut warnings = self.warnings;
+        if self.warnings_dropped > 0 {
+            warnings.push(format!("… and {} more warnings (all of them are in --json)", self.warnings_dropped));
+        }
+        (warnings, errors)
+    }
+}
+
+/// A run's shared, lazily built state.
+pub struct Shared {
+    pub config: RunConfig,
+    pub schemas: Arc<SchemaSet>,
+    pub store: Arc<Store>,
+    pub redactor: Redactor,
+    pub render: RenderOptions,
+    ctx: std::sync::OnceLock<Result<Ctx, String>>,
+    pub sinks: Mutex<Option<Sinks>>,
+}
+
+impl Shared {
+    pub fn new(config: RunConfig, schemas: Arc<SchemaSet>, store: Arc<Store>, render: RenderOptions) -> Result<Self, String> {
+        let sinks = Sinks::new(&config)?;
+        Ok(Shared { config, schemas, store, redactor: Redactor::default(), render, ctx: std::sync::OnceLock::new(), sinks: Mutex::new(Some(sinks)) })
+    }
+
+    /// The context, built on first use; a setup failure is returned to every caller.
+    pub fn ctx(&self) -> Result<&Ctx, String> {
+        self.ctx
+            .get_or_init(|| Ctx::new(&self.config, self.schemas.clone(), self.store.clone(), self.redactor.clone()))
+            .as_ref()
+            .map_err(|e| format!("harness setup failed: {e}"))
+    }
+
+    pub fn record(&self, r: &CaseReport) {
+        if let Some(s) = self.sinks.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
+            s.record(r, &self.redactor);
+        }
+    }
+
+    /// Takes the sinks out for finishing.
+    pub fn take_sinks(&self) -> Option<Sinks> {
+        self.sinks.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+}

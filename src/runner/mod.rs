@@ -1,0 +1,13 @@
+//! The runner: cases become libtest-mimic trials ([`run_libtest`]), or, for discovery on a live
+//! tenant, a stream of per-entity cases ([`discover`]). Both share [`execute::execute`].
+//!
+//! case → [`plan`] → [`execute`] (request → target → [`crate::check`]) → [`crate::report`].
+
+pub mod config;
+pub mod ctx;
+pub mod execute;
+pub mod libtest;
+pub mod plan;
+
+pub use config::{EmbeddedOptions, RunConfig};
+pub use libtest::run_libtest;
