@@ -17,7 +17,11 @@ use crate::runner::{RunConfig, run_libtest};
 use crate::target::Secret;
 
 #[derive(Parser, Debug)]
-#[command(name = "graph-conformance", version, about = "Conformance harness for Microsoft Graph: Get userProcessingResult (beta)")]
+#[command(
+    name = "graph-conformance",
+    version,
+    about = "Conformance harness for Microsoft Graph: Get userProcessingResult (beta)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -26,7 +30,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run the suite: against the embedded reference server, or a service root with --target.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Serve the reference implementation of the endpoint on loopback.
     Serve(ServeArgs),
     /// Write one case file per documented request/response pair under OUT/<page-stem>/.
@@ -93,6 +97,12 @@ struct RunArgs {
     /// Walk workflows → runs → userProcessingResults and check every discovered entity.
     #[arg(long)]
     discover: bool,
+    /// Embedded server only: add N synthetic entities (for --discover at scale).
+    #[arg(long, default_value_t = 0)]
+    entities: usize,
+    /// Embedded server only: items per list page.
+    #[arg(long, default_value_t = 100)]
+    page_size: usize,
     /// Stop discovery after this many entities.
     #[arg(long)]
     max_entities: Option<usize>,
@@ -165,8 +175,16 @@ struct ServeArgs {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Run(a) => run(a),
-        Command::Serve(a) => crate::reference::serve::serve(a.port, a.entities, a.fault.as_deref(), a.list_faults, a.page_size, &a.cases, &a.schemas),
+        Command::Run(a) => run(*a),
+        Command::Serve(a) => crate::reference::serve::serve(
+            a.port,
+            a.entities,
+            a.fault.as_deref(),
+            a.list_faults,
+            a.page_size,
+            &a.cases,
+            &a.schemas,
+        ),
         Command::Import(a) => import(a),
         Command::Lint(a) => lint(a),
     };
@@ -218,6 +236,8 @@ fn run(a: RunArgs) -> Result<ExitCode, String> {
     config.http.max_body_bytes = a.max_body_bytes;
     config.http.retry.max_retries = a.max_retries;
     config.http.concurrency = a.concurrency.max(1);
+    config.embedded.entities = a.entities;
+    config.embedded.page_size = a.page_size.max(1);
     let args = Arguments {
         list: a.list,
         exact: a.exact,
@@ -231,6 +251,11 @@ fn run(a: RunArgs) -> Result<ExitCode, String> {
         filter: a.filter,
         ..Arguments::default()
     };
+    if config.discover {
+        let display = crate::runner::stream::Display::from_args(&args);
+        let counts = crate::runner::discover::run_discovery(config, &args, display, |_| {})?;
+        return Ok(if counts.failed > 0 { ExitCode::from(101) } else { ExitCode::SUCCESS });
+    }
     let summary = run_libtest(config, &args)?;
     Ok(if summary.conclusion.has_failed() { ExitCode::from(101) } else { ExitCode::SUCCESS })
 }

@@ -14,7 +14,7 @@
 //! | `derived::unknown_<param>` | each id replaced by an unknown GUID | 404, Graph's error body |
 //! | `derived::malformed_<last param>` | `not-a-guid` as the entity id | 400 or 404 (Graph's choice is undocumented) |
 //! | `derived::no_authorization`, `derived::empty_bearer_token` | no token | 401, Graph's error body |
-//! | `derived::<example>::without_prefer` / `::with_prefer` | each documented entity, without and with `Prefer: include-unknown-enum-members` | 200; evolvable members only with the header |
+//! | `derived::<example>::without_prefer` / `::with_prefer` | each documented entity, read whole, without and with `Prefer: include-unknown-enum-members` | 200; evolvable members only with the header |
 //!
 //! Documented values are compared (under the reference profile) only where the source example shows
 //! them; everything else is checked by shape and semantics.
@@ -38,7 +38,13 @@ pub const MALFORMED_ID: &str = "not-a-guid";
 pub const PREFER_UNKNOWN_ENUM_MEMBERS: &str = "include-unknown-enum-members";
 
 /// The derived cases of a suite (empty unless its configuration asks for them and an example reads the entity).
-pub fn derive(suite: &str, config: &SuiteConfig, cases: &[LoadedCase], schemas: &SchemaSet, config_file: &str) -> Vec<Case> {
+pub fn derive(
+    suite: &str,
+    config: &SuiteConfig,
+    cases: &[LoadedCase],
+    schemas: &SchemaSet,
+    config_file: &str,
+) -> Vec<Case> {
     if !config.derive {
         return Vec::new();
     }
@@ -56,17 +62,13 @@ pub fn derive(suite: &str, config: &SuiteConfig, cases: &[LoadedCase], schemas: 
         })
         .collect();
     // The richest example: one without $select (it documents the most values).
-    let Some(base) = examples
-        .iter()
-        .find(|c| query_select(c).is_none())
-        .or(examples.first())
-        .copied()
-    else {
+    let Some(base) = examples.iter().find(|c| query_select(c).is_none()).or(examples.first()).copied() else {
         return Vec::new();
     };
     let props = schemas.properties(&config.resource);
     let structural: Vec<&str> = props.iter().filter(|p| p.is_structural()).map(|p| p.name.as_str()).collect();
-    let single_navs: Vec<&str> = props.iter().filter(|p| p.navigation == Some(Navigation::Single)).map(|p| p.name.as_str()).collect();
+    let single_navs: Vec<&str> =
+        props.iter().filter(|p| p.navigation == Some(Navigation::Single)).map(|p| p.name.as_str()).collect();
     let d = Deriver { suite, config, base, config_file };
     let mut out = Vec::new();
 
@@ -88,17 +90,27 @@ pub fn derive(suite: &str, config: &SuiteConfig, cases: &[LoadedCase], schemas: 
     if let Some(first) = structural.first() {
         let second = structural.get(1).unwrap_or(first);
         let mut dup = d.select("select_duplicate", &format!("$select={first},{second},{first}"), &[first, second]);
-        dup.notes.push("duplicates in $select collapse: the answer and the context's select list name each property once".into());
+        dup.notes.push(
+            "duplicates in $select collapse: the answer and the context's select list name each property once".into(),
+        );
         out.push(dup);
     }
 
-    let mut unknown = d.error_case("select_unknown_property", StatusSpec::One(400), "a $select of an unknown property is a 400 with Graph's error body");
+    let mut unknown = d.error_case(
+        "select_unknown_property",
+        StatusSpec::One(400),
+        "a $select of an unknown property is a 400 with Graph's error body",
+    );
     unknown.request.query = Some(format!("$select={},doesNotExist", structural.first().unwrap_or(&"id")));
     out.push(unknown);
 
     let params: Vec<String> = config.entity_path.split('/').filter_map(template_param).map(str::to_string).collect();
     for param in &params {
-        let mut c = d.error_case(&format!("unknown_{param}"), StatusSpec::One(404), "an unknown id is a 404 with Graph's error body");
+        let mut c = d.error_case(
+            &format!("unknown_{param}"),
+            StatusSpec::One(404),
+            "an unknown id is a 404 with Graph's error body",
+        );
         d.pin(&mut c, param, UNKNOWN_ID);
         out.push(c);
     }
@@ -111,10 +123,18 @@ pub fn derive(suite: &str, config: &SuiteConfig, cases: &[LoadedCase], schemas: 
         d.pin(&mut c, last, MALFORMED_ID);
         out.push(c);
     }
-    let mut no_auth = d.error_case("no_authorization", StatusSpec::One(401), "no Authorization header is a 401 with Graph's error body");
+    let mut no_auth = d.error_case(
+        "no_authorization",
+        StatusSpec::One(401),
+        "no Authorization header is a 401 with Graph's error body",
+    );
     no_auth.auth = AuthMode::None;
     out.push(no_auth);
-    let mut empty = d.error_case("empty_bearer_token", StatusSpec::One(401), "an empty bearer token is a 401 with Graph's error body");
+    let mut empty = d.error_case(
+        "empty_bearer_token",
+        StatusSpec::One(401),
+        "an empty bearer token is a 401 with Graph's error body",
+    );
     empty.auth = AuthMode::EmptyBearer;
     out.push(empty);
 
@@ -122,15 +142,28 @@ pub fn derive(suite: &str, config: &SuiteConfig, cases: &[LoadedCase], schemas: 
         for prefer in [false, true] {
             let mut c = (*example).clone();
             c.name = format!("derived::{}::{}", example.name, if prefer { "with_prefer" } else { "without_prefer" });
-            c.origin.derived = Some(format!("{} (from {}, {} Prefer: {PREFER_UNKNOWN_ENUM_MEMBERS})", config_file, example.name, if prefer { "with" } else { "without" }));
+            c.origin.derived = Some(format!(
+                "{} (from {}, {} Prefer: {PREFER_UNKNOWN_ENUM_MEMBERS})",
+                config_file,
+                example.name,
+                if prefer { "with" } else { "without" }
+            ));
             c.origin.file = None;
+            // The whole entity, so every enum-typed property is in the answer; the example's own
+            // context (perhaps with its select list) no longer applies and is checked by rule.
+            c.request.query = None;
             c.expect.truncated = true;
             c.expect.headers.clear();
+            strip_context(&mut c);
             if prefer {
                 c.request.headers.insert("Prefer".into(), PREFER_UNKNOWN_ENUM_MEMBERS.into());
-                c.notes.push("evolvable enum members (after unknownFutureValue) are allowed: the request asked for them".into());
+                c.notes.push(
+                    "evolvable enum members (after unknownFutureValue) are allowed: the request asked for them".into(),
+                );
             } else {
-                c.notes.push("evolvable enum members (after unknownFutureValue) must come back as unknownFutureValue".into());
+                c.notes.push(
+                    "evolvable enum members (after unknownFutureValue) must come back as unknownFutureValue".into(),
+                );
             }
             out.push(c);
         }
@@ -170,7 +203,9 @@ impl Deriver<'_> {
             .body
             .as_ref()
             .and_then(Value::as_object)
-            .map(|b| b.iter().filter(|(k, _)| selected.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect())
+            .map(|b| {
+                b.iter().filter(|(k, _)| selected.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect()
+            })
             .unwrap_or_default();
         c.expect.body = Some(Value::Object(documented));
         c.expect.truncated = true;
@@ -203,8 +238,9 @@ fn query_select(c: &Case) -> Option<Select> {
     c.request.query.as_deref().and_then(|q| QueryOptions::parse(q).select())
 }
 
-/// `$select=*` asks for everything, but the documented context had no select list; the context rule
-/// checks `*` answers by their path alone, so the documented context is not compared.
+/// Removes the documented `@odata.context` when the derived request differs from the example's
+/// (`$select=*`, a read without the example's `$select`): the context rule checks the answer's
+/// context against the request itself.
 fn strip_context(c: &mut Case) {
     if let Some(Value::Object(b)) = c.expect.body.as_mut() {
         b.remove("@odata.context");

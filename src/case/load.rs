@@ -51,7 +51,10 @@ impl LoadedCase {
 /// Loads every suite under `root`, sorted by name. Fails only when `root` itself cannot be listed.
 pub fn load_suites(root: &Path) -> Result<Vec<Suite>, String> {
     let entries = fs::read_dir(root).map_err(|e| {
-        format!("cannot read the cases directory {}: {e}; run from the project root or pass --cases DIR", root.display())
+        format!(
+            "cannot read the cases directory {}: {e}; run from the project root or pass --cases DIR",
+            root.display()
+        )
     })?;
     let mut dirs: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_dir()).collect();
     dirs.sort();
@@ -70,7 +73,9 @@ fn load_suite(root: &Path, dir: &Path) -> Suite {
                     suite: name.clone(),
                     name: "suite.json".into(),
                     file: config_path.clone(),
-                    message: format!("{message}\n  the suite's derived cases are not generated until this file is fixed"),
+                    message: format!(
+                        "{message}\n  the suite's derived cases are not generated until this file is fixed"
+                    ),
                 }));
                 (None, Some(config_path))
             }
@@ -117,7 +122,9 @@ fn load_suite(root: &Path, dir: &Path) -> Suite {
                     LoadedCase::Ready(Box::new(case_from_file(&name, &file, case_file, config.as_ref())))
                 }
             },
-            Err(message) => LoadedCase::Broken(BrokenCase { suite: name.clone(), name: stem, file: file.clone(), message }),
+            Err(message) => {
+                LoadedCase::Broken(BrokenCase { suite: name.clone(), name: stem, file: file.clone(), message })
+            }
         };
         cases.push(loaded);
     }

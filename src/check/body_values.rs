@@ -22,7 +22,9 @@ pub fn check(x: &Exchange<'_>, out: &mut Vec<Finding>) {
         ValueCheck::ListRow => "list.consistency",
         _ => return,
     };
-    let (Some(expected), Some(actual)) = (&x.case.expect.body, x.json) else { return };
+    let (Some(expected), Some(actual)) = (&x.case.expect.body, x.json) else {
+        return;
+    };
     let mut found = Vec::new();
     compare(expected, actual, x.case.expect.truncated, "", &mut found);
     out.extend(found.into_iter().map(|f| Finding { rule, ..f }));
@@ -35,12 +37,19 @@ fn compare(exp: &Value, act: &Value, subset: bool, at: &str, out: &mut Vec<Findi
                 let p = format!("{at}/{}", escape_pointer(k));
                 match a.get(k) {
                     None if k == CONTEXT => {} // the odata.context rule reports a missing context
-                    None => out.push(Finding::failure("body.value", p, format!("the documented property {k} is missing")).with_values(render(ev), "(absent)")),
+                    None => out.push(
+                        Finding::failure("body.value", p, format!("the documented property {k} is missing"))
+                            .with_values(render(ev), "(absent)"),
+                    ),
                     Some(av) if k == CONTEXT => {
                         if !av.as_str().zip(ev.as_str()).is_some_and(|(a, e)| equivalent_fragments(e, a)) {
                             out.push(
-                                Finding::failure("body.value", p, "@odata.context names something else than the documented one")
-                                    .with_values(fragment(ev), fragment(av)),
+                                Finding::failure(
+                                    "body.value",
+                                    p,
+                                    "@odata.context names something else than the documented one",
+                                )
+                                .with_values(fragment(ev), fragment(av)),
                             );
                         }
                     }
@@ -68,12 +77,18 @@ fn compare(exp: &Value, act: &Value, subset: bool, at: &str, out: &mut Vec<Findi
                 let p = format!("{at}/{i}");
                 match counterpart(ev, a, i, subset) {
                     Some(av) => compare(ev, av, subset, &p, out),
-                    None => out.push(Finding::failure("body.value", p, "a documented item is missing").with_values(render(ev), "(absent)")),
+                    None => out.push(
+                        Finding::failure("body.value", p, "a documented item is missing")
+                            .with_values(render(ev), "(absent)"),
+                    ),
                 }
             }
         }
         _ if same_value(exp, act) => {}
-        _ => out.push(Finding::failure("body.value", at, "the value differs from the documented one").with_values(render(exp), render(act))),
+        _ => out.push(
+            Finding::failure("body.value", at, "the value differs from the documented one")
+                .with_values(render(exp), render(act)),
+        ),
     }
 }
 
@@ -201,6 +216,9 @@ mod tests {
         let exp = json!({"@odata.context": "https://graph.microsoft.com/beta/$metadata#x/$entity", "a": 0, "t": "2022-08-24T23:28:11Z"});
         let act = json!({"@odata.context": "http://127.0.0.1:1/beta/$metadata#x/$entity", "a": 1, "t": "2022-08-24T23:28:11.000+00:00", "extra": true});
         let n = normalized_actual(&exp, &act, true);
-        assert_eq!(n, json!({"@odata.context": "https://graph.microsoft.com/beta/$metadata#x/$entity", "a": 1, "t": "2022-08-24T23:28:11Z"}));
+        assert_eq!(
+            n,
+            json!({"@odata.context": "https://graph.microsoft.com/beta/$metadata#x/$entity", "a": 1, "t": "2022-08-24T23:28:11Z"})
+        );
     }
 }

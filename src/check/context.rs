@@ -8,12 +8,18 @@ use super::{Exchange, Finding};
 use crate::odata::{ContextUrl, ResourcePath};
 
 pub fn check(x: &Exchange<'_>, out: &mut Vec<Finding>) {
-    let Some(body) = x.json.and_then(Value::as_object) else { return };
+    let Some(body) = x.json.and_then(Value::as_object) else {
+        return;
+    };
     if x.case.resource_type.is_none() && !body.contains_key("@odata.context") {
         return;
     }
     let Some(value) = body.get("@odata.context") else {
-        out.push(Finding::failure("odata.context", "/@odata.context", "the answer has no @odata.context (odata.metadata=minimal requires it)"));
+        out.push(Finding::failure(
+            "odata.context",
+            "/@odata.context",
+            "the answer has no @odata.context (odata.metadata=minimal requires it)",
+        ));
         return;
     };
     let Some(text) = value.as_str() else {
@@ -28,7 +34,12 @@ pub fn check(x: &Exchange<'_>, out: &mut Vec<Finding>) {
 }
 
 /// Everything wrong with `context` for a read of `path` with `select` (`(star, items)`), as messages.
-pub fn problems(context: &str, service_root: &str, path: &ResourcePath, select: Option<(bool, &[String])>) -> Vec<String> {
+pub fn problems(
+    context: &str,
+    service_root: &str,
+    path: &ResourcePath,
+    select: Option<(bool, &[String])>,
+) -> Vec<String> {
     let mut found = Vec::new();
     let ctx = match ContextUrl::parse(context) {
         Ok(c) => c,
@@ -46,7 +57,10 @@ pub fn problems(context: &str, service_root: &str, path: &ResourcePath, select: 
         for (i, (seg, cseg)) in path.segments.iter().zip(&ctx.segments).enumerate() {
             if i == last {
                 if cseg.key.is_some() {
-                    found.push(format!("the last segment {} should carry no key: an entity read by key ends with /$entity", cseg.name));
+                    found.push(format!(
+                        "the last segment {} should carry no key: an entity read by key ends with /$entity",
+                        cseg.name
+                    ));
                 }
                 continue;
             }
@@ -77,13 +91,19 @@ pub fn problems(context: &str, service_root: &str, path: &ResourcePath, select: 
             let want: BTreeSet<&str> = items.iter().map(String::as_str).collect();
             let got: BTreeSet<&str> = list.iter().map(String::as_str).collect();
             if want != got {
-                found.push(format!("the context's select list ({}) is not the requested one ({})", list.join(","), items.join(",")));
+                found.push(format!(
+                    "the context's select list ({}) is not the requested one ({})",
+                    list.join(","),
+                    items.join(",")
+                ));
             }
         }
         (Some((false, items)), None) => {
             found.push(format!("$select={} was sent, but the context has no select list", items.join(",")))
         }
-        (None, Some(list)) => found.push(format!("the context has a select list ({}), but no $select was sent", list.join(","))),
+        (None, Some(list)) => {
+            found.push(format!("the context has a select list ({}), but no $select was sent", list.join(",")))
+        }
         (None, None) => {}
     }
     found
@@ -92,7 +112,9 @@ pub fn problems(context: &str, service_root: &str, path: &ResourcePath, select: 
 /// Two context URLs say the same thing: equal after the service root, with keys compared
 /// case-insensitively and select lists as sets.
 pub fn equivalent_fragments(a: &str, b: &str) -> bool {
-    let (Ok(a), Ok(b)) = (ContextUrl::parse(a), ContextUrl::parse(b)) else { return false };
+    let (Ok(a), Ok(b)) = (ContextUrl::parse(a), ContextUrl::parse(b)) else {
+        return false;
+    };
     let set = |s: &Option<Vec<String>>| s.as_ref().map(|l| l.iter().cloned().collect::<BTreeSet<_>>());
     a.entity == b.entity
         && set(&a.select) == set(&b.select)
@@ -124,9 +146,13 @@ mod tests {
 
     #[test]
     fn the_faithful_context_passes() {
-        let ok = format!("{ROOT}/$metadata#identityGovernance/lifecycleWorkflows/workflows('w1')/runs('r1')/userProcessingResults/$entity");
+        let ok = format!(
+            "{ROOT}/$metadata#identityGovernance/lifecycleWorkflows/workflows('w1')/runs('r1')/userProcessingResults/$entity"
+        );
         assert_eq!(check(&ok, None), Vec::<String>::new());
-        let sel = format!("{ROOT}/$metadata#identityGovernance/lifecycleWorkflows/workflows('W1')/runs('r1')/userProcessingResults(subject,id)/$entity");
+        let sel = format!(
+            "{ROOT}/$metadata#identityGovernance/lifecycleWorkflows/workflows('W1')/runs('r1')/userProcessingResults(subject,id)/$entity"
+        );
         assert_eq!(check(&sel, Some("id,subject,id")), Vec::<String>::new());
     }
 
@@ -139,8 +165,20 @@ mod tests {
             (format!("{ROOT}/$metadata#{base}/$entity"), Some("id"), "no select list"),
             (format!("{ROOT}/$metadata#{base}(id,subject)/$entity"), Some("id"), "not the requested"),
             (format!("{ROOT}/$metadata#{base}(id)/$entity"), None, "no $select was sent"),
-            (format!("{ROOT}/$metadata#identityGovernance/lifecycleWorkflows/workflows('w2')/runs('r1')/userProcessingResults/$entity"), None, "has key w2"),
-            (format!("{ROOT}/$metadata#identityGovernance/lifecycleWorkflows/workflows('w1')/userProcessingResults/$entity"), None, "the context names"),
+            (
+                format!(
+                    "{ROOT}/$metadata#identityGovernance/lifecycleWorkflows/workflows('w2')/runs('r1')/userProcessingResults/$entity"
+                ),
+                None,
+                "has key w2",
+            ),
+            (
+                format!(
+                    "{ROOT}/$metadata#identityGovernance/lifecycleWorkflows/workflows('w1')/userProcessingResults/$entity"
+                ),
+                None,
+                "the context names",
+            ),
             (format!("{ROOT}/identityGovernance"), None, "$metadata#"),
         ];
         for (ctx, sel, needle) in cases {

@@ -11,18 +11,27 @@ pub fn check(x: &Exchange<'_>, out: &mut Vec<Finding>) {
     }
     let ct = x.answer.header("content-type").unwrap_or("");
     if x.answer.body.is_empty() {
-        out.push(Finding::failure("error.shape", "", "an error answer without a body; Graph sends {\"error\": {\"code\", \"message\"}}"));
+        out.push(Finding::failure(
+            "error.shape",
+            "",
+            "an error answer without a body; Graph sends {\"error\": {\"code\", \"message\"}}",
+        ));
         return;
     }
     if !is_json_media_type(ct) {
         out.push(
-            Finding::failure("error.shape", "header:Content-Type", "an error answer that is not JSON; Graph sends {\"error\": {\"code\", \"message\"}}")
-                .with_values("application/json", if ct.is_empty() { "(none)" } else { ct }),
+            Finding::failure(
+                "error.shape",
+                "header:Content-Type",
+                "an error answer that is not JSON; Graph sends {\"error\": {\"code\", \"message\"}}",
+            )
+            .with_values("application/json", if ct.is_empty() { "(none)" } else { ct }),
         );
         return;
     }
     let Some(body) = x.json else { return };
-    let variant = Variant { type_name: ERROR_TYPE.into(), collection: false, select: None, include_unknown_enum_members: true };
+    let variant =
+        Variant { type_name: ERROR_TYPE.into(), collection: false, select: None, include_unknown_enum_members: true };
     match x.schemas.validator(&variant) {
         Ok(v) => out.extend(schema_findings(&v, body, "error.shape", None, x.schemas, true)),
         Err(e) => out.push(Finding::failure("error.shape", "", format!("cannot check: {e}"))),

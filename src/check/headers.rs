@@ -17,16 +17,21 @@ pub fn is_json_media_type(value: &str) -> bool {
 pub fn check(x: &Exchange<'_>, out: &mut Vec<Finding>) {
     let a = x.answer;
     let content_type = a.header("content-type");
-    if !a.body.is_empty() {
+    // Error answers are the error.shape rule's business, content type included.
+    if !a.body.is_empty() && a.status < 400 {
         match content_type {
-            None => out.push(Finding::failure("content-type", "header:Content-Type", "the answer has a body but no Content-Type header")),
+            None => out.push(Finding::failure(
+                "content-type",
+                "header:Content-Type",
+                "the answer has a body but no Content-Type header",
+            )),
             Some(ct) if !is_json_media_type(ct) => out.push(
                 Finding::failure("content-type", "header:Content-Type", "the body is not declared as JSON")
                     .with_values("application/json (parameters allowed)", ct),
             ),
             _ => {}
         }
-    } else if x.case.expect.status.accepts(a.status) && x.case.expect.body.is_some() {
+    } else if a.body.is_empty() && x.case.expect.status.accepts(a.status) && x.case.expect.body.is_some() {
         out.push(Finding::failure("body.json", "", "the example documents a body, but the answer's body is empty"));
     }
 
@@ -35,15 +40,24 @@ pub fn check(x: &Exchange<'_>, out: &mut Vec<Finding>) {
         if name.eq_ignore_ascii_case("content-type") {
             if let Some(ct) = actual
                 && !a.body.is_empty()
+                && a.status < 400
                 && media_type(ct) != media_type(value)
             {
                 out.push(
-                    Finding::failure("content-type", "header:Content-Type", "the media type differs from the documented one")
-                        .with_values(media_type(value), ct),
+                    Finding::failure(
+                        "content-type",
+                        "header:Content-Type",
+                        "the media type differs from the documented one",
+                    )
+                    .with_values(media_type(value), ct),
                 );
             }
         } else if actual.is_none() && x.case.expect.status.accepts(a.status) {
-            out.push(Finding::failure("headers.documented", format!("header:{name}"), format!("the documented header {name} is missing")));
+            out.push(Finding::failure(
+                "headers.documented",
+                format!("header:{name}"),
+                format!("the documented header {name} is missing"),
+            ));
         }
     }
 
@@ -56,8 +70,12 @@ pub fn check(x: &Exchange<'_>, out: &mut Vec<Finding>) {
     }
     match a.header("client-request-id") {
         Some(v) if !v.eq_ignore_ascii_case(&x.sent.client_request_id) => out.push(
-            Finding::failure("headers.client-request-id", "header:client-request-id", "the answer's client-request-id is not the one sent")
-                .with_values(&x.sent.client_request_id, v),
+            Finding::failure(
+                "headers.client-request-id",
+                "header:client-request-id",
+                "the answer's client-request-id is not the one sent",
+            )
+            .with_values(&x.sent.client_request_id, v),
         ),
         Some(_) => {}
         None => out.push(Finding::warning(
@@ -69,7 +87,10 @@ pub fn check(x: &Exchange<'_>, out: &mut Vec<Finding>) {
     if let Some(v) = a.header("odata-version")
         && !matches!(v.trim(), "4.0" | "4.01")
     {
-        out.push(Finding::failure("headers.odata-version", "header:OData-Version", "unsupported OData version").with_values("4.0", v));
+        out.push(
+            Finding::failure("headers.odata-version", "header:OData-Version", "unsupported OData version")
+                .with_values("4.0", v),
+        );
     }
 }
 
@@ -79,7 +100,9 @@ mod tests {
 
     #[test]
     fn media_types_ignore_parameters_and_case() {
-        assert!(is_json_media_type("application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"));
+        assert!(is_json_media_type(
+            "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
+        ));
         assert!(is_json_media_type("Application/JSON"));
         assert!(is_json_media_type("application/problem+json"));
         assert!(!is_json_media_type("text/plain; charset=utf-8"));

@@ -7,8 +7,12 @@ use crate::odata::ResourcePath;
 
 pub fn check(x: &Exchange<'_>, out: &mut Vec<Finding>) {
     let path = ResourcePath::parse(&x.sent.path, x.case.path_template.as_deref());
-    let (true, Some(requested)) = (path.is_entity(), path.segments.last().and_then(|s| s.key.as_deref())) else { return };
-    let Some(actual) = x.json.and_then(|b| b.get("id")) else { return };
+    let (true, Some(requested)) = (path.is_entity(), path.segments.last().and_then(|s| s.key.as_deref())) else {
+        return;
+    };
+    let Some(actual) = x.json.and_then(|b| b.get("id")) else {
+        return;
+    };
     match actual.as_str() {
         Some(id) if id.eq_ignore_ascii_case(requested) => {}
         _ => out.push(

@@ -30,11 +30,17 @@ pub fn check_entity(obj: &Map<String, Value>, base: &str, out: &mut Vec<Finding>
     let int = |k: &str| obj.get(k).and_then(Value::as_i64);
     for k in COUNTS {
         if let Some(n) = int(k).filter(|n| *n < 0) {
-            out.push(Finding::failure("invariant.counts-non-negative", format!("{base}/{k}"), format!("{k} is negative")).with_values(">= 0", n.to_string()));
+            out.push(
+                Finding::failure("invariant.counts-non-negative", format!("{base}/{k}"), format!("{k} is negative"))
+                    .with_values(">= 0", n.to_string()),
+            );
         }
     }
     if let Some(total) = int("totalTasksCount") {
-        for (k, rule) in [("failedTasksCount", "invariant.failed-within-total"), ("totalUnprocessedTasksCount", "invariant.unprocessed-within-total")] {
+        for (k, rule) in [
+            ("failedTasksCount", "invariant.failed-within-total"),
+            ("totalUnprocessedTasksCount", "invariant.unprocessed-within-total"),
+        ] {
             if let Some(n) = int(k).filter(|n| *n > total) {
                 out.push(
                     Finding::failure(rule, format!("{base}/{k}"), format!("{k} exceeds totalTasksCount ({total})"))
@@ -48,8 +54,12 @@ pub fn check_entity(obj: &Map<String, Value>, base: &str, out: &mut Vec<Finding>
         && started > completed
     {
         out.push(
-            Finding::failure("invariant.started-before-completed", format!("{base}/startedDateTime"), "startedDateTime is after completedDateTime")
-                .with_values(format!("<= {completed}"), started.to_string()),
+            Finding::failure(
+                "invariant.started-before-completed",
+                format!("{base}/startedDateTime"),
+                "startedDateTime is after completedDateTime",
+            )
+            .with_values(format!("<= {completed}"), started.to_string()),
         );
     }
 }
@@ -76,9 +86,14 @@ mod tests {
     fn each_invariant_fails_when_broken() {
         assert_eq!(rules(json!({"failedTasksCount": -1})), ["invariant.counts-non-negative"]);
         assert_eq!(rules(json!({"failedTasksCount": 3, "totalTasksCount": 2})), ["invariant.failed-within-total"]);
-        assert_eq!(rules(json!({"totalUnprocessedTasksCount": 3, "totalTasksCount": 2})), ["invariant.unprocessed-within-total"]);
         assert_eq!(
-            rules(json!({"startedDateTime": "2022-08-24T23:28:12Z", "completedDateTime": "2022-08-24T23:28:11.1348863+00:00"})),
+            rules(json!({"totalUnprocessedTasksCount": 3, "totalTasksCount": 2})),
+            ["invariant.unprocessed-within-total"]
+        );
+        assert_eq!(
+            rules(
+                json!({"startedDateTime": "2022-08-24T23:28:12Z", "completedDateTime": "2022-08-24T23:28:11.1348863+00:00"})
+            ),
             ["invariant.started-before-completed"]
         );
     }

@@ -11,6 +11,8 @@ pub mod invariants;
 pub mod rules;
 pub mod schema;
 pub mod status;
+#[cfg(test)]
+mod tests;
 
 use serde_json::Value;
 
@@ -73,7 +75,14 @@ pub struct Finding {
 
 impl Finding {
     pub fn failure(rule: &'static str, at: impl Into<String>, message: impl Into<String>) -> Self {
-        Finding { rule, severity: Severity::Failure, at: at.into(), message: message.into(), expected: None, actual: None }
+        Finding {
+            rule,
+            severity: Severity::Failure,
+            at: at.into(),
+            message: message.into(),
+            expected: None,
+            actual: None,
+        }
     }
 
     pub fn warning(rule: &'static str, at: impl Into<String>, message: impl Into<String>) -> Self {
@@ -125,6 +134,19 @@ pub struct Exchange<'a> {
     pub service_root: &'a str,
     pub profile: Profile,
     pub schemas: &'a SchemaSet,
+}
+
+/// The body as JSON: `(value, problem)`. An empty body, or one declared as something other than
+/// JSON, is not parsed (the content-type and error rules speak to those); anything declared JSON (or
+/// undeclared) is parsed strictly.
+pub fn parse_body(answer: &Answer) -> (Option<Value>, Option<String>) {
+    if answer.body.is_empty() || answer.header("content-type").is_some_and(|ct| !headers::is_json_media_type(ct)) {
+        return (None, None);
+    }
+    match crate::json_strict::parse(&answer.body) {
+        Ok(v) => (Some(v), None),
+        Err(e) => (None, Some(e)),
+    }
 }
 
 /// Runs every check on an exchange, in rule order.

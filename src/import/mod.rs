@@ -76,9 +76,12 @@ pub fn files_of(imported: &PageImport) -> BTreeMap<String, String> {
 /// Makes `dir` hold exactly `wanted` (its `.json` files), or, with `check`, lists the differences.
 fn sync_dir(dir: &Path, wanted: &BTreeMap<String, String>, check: bool, outcome: &mut ImportOutcome) {
     let existing: Vec<PathBuf> = fs::read_dir(dir)
-        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "json")).collect())
+        .map(|rd| {
+            rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "json")).collect()
+        })
         .unwrap_or_default();
-    for stale in existing.iter().filter(|p| !p.file_name().is_some_and(|n| wanted.contains_key(&*n.to_string_lossy()))) {
+    for stale in existing.iter().filter(|p| !p.file_name().is_some_and(|n| wanted.contains_key(&*n.to_string_lossy())))
+    {
         if check {
             outcome.lines.push(format!("  {}: not generated from the page (would be removed)", stale.display()));
             outcome.out_of_date.push(stale.clone());
@@ -105,7 +108,11 @@ fn sync_dir(dir: &Path, wanted: &BTreeMap<String, String>, check: bool, outcome:
             let what = if current.is_some() { "differs from what the page generates" } else { "is missing" };
             outcome.lines.push(format!("  {}: {what}", path.display()));
             if let Some(old) = current {
-                let diff = similar::TextDiff::from_lines(&old, text).unified_diff().context_radius(2).header("case file", "regenerated").to_string();
+                let diff = similar::TextDiff::from_lines(&old, text)
+                    .unified_diff()
+                    .context_radius(2)
+                    .header("case file", "regenerated")
+                    .to_string();
                 outcome.lines.extend(diff.lines().take(40).map(|l| format!("    {l}")));
             }
             outcome.out_of_date.push(path);
@@ -119,6 +126,7 @@ fn sync_dir(dir: &Path, wanted: &BTreeMap<String, String>, check: bool, outcome:
 
 /// A case name as a file name: letters, digits, `-`, `_` and `.`; everything else becomes `_`.
 pub fn file_safe(name: &str) -> String {
-    let s: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect();
+    let s: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect();
     if s.is_empty() || s.starts_with('.') { format!("case{s}") } else { s }
 }

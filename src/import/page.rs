@@ -45,7 +45,9 @@ pub fn import_page(text: &str, page: &str) -> PageImport {
     let mut requests: Vec<NamedRequest> = Vec::new();
     let mut used: BTreeMap<String, usize> = BTreeMap::new();
     for block in blocks {
-        let Some(annotation) = block.annotation.clone() else { continue };
+        let Some(annotation) = block.annotation.clone() else {
+            continue;
+        };
         match annotation.block_type().as_str() {
             "ignored" => out.templates.extend(templates_in(&block.text)),
             "request" => {
@@ -55,7 +57,9 @@ pub fn import_page(text: &str, page: &str) -> PageImport {
                 }
             }
             "response" => {
-                let Some(response) = parse_response(&block.text, page, block.line, &mut out.diagnostics) else { continue };
+                let Some(response) = parse_response(&block.text, page, block.line, &mut out.diagnostics) else {
+                    continue;
+                };
                 let names = annotation.names();
                 let matched: Vec<usize> = if names.is_empty() {
                     requests.len().checked_sub(1).into_iter().collect()
@@ -66,7 +70,11 @@ pub fn import_page(text: &str, page: &str) -> PageImport {
                         .collect()
                 };
                 if matched.is_empty() {
-                    out.diagnostics.push(Diagnostic::error(page, annotation.line, format!("response names {names:?}, but no request before it has that name; it is skipped")));
+                    out.diagnostics.push(Diagnostic::error(
+                        page,
+                        annotation.line,
+                        format!("response names {names:?}, but no request before it has that name; it is skipped"),
+                    ));
                     continue;
                 }
                 for i in matched {
@@ -79,7 +87,8 @@ pub fn import_page(text: &str, page: &str) -> PageImport {
                         response_annotation: annotation.clone(),
                         response_line: block.line,
                     };
-                    let base = r.name.clone().unwrap_or_else(|| format!("{}-example-{}", stem(page), out.cases.len() + 1));
+                    let base =
+                        r.name.clone().unwrap_or_else(|| format!("{}-example-{}", stem(page), out.cases.len() + 1));
                     let count = used.entry(base.clone()).or_insert(0);
                     *count += 1;
                     let name = if *count == 1 {
@@ -109,7 +118,11 @@ fn case_file(name: &str, page: &str, pair: &Pair, templates: &[String]) -> CaseF
     let a = &pair.response_annotation;
     CaseFile {
         name: name.to_string(),
-        source: DocSource { page: page.to_string(), request_line: pair.request_line, response_line: pair.response_line },
+        source: DocSource {
+            page: page.to_string(),
+            request_line: pair.request_line,
+            response_line: pair.response_line,
+        },
         request: RequestSpec {
             method: pair.request.method.clone(),
             path: pair.request.path.clone(),

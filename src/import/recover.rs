@@ -20,7 +20,8 @@ pub fn without_trailing_commas(text: &str) -> String {
         }
         if c == '"' {
             in_string = true;
-        } else if c == ',' && chars[i + 1..].iter().find(|n| !n.is_whitespace()).is_some_and(|n| *n == '}' || *n == ']') {
+        } else if c == ',' && chars[i + 1..].iter().find(|n| !n.is_whitespace()).is_some_and(|n| *n == '}' || *n == ']')
+        {
             continue;
         }
         out.push(c);

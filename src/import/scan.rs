@@ -46,7 +46,9 @@ impl Annotation {
     }
     /// `@odata.type` with `Collection(...)` unwrapped, and whether it was a collection.
     pub fn odata_type(&self) -> (Option<String>, bool) {
-        let Some(t) = self.json.get("@odata.type").and_then(Value::as_str) else { return (None, false) };
+        let Some(t) = self.json.get("@odata.type").and_then(Value::as_str) else {
+            return (None, false);
+        };
         let t = t.trim();
         match t.strip_prefix("Collection(").and_then(|r| r.strip_suffix(')')) {
             Some(inner) => (Some(inner.trim().to_string()), true),
@@ -54,7 +56,11 @@ impl Annotation {
         }
     }
     pub fn strings(&self, key: &str) -> Vec<String> {
-        self.json.get(key).and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect()).unwrap_or_default()
+        self.json
+            .get(key)
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+            .unwrap_or_default()
     }
 }
 
@@ -115,16 +121,26 @@ fn annotation(html: &str, line: u32, file: &str, diags: &mut Vec<Diagnostic>) ->
         Ok(v) => v,
         Err(e) => match serde_json::from_str::<Value>(&super::recover::without_trailing_commas(inner)) {
             Ok(v) => {
-                diags.push(Diagnostic::warning(file, line, format!("annotation JSON has a trailing comma ({e}); read it without the comma")));
+                diags.push(Diagnostic::warning(
+                    file,
+                    line,
+                    format!("annotation JSON has a trailing comma ({e}); read it without the comma"),
+                ));
                 v
             }
             Err(_) => {
-                diags.push(Diagnostic::error(file, line, format!("annotation is not valid JSON ({e}); the block after it is skipped")));
+                diags.push(Diagnostic::error(
+                    file,
+                    line,
+                    format!("annotation is not valid JSON ({e}); the block after it is skipped"),
+                ));
                 return None;
             }
         },
     };
-    let Value::Object(json) = parsed else { return None };
+    let Value::Object(json) = parsed else {
+        return None;
+    };
     if json.get("type").and_then(Value::as_str) == Some("#page.annotation") {
         return None;
     }

@@ -32,9 +32,7 @@ pub struct ContextUrl {
 impl ContextUrl {
     /// Parses a context URL; the error says what is missing.
     pub fn parse(value: &str) -> Result<Self, String> {
-        let (head, fragment) = value
-            .split_once("$metadata#")
-            .ok_or_else(|| "has no '$metadata#'".to_string())?;
+        let (head, fragment) = value.split_once("$metadata#").ok_or_else(|| "has no '$metadata#'".to_string())?;
         let root = head.strip_suffix('/').unwrap_or(head).to_string();
         let (body, entity) = match fragment.strip_suffix("/$entity") {
             Some(b) => (b, true),
@@ -147,7 +145,8 @@ mod tests {
             "/identityGovernance/lifecycleWorkflows/workflows/15239232-66ed-445b-8292-2f5bbb2eb833/runs/e65e08a0-d68d-41dc-915b-8c4019af5cc2/userProcessingResults/40efc576-840f-47d0-ab95-5abca800f8a2",
             None,
         );
-        let sel = Select::parse("id,failedTasksCount,processingStatus,totalTasksCount,totalUnprocessedTasksCount,subject");
+        let sel =
+            Select::parse("id,failedTasksCount,processingStatus,totalTasksCount,totalUnprocessedTasksCount,subject");
         assert_eq!(ContextUrl::expected("https://graph.microsoft.com/beta", &path, Some(&sel)), SEED_E2);
     }
 

@@ -5,6 +5,6 @@ pub mod context;
 pub mod path;
 pub mod query;
 
-pub use context::{ContextUrl, ContextSegment};
+pub use context::{ContextSegment, ContextUrl};
 pub use path::ResourcePath;
 pub use query::{QueryOptions, Select};

@@ -29,15 +29,10 @@ impl ResourcePath {
     /// positions from `template` when it has the same number of segments.
     pub fn parse(path: &str, template: Option<&str>) -> Self {
         let parts: Vec<&str> = split_path(path);
-        let template_parts: Option<Vec<&str>> = template
-            .map(split_path)
-            .filter(|t| t.len() == parts.len());
+        let template_parts: Option<Vec<&str>> = template.map(split_path).filter(|t| t.len() == parts.len());
         let mut segments: Vec<PathSegment> = Vec::new();
         for (i, part) in parts.iter().enumerate() {
-            let param = template_parts
-                .as_ref()
-                .and_then(|t| template_param(t[i]))
-                .map(str::to_string);
+            let param = template_parts.as_ref().and_then(|t| template_param(t[i])).map(str::to_string);
             let is_key = match &template_parts {
                 Some(_) => param.is_some(),
                 None => looks_like_guid(part),
@@ -60,10 +55,7 @@ impl ResourcePath {
 
     /// The key values by template parameter name.
     pub fn params(&self) -> BTreeMap<String, String> {
-        self.segments
-            .iter()
-            .filter_map(|s| Some((s.key_param.clone()?, s.key.clone()?)))
-            .collect()
+        self.segments.iter().filter_map(|s| Some((s.key_param.clone()?, s.key.clone()?))).collect()
     }
 }
 
@@ -127,7 +119,10 @@ mod tests {
 
     #[test]
     fn keys_come_from_the_template() {
-        let p = ResourcePath::parse("/identityGovernance/lifecycleWorkflows/workflows/w1/runs/r1/userProcessingResults/u1", Some(TEMPLATE));
+        let p = ResourcePath::parse(
+            "/identityGovernance/lifecycleWorkflows/workflows/w1/runs/r1/userProcessingResults/u1",
+            Some(TEMPLATE),
+        );
         assert!(p.is_entity());
         assert_eq!(p.segments.len(), 5);
         assert_eq!(p.params()["runId"], "r1");
@@ -136,17 +131,30 @@ mod tests {
 
     #[test]
     fn without_template_guids_are_keys() {
-        let p = ResourcePath::parse("identityGovernance/lifecycleWorkflows/workflows/14879e66-9ea9-48d0-804d-8fea672d0341/runs", None);
+        let p = ResourcePath::parse(
+            "identityGovernance/lifecycleWorkflows/workflows/14879e66-9ea9-48d0-804d-8fea672d0341/runs",
+            None,
+        );
         assert!(!p.is_entity());
         assert_eq!(p.segments[2].key.as_deref(), Some("14879e66-9ea9-48d0-804d-8fea672d0341"));
     }
 
     #[test]
     fn templates_match_case_insensitively() {
-        let m = match_template(TEMPLATE, "/IdentityGovernance/lifecycleworkflows/workflows/a/runs/b/userProcessingResults/c").unwrap();
+        let m = match_template(
+            TEMPLATE,
+            "/IdentityGovernance/lifecycleworkflows/workflows/a/runs/b/userProcessingResults/c",
+        )
+        .unwrap();
         assert_eq!(m["userProcessingResultId"], "c");
         assert!(match_template(TEMPLATE, "/identityGovernance/lifecycleWorkflows/workflows/a/runs/b").is_none());
-        assert!(match_template(TEMPLATE, "/identityGovernance/lifecycleWorkflows/workflows/a/tasks/b/userProcessingResults/c").is_none());
+        assert!(
+            match_template(
+                TEMPLATE,
+                "/identityGovernance/lifecycleWorkflows/workflows/a/tasks/b/userProcessingResults/c"
+            )
+            .is_none()
+        );
     }
 
     #[test]

@@ -20,11 +20,7 @@ const FALLBACK_SCHEDULED: &str = "2022-08-25T00:15:04.0253846Z";
 /// Fills the properties the docs did not show, leaving documented values untouched.
 pub fn complete_result(e: &mut Map<String, Value>) {
     let id = e.get("id").and_then(Value::as_str).unwrap_or("00000000-0000-0000-0000-000000000000").to_string();
-    let scheduled = e
-        .get("scheduledDateTime")
-        .and_then(Value::as_str)
-        .unwrap_or(FALLBACK_SCHEDULED)
-        .to_string();
+    let scheduled = e.get("scheduledDateTime").and_then(Value::as_str).unwrap_or(FALLBACK_SCHEDULED).to_string();
     let started = shift(&scheduled, 3);
     let defaults = [
         ("scheduledDateTime", json!(scheduled)),
@@ -40,7 +36,11 @@ pub fn complete_result(e: &mut Map<String, Value>) {
     for (k, v) in defaults {
         e.entry(k.to_string()).or_insert(v);
     }
-    let floor = ["failedTasksCount", "totalUnprocessedTasksCount"].iter().filter_map(|k| e.get(*k).and_then(Value::as_i64)).sum::<i64>().max(1);
+    let floor = ["failedTasksCount", "totalUnprocessedTasksCount"]
+        .iter()
+        .filter_map(|k| e.get(*k).and_then(Value::as_i64))
+        .sum::<i64>()
+        .max(1);
     e.entry("totalTasksCount".to_string()).or_insert(json!(floor));
 }
 
@@ -66,7 +66,8 @@ pub fn workflow_entity(id: &str, index: usize) -> Map<String, Value> {
 /// A run entity aggregated from its results.
 pub fn run_entity(id: &str, results: &[Map<String, Value>]) -> Map<String, Value> {
     let sum = |k: &str| results.iter().filter_map(|r| r.get(k).and_then(Value::as_i64)).sum::<i64>();
-    let status_is = |s: &str| results.iter().filter(|r| r.get("processingStatus").and_then(Value::as_str) == Some(s)).count();
+    let status_is =
+        |s: &str| results.iter().filter(|r| r.get("processingStatus").and_then(Value::as_str) == Some(s)).count();
     let first = |k: &str| results.iter().filter_map(|r| r.get(k).and_then(Value::as_str)).min().map(str::to_string);
     let last = |k: &str| results.iter().filter_map(|r| r.get(k).and_then(Value::as_str)).max().map(str::to_string);
     let failed_users = status_is("failed") + status_is("completedWithErrors");
@@ -111,7 +112,14 @@ pub fn derived_guid(seed: &str, salt: u64) -> String {
         h = h.wrapping_mul(0x100000001b3);
     }
     let lo = h.rotate_left(17) ^ salt.wrapping_mul(0x9e3779b97f4a7c15);
-    format!("{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}", (h >> 32) as u32, (h >> 16) as u16, h & 0xfff, lo & 0xfff, lo >> 16)
+    format!(
+        "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+        (h >> 32) as u32,
+        (h >> 16) as u16,
+        h & 0xfff,
+        lo & 0xfff,
+        lo >> 16
+    )
 }
 
 fn object(v: Value) -> Map<String, Value> {
@@ -127,7 +135,8 @@ mod tests {
 
     #[test]
     fn documented_values_stay_and_gaps_are_filled() {
-        let mut e = object(json!({"id": "40efc576-840f-47d0-ab95-5abca800f8a2", "totalTasksCount": 3, "failedTasksCount": 0}));
+        let mut e =
+            object(json!({"id": "40efc576-840f-47d0-ab95-5abca800f8a2", "totalTasksCount": 3, "failedTasksCount": 0}));
         complete_result(&mut e);
         assert_eq!(e["totalTasksCount"], 3);
         assert_eq!(e["workflowExecutionType"], "activatedWithScope");

@@ -10,7 +10,13 @@ use super::responder::Incoming;
 use crate::odata::{ResourcePath, Select};
 
 /// Faults of one entity answer: values, `$select`, `@odata.context`, status.
-pub fn on_entity(fault: Option<Fault>, x: &Incoming<'_>, reply: &mut Reply, select: Option<&Select>, path: &ResourcePath) {
+pub fn on_entity(
+    fault: Option<Fault>,
+    x: &Incoming<'_>,
+    reply: &mut Reply,
+    select: Option<&Select>,
+    path: &ResourcePath,
+) {
     let Some(fault) = fault else { return };
     let full = select.is_none_or(|s| s.star);
     let is_result = path.segments.last().is_some_and(|s| s.name.eq_ignore_ascii_case("userProcessingResults"));
@@ -20,7 +26,9 @@ pub fn on_entity(fault: Option<Fault>, x: &Incoming<'_>, reply: &mut Reply, sele
     if fault == Fault::Status201 {
         reply.status = 201;
     }
-    let Some(body) = reply.object_mut() else { return };
+    let Some(body) = reply.object_mut() else {
+        return;
+    };
     match fault {
         Fault::ExtraUnselectedProperty if !full && !select.is_some_and(|s| s.contains("workflowVersion")) => {
             set(body, "workflowVersion", json!(1))
@@ -33,7 +41,11 @@ pub fn on_entity(fault: Option<Fault>, x: &Incoming<'_>, reply: &mut Reply, sele
                 &wrong_path(fault, path),
                 if fault == Fault::ContextWithoutSelect { None } else { select.filter(|s| !s.star) },
             );
-            let context = if fault == Fault::ContextNotEntity { context.trim_end_matches("/$entity").to_string() } else { context };
+            let context = if fault == Fault::ContextNotEntity {
+                context.trim_end_matches("/$entity").to_string()
+            } else {
+                context
+            };
             set(body, "@odata.context", json!(context));
         }
         _ if is_result => result_values(fault, body, full),
@@ -75,7 +87,9 @@ fn result_values(fault: Fault, body: &mut Ordered, full: bool) {
                 set(body, "totalTasksCount", json!(n.to_string()));
             }
         }
-        Fault::Int32Overflow if present(body, "workflowVersion") => set(body, "workflowVersion", json!(2_147_483_648_i64)),
+        Fault::Int32Overflow if present(body, "workflowVersion") => {
+            set(body, "workflowVersion", json!(2_147_483_648_i64))
+        }
         Fault::MissingRequiredProperty if full => remove(body, "scheduledDateTime"),
         Fault::UndocumentedProperty if full => set(body, "processingDetail", json!("reference")),
         Fault::NegativeCount if present(body, "failedTasksCount") => set(body, "failedTasksCount", json!(-1)),
@@ -128,9 +142,13 @@ pub fn on_list(fault: Option<Fault>, x: &Incoming<'_>, reply: &mut Reply, rel: &
     if !results {
         return;
     }
-    let Some(body) = reply.object_mut() else { return };
+    let Some(body) = reply.object_mut() else {
+        return;
+    };
     match fault {
-        Some(Fault::PagingLoop) if get(body, "@odata.nextLink").is_some() || x.query.system_option("skiptoken").is_some() => {
+        Some(Fault::PagingLoop)
+            if get(body, "@odata.nextLink").is_some() || x.query.system_option("skiptoken").is_some() =>
+        {
             let first = super::responder::next_link(x, rel, 0);
             set(body, "@odata.nextLink", json!(first));
         }

@@ -41,7 +41,12 @@ impl Default for ServerOptions {
 
 /// Starts a reference server; with `listener`, on that socket (for `serve --port`). Must run inside
 /// a tokio runtime with time enabled.
-pub async fn start(store: Arc<Store>, schemas: Arc<SchemaSet>, options: ServerOptions, listener: Option<TcpListener>) -> MockServer {
+pub async fn start(
+    store: Arc<Store>,
+    schemas: Arc<SchemaSet>,
+    options: ServerOptions,
+    listener: Option<TcpListener>,
+) -> MockServer {
     let mut builder = MockServer::builder();
     if let Some(l) = listener {
         builder = builder.listener(l);
@@ -50,7 +55,13 @@ pub async fn start(store: Arc<Store>, schemas: Arc<SchemaSet>, options: ServerOp
         builder = builder.disable_request_recording();
     }
     let server = builder.start().await;
-    let responder = ReferenceServer { store, schemas, fault: options.fault, auth: options.auth, page_size: options.page_size.max(1) };
+    let responder = ReferenceServer {
+        store,
+        schemas,
+        fault: options.fault,
+        auth: options.auth,
+        page_size: options.page_size.max(1),
+    };
     Mock::given(any()).respond_with(responder).named("graph-conformance reference server").mount(&server).await;
     server
 }

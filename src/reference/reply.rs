@@ -7,7 +7,8 @@ use serde_json::Value;
 use wiremock::ResponseTemplate;
 
 /// Graph's content type for JSON answers.
-pub const GRAPH_JSON: &str = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
+pub const GRAPH_JSON: &str =
+    "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
 
 /// A JSON object with its properties in a chosen order.
 pub type Ordered = Vec<(String, Value)>;
@@ -30,7 +31,12 @@ pub struct Reply {
 
 impl Reply {
     pub fn json(status: u16, body: Ordered) -> Self {
-        Reply { status, headers: vec![("Content-Type".into(), GRAPH_JSON.into())], body: Some(Body::Object(body)), delay: None }
+        Reply {
+            status,
+            headers: vec![("Content-Type".into(), GRAPH_JSON.into())],
+            body: Some(Body::Object(body)),
+            delay: None,
+        }
     }
 
     /// Sets (or replaces) a header.
@@ -62,7 +68,9 @@ impl Reply {
             }
         }
         match self.body {
-            Some(Body::Object(o)) => t = t.set_body_raw(write_ordered(&o), content_type.as_deref().unwrap_or(GRAPH_JSON)),
+            Some(Body::Object(o)) => {
+                t = t.set_body_raw(write_ordered(&o), content_type.as_deref().unwrap_or(GRAPH_JSON))
+            }
             Some(Body::Raw { text, content_type }) => t = t.set_body_raw(text, &content_type),
             None => {}
         }

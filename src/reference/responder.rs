@@ -63,7 +63,11 @@ impl<'a> Incoming<'a> {
     fn new(request: &'a Request) -> Self {
         let header = |name: &str| request.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
         let host = header("host").unwrap_or_else(|| {
-            format!("{}:{}", request.url.host_str().unwrap_or("127.0.0.1"), request.url.port_or_known_default().unwrap_or(80))
+            format!(
+                "{}:{}",
+                request.url.host_str().unwrap_or("127.0.0.1"),
+                request.url.port_or_known_default().unwrap_or(80)
+            )
         });
         let request_id = uuid::Uuid::new_v4().to_string();
         let prefer = request
@@ -91,7 +95,14 @@ impl ReferenceServer {
         {
             return denied;
         }
-        let segments: Vec<String> = x.request.url.path().split('/').filter(|s| !s.is_empty()).map(crate::odata::query::percent_decode).collect();
+        let segments: Vec<String> = x
+            .request
+            .url
+            .path()
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(crate::odata::query::percent_decode)
+            .collect();
         let Some((version, rest)) = segments.split_first() else {
             return error(x, 404, "itemNotFound", "The service root is /beta.");
         };
@@ -102,13 +113,27 @@ impl ReferenceServer {
         for (i, want) in fixed.iter().enumerate() {
             match rest.get(i) {
                 Some(s) if s.eq_ignore_ascii_case(want) => {}
-                Some(s) => return error(x, 400, "BadRequest", &format!("Resource not found for the segment '{s}'.")),
-                None => return error(x, 400, "BadRequest", "Only /identityGovernance/lifecycleWorkflows/workflows is served by the graph-conformance reference server."),
+                Some(s) => {
+                    return error(x, 400, "BadRequest", &format!("Resource not found for the segment '{s}'."));
+                }
+                None => {
+                    return error(
+                        x,
+                        400,
+                        "BadRequest",
+                        "Only /identityGovernance/lifecycleWorkflows/workflows is served by the graph-conformance reference server.",
+                    );
+                }
             }
         }
         let ids: Vec<&str> = rest[3..].iter().map(String::as_str).collect();
         if !matches!(x.request.method.as_str(), "GET" | "HEAD") {
-            return error(x, 405, "notAllowed", &format!("The HTTP method '{}' is not allowed on this resource.", x.request.method));
+            return error(
+                x,
+                405,
+                "notAllowed",
+                &format!("The HTTP method '{}' is not allowed on this resource.", x.request.method),
+            );
         }
         if let Some(bad) = self.unsupported_option(x) {
             return bad;
@@ -118,9 +143,22 @@ impl ReferenceServer {
             [w] => self.workflow(x, w),
             [w, runs] if runs.eq_ignore_ascii_case("runs") => self.list_runs(x, w),
             [w, runs, r] if runs.eq_ignore_ascii_case("runs") => self.run(x, w, r),
-            [w, runs, r, upr] if runs.eq_ignore_ascii_case("runs") && upr.eq_ignore_ascii_case("userProcessingResults") => self.list_results(x, w, r),
-            [w, runs, r, upr, u] if runs.eq_ignore_ascii_case("runs") && upr.eq_ignore_ascii_case("userProcessingResults") => self.result(x, w, r, u),
-            _ => error(x, 400, "BadRequest", &format!("Resource not found for the segment '{}'.", first_unknown_segment(&ids))),
+            [w, runs, r, upr]
+                if runs.eq_ignore_ascii_case("runs") && upr.eq_ignore_ascii_case("userProcessingResults") =>
+            {
+                self.list_results(x, w, r)
+            }
+            [w, runs, r, upr, u]
+                if runs.eq_ignore_ascii_case("runs") && upr.eq_ignore_ascii_case("userProcessingResults") =>
+            {
+                self.result(x, w, r, u)
+            }
+            _ => error(
+                x,
+                400,
+                "BadRequest",
+                &format!("Resource not found for the segment '{}'.", first_unknown_segment(&ids)),
+            ),
         }
     }
 
@@ -134,7 +172,12 @@ impl ReferenceServer {
         if let AuthPolicy::Tokens(accepted) = &self.auth
             && !accepted.read().unwrap_or_else(|p| p.into_inner()).contains(token)
         {
-            return Some(error(x, 401, "InvalidAuthenticationToken", "Access token validation failure. Invalid audience."));
+            return Some(error(
+                x,
+                401,
+                "InvalidAuthenticationToken",
+                "Access token validation failure. Invalid audience.",
+            ));
         }
         None
     }
@@ -142,13 +185,22 @@ impl ReferenceServer {
     /// 400 for system query options the fake does not implement, rather than silently ignoring them.
     fn unsupported_option(&self, x: &Incoming<'_>) -> Option<Reply> {
         for (k, _) in &x.query.pairs {
-            let Some(name) = k.strip_prefix('$') else { continue };
+            let Some(name) = k.strip_prefix('$') else {
+                continue;
+            };
             match name.to_ascii_lowercase().as_str() {
                 "select" | "top" | "skiptoken" | "count" => {}
                 "filter" | "orderby" | "expand" | "search" | "skip" => {
-                    return Some(error(x, 400, "notSupported", &format!("The graph-conformance reference server does not implement ${name}.")));
+                    return Some(error(
+                        x,
+                        400,
+                        "notSupported",
+                        &format!("The graph-conformance reference server does not implement ${name}."),
+                    ));
                 }
-                _ => return Some(error(x, 400, "BadRequest", &format!("Query option '${name}' is not allowed."))),
+                _ => {
+                    return Some(error(x, 400, "BadRequest", &format!("Query option '${name}' is not allowed.")));
+                }
             }
         }
         None
@@ -160,7 +212,9 @@ impl ReferenceServer {
         if dollarless && self.fault == Some(Fault::DollarlessSelectIgnored) {
             return Ok(None);
         }
-        let Some(raw) = x.query.system_option("select") else { return Ok(None) };
+        let Some(raw) = x.query.system_option("select") else {
+            return Ok(None);
+        };
         let mut select = Select::parse(raw);
         let given = raw.split(',').map(str::trim).filter(|s| !s.is_empty()).count();
         if given > select.items.len() && self.fault == Some(Fault::DuplicateSelectRejected) {
@@ -176,14 +230,22 @@ impl ReferenceServer {
                 x,
                 400,
                 "BadRequest",
-                &format!("Parsing OData Select and Expand failed: Could not find a property named '{unknown}' on type '{type_name}'."),
+                &format!(
+                    "Parsing OData Select and Expand failed: Could not find a property named '{unknown}' on type '{type_name}'."
+                ),
             ));
         }
         Ok(Some(select))
     }
 
     /// Orders, projects and enum-maps one entity of `type_name`.
-    fn render(&self, x: &Incoming<'_>, type_name: &str, entity: &Map<String, Value>, select: Option<&Select>) -> Ordered {
+    fn render(
+        &self,
+        x: &Incoming<'_>,
+        type_name: &str,
+        entity: &Map<String, Value>,
+        select: Option<&Select>,
+    ) -> Ordered {
         let declared = self.schemas.properties(type_name);
         let mut out: Ordered = Vec::new();
         match select.filter(|s| !s.star) {
@@ -195,7 +257,10 @@ impl ReferenceServer {
                 }
             }
             None => {
-                for p in declared.iter().filter(|p| p.is_structural() || p.navigation == Some(crate::schema::Navigation::Single)) {
+                for p in declared
+                    .iter()
+                    .filter(|p| p.is_structural() || p.navigation == Some(crate::schema::Navigation::Single))
+                {
                     if let Some(v) = entity.get(&p.name) {
                         out.push((p.name.clone(), v.clone()));
                     }
@@ -207,8 +272,12 @@ impl ReferenceServer {
         }
         if !x.prefer_unknown_enum_members && self.fault != Some(Fault::LeakEvolvableEnum) {
             for (k, v) in out.iter_mut() {
-                let Some(members) = self.schemas.enum_members(type_name, k) else { continue };
-                let Some(cut) = members.iter().position(|m| m == crate::schema::transform::UNKNOWN_FUTURE_VALUE) else { continue };
+                let Some(members) = self.schemas.enum_members(type_name, k) else {
+                    continue;
+                };
+                let Some(cut) = members.iter().position(|m| m == crate::schema::transform::UNKNOWN_FUTURE_VALUE) else {
+                    continue;
+                };
                 if v.as_str().is_some_and(|s| members[cut + 1..].iter().any(|m| m == s)) {
                     *v = json!(crate::schema::transform::UNKNOWN_FUTURE_VALUE);
                 }
@@ -253,7 +322,8 @@ impl ReferenceServer {
                 Value::Object(o.into_iter().collect())
             })
             .collect();
-        let mut body: Ordered = vec![("@odata.context".into(), json!(context)), ("@odata.count".into(), json!(page.total))];
+        let mut body: Ordered =
+            vec![("@odata.context".into(), json!(context)), ("@odata.count".into(), json!(page.total))];
         body.push(("value".into(), Value::Array(items)));
         if let Some(next) = page.next_offset {
             body.push(("@odata.nextLink".into(), json!(next_link(x, &rel, next))));
@@ -265,12 +335,21 @@ impl ReferenceServer {
 
     fn paging(&self, x: &Incoming<'_>) -> Result<(usize, usize), Reply> {
         let offset = match x.query.system_option("skiptoken") {
-            Some(t) => t.parse::<usize>().map_err(|_| error(x, 400, "BadRequest", "The $skiptoken is not one this server issued."))?,
+            Some(t) => t
+                .parse::<usize>()
+                .map_err(|_| error(x, 400, "BadRequest", "The $skiptoken is not one this server issued."))?,
             None => 0,
         };
         let limit = match x.query.top() {
             Some(Ok(n)) if n > 0 => n.min(999),
-            Some(_) => return Err(error(x, 400, "BadRequest", "Invalid value for $top: it must be an integer between 1 and 999.")),
+            Some(_) => {
+                return Err(error(
+                    x,
+                    400,
+                    "BadRequest",
+                    "Invalid value for $top: it must be an integer between 1 and 999.",
+                ));
+            }
             None => self.page_size,
         };
         Ok((offset, limit))
@@ -302,7 +381,12 @@ impl ReferenceServer {
             Some(all) => {
                 let total = all.len();
                 let items = all.into_iter().skip(offset).take(limit).collect();
-                self.list_reply(x, RUN_TYPE, &format!("{WORKFLOWS}/{{workflow_id}}/runs"), ListPage::new(items, offset, total))
+                self.list_reply(
+                    x,
+                    RUN_TYPE,
+                    &format!("{WORKFLOWS}/{{workflow_id}}/runs"),
+                    ListPage::new(items, offset, total),
+                )
             }
             None => not_found(x, w),
         }
@@ -310,7 +394,9 @@ impl ReferenceServer {
 
     fn run(&self, x: &Incoming<'_>, w: &str, r: &str) -> Reply {
         match self.store.run(w, r) {
-            Lookup::Found(e) => self.entity_reply(x, RUN_TYPE, &format!("{WORKFLOWS}/{{workflow_id}}/runs/{{runId}}"), &e),
+            Lookup::Found(e) => {
+                self.entity_reply(x, RUN_TYPE, &format!("{WORKFLOWS}/{{workflow_id}}/runs/{{runId}}"), &e)
+            }
             Lookup::NoWorkflow => not_found(x, w),
             _ => not_found(x, r),
         }
@@ -334,16 +420,21 @@ impl ReferenceServer {
     }
 
     fn result(&self, x: &Incoming<'_>, w: &str, r: &str, u: &str) -> Reply {
-        let template = format!("{WORKFLOWS}/{{workflow_id}}/runs/{{runId}}/userProcessingResults/{{userProcessingResultId}}");
+        let template =
+            format!("{WORKFLOWS}/{{workflow_id}}/runs/{{runId}}/userProcessingResults/{{userProcessingResultId}}");
         match self.store.result(w, r, u) {
             Lookup::Found(e) => self.entity_reply(x, RESULT_TYPE, &template, &e),
             Lookup::NoWorkflow if self.fault == Some(Fault::UnknownWorkflowServerError) => {
                 error(x, 500, "generalException", "An unexpected error occurred.")
             }
-            Lookup::NoResult if self.fault == Some(Fault::UnknownIdReturns200) => match self.store.results(w, r, 0, 1) {
-                Lookup::Found((items, _)) if !items.is_empty() => self.entity_reply(x, RESULT_TYPE, &template, &items[0]),
-                _ => not_found(x, u),
-            },
+            Lookup::NoResult if self.fault == Some(Fault::UnknownIdReturns200) => {
+                match self.store.results(w, r, 0, 1) {
+                    Lookup::Found((items, _)) if !items.is_empty() => {
+                        self.entity_reply(x, RESULT_TYPE, &template, &items[0])
+                    }
+                    _ => not_found(x, u),
+                }
+            }
             Lookup::NoWorkflow => not_found(x, w),
             Lookup::NoRun => not_found(x, r),
             Lookup::NoResult => not_found(x, u),

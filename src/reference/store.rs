@@ -48,13 +48,19 @@ impl Store {
     pub fn from_suites(suites: &[Suite], synthetic_entities: usize) -> Self {
         let mut merged: BTreeMap<(String, String, String), Map<String, Value>> = BTreeMap::new();
         for suite in suites {
-            let Some(config) = &suite.config else { continue };
+            let Some(config) = &suite.config else {
+                continue;
+            };
             if config.resource != fixtures::RESULT_TYPE {
                 continue;
             }
             for loaded in &suite.cases {
-                let LoadedCase::Ready(case) = loaded else { continue };
-                let Some(Value::Object(body)) = &case.expect.body else { continue };
+                let LoadedCase::Ready(case) = loaded else {
+                    continue;
+                };
+                let Some(Value::Object(body)) = &case.expect.body else {
+                    continue;
+                };
                 if !case.request.method.eq_ignore_ascii_case("GET") || !case.expect.status.accepts(200) {
                     continue;
                 }
@@ -133,14 +139,24 @@ impl Store {
     }
 
     /// The results of a run, `offset..offset+limit`, and their total.
-    pub fn results(&self, workflow: &str, run: &str, offset: usize, limit: usize) -> Lookup<(Vec<Map<String, Value>>, usize)> {
+    pub fn results(
+        &self,
+        workflow: &str,
+        run: &str,
+        offset: usize,
+        limit: usize,
+    ) -> Lookup<(Vec<Map<String, Value>>, usize)> {
         if let Some(w) = self.documented.iter().find(|w| w.id.eq_ignore_ascii_case(workflow)) {
             return match w.runs.iter().find(|r| r.id.eq_ignore_ascii_case(run)) {
-                Some(r) => Lookup::Found((r.results.iter().skip(offset).take(limit).cloned().collect(), r.results.len())),
+                Some(r) => {
+                    Lookup::Found((r.results.iter().skip(offset).take(limit).cloned().collect(), r.results.len()))
+                }
                 None => Lookup::NoRun,
             };
         }
-        let Some(wi) = self.synthetic.workflow_index(workflow) else { return Lookup::NoWorkflow };
+        let Some(wi) = self.synthetic.workflow_index(workflow) else {
+            return Lookup::NoWorkflow;
+        };
         match self.synthetic.run_index(run).filter(|ri| self.synthetic.workflow_of_run(*ri) == wi) {
             Some(ri) => {
                 let range = self.synthetic.results_of(ri);
@@ -165,7 +181,9 @@ impl Store {
     /// One processing result.
     pub fn result(&self, workflow: &str, run: &str, id: &str) -> Lookup<Map<String, Value>> {
         if let Some(w) = self.documented.iter().find(|w| w.id.eq_ignore_ascii_case(workflow)) {
-            let Some(r) = w.runs.iter().find(|r| r.id.eq_ignore_ascii_case(run)) else { return Lookup::NoRun };
+            let Some(r) = w.runs.iter().find(|r| r.id.eq_ignore_ascii_case(run)) else {
+                return Lookup::NoRun;
+            };
             return r
                 .results
                 .iter()
@@ -173,8 +191,12 @@ impl Store {
                 .cloned()
                 .map_or(Lookup::NoResult, Lookup::Found);
         }
-        let Some(wi) = self.synthetic.workflow_index(workflow) else { return Lookup::NoWorkflow };
-        let Some(ri) = self.synthetic.run_index(run).filter(|ri| self.synthetic.workflow_of_run(*ri) == wi) else { return Lookup::NoRun };
+        let Some(wi) = self.synthetic.workflow_index(workflow) else {
+            return Lookup::NoWorkflow;
+        };
+        let Some(ri) = self.synthetic.run_index(run).filter(|ri| self.synthetic.workflow_of_run(*ri) == wi) else {
+            return Lookup::NoRun;
+        };
         match self.synthetic.result_index(id).filter(|i| self.synthetic.run_of_result(*i) == ri) {
             Some(i) => Lookup::Found(self.synthetic.result(i)),
             None => Lookup::NoResult,

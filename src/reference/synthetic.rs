@@ -94,13 +94,22 @@ impl Synthetic {
     /// and every 50th `activatedWithScope`, so evolvable members appear in any sizeable sample.
     pub fn result(&self, i: usize) -> Map<String, Value> {
         let base: jiff::Timestamp = "2026-01-05T08:00:00Z".parse().unwrap_or(jiff::Timestamp::UNIX_EPOCH);
-        let scheduled = base + jiff::SignedDuration::from_secs((i as i64) * 61) + jiff::SignedDuration::from_millis((i % 1000) as i64);
+        let scheduled = base
+            + jiff::SignedDuration::from_secs((i as i64) * 61)
+            + jiff::SignedDuration::from_millis((i % 1000) as i64);
         let status = if i % 97 == 96 {
             "quarantined"
         } else {
-            ["completed", "completed", "completed", "completedWithErrors", "inProgress", "failed", "queued", "canceled"][i % 8]
+            ["completed", "completed", "completed", "completedWithErrors", "inProgress", "failed", "queued", "canceled"]
+                [i % 8]
         };
-        let execution = if i % 50 == 49 { "activatedWithScope" } else if i % 3 == 0 { "scheduled" } else { "onDemand" };
+        let execution = if i % 50 == 49 {
+            "activatedWithScope"
+        } else if i.is_multiple_of(3) {
+            "scheduled"
+        } else {
+            "onDemand"
+        };
         let total = 1 + (i % 5) as i64;
         let failed = if matches!(status, "completedWithErrors" | "failed") { 1 } else { 0 };
         let unprocessed = match status {

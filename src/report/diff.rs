@@ -19,9 +19,14 @@ pub fn json_diff(expected: &Value, actual: &Value, max_lines: usize, palette: Pa
         return None;
     }
     if old.lines().count() + new.lines().count() > MAX_DIFF_INPUT_LINES {
-        return Some(format!("(bodies of {} and {} lines are too large to diff; the findings above name each difference)", old.lines().count(), new.lines().count()));
+        return Some(format!(
+            "(bodies of {} and {} lines are too large to diff; the findings above name each difference)",
+            old.lines().count(),
+            new.lines().count()
+        ));
     }
-    let diff = TextDiff::configure().algorithm(Algorithm::Patience).timeout(Duration::from_secs(1)).diff_lines(&old, &new);
+    let diff =
+        TextDiff::configure().algorithm(Algorithm::Patience).timeout(Duration::from_secs(1)).diff_lines(&old, &new);
     let mut lines: Vec<String> = vec![palette.removed("--- documented"), palette.added("+++ answer")];
     for hunk in diff.unified_diff().context_radius(3).iter_hunks() {
         lines.push(palette.hunk(&hunk.header().to_string()));
@@ -56,7 +61,9 @@ fn cap(lines: Vec<String>, max_lines: usize, what: &str) -> String {
     }
     let rest = lines.len() - max_lines;
     let mut out = lines[..max_lines].join("\n");
-    out.push_str(&format!("\n… {rest} more lines of the {what}; rerun with --diff-lines 0 (or GRAPH_CONFORMANCE_DIFF_LINES=0) to see all"));
+    out.push_str(&format!(
+        "\n… {rest} more lines of the {what}; rerun with --diff-lines 0 (or GRAPH_CONFORMANCE_DIFF_LINES=0) to see all"
+    ));
     out
 }
 

@@ -62,7 +62,8 @@ impl JsonReport {
 
     /// Writes the counts and closes the document.
     pub fn finish(mut self) -> Result<(), String> {
-        write!(self.out, "\n],\"passed\":{},\"failed\":{},\"ignored\":{}}}\n", self.passed, self.failed, self.ignored).map_err(|e| e.to_string())?;
+        write!(self.out, "\n],\"passed\":{},\"failed\":{},\"ignored\":{}}}\n", self.passed, self.failed, self.ignored)
+            .map_err(|e| e.to_string())?;
         self.out.flush().map_err(|e| e.to_string())
     }
 }

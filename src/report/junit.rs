@@ -34,7 +34,11 @@ impl JunitReport {
             Outcome::Failed => {
                 let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
                 let rules = r.failed_rules().join(", ");
-                s.set_message(if rules.is_empty() { "harness error".to_string() } else { format!("broken rules: {rules}") });
+                s.set_message(if rules.is_empty() {
+                    "harness error".to_string()
+                } else {
+                    format!("broken rules: {rules}")
+                });
                 s.set_type("conformance failure");
                 s.set_description(redactor.redact(&render_failure(r, RenderOptions::default())));
                 s
@@ -56,7 +60,10 @@ impl JunitReport {
             suite.add_test_cases(cases);
             report.add_test_suite(suite);
         }
-        let file = std::fs::File::create(path).map_err(|e| format!("cannot write the JUnit report {}: {e}", path.display()))?;
-        report.serialize(std::io::BufWriter::new(file)).map_err(|e| format!("cannot write the JUnit report {}: {e}", path.display()))
+        let file = std::fs::File::create(path)
+            .map_err(|e| format!("cannot write the JUnit report {}: {e}", path.display()))?;
+        report
+            .serialize(std::io::BufWriter::new(file))
+            .map_err(|e| format!("cannot write the JUnit report {}: {e}", path.display()))
     }
 }

@@ -131,7 +131,10 @@ pub fn render_failure(r: &CaseReport, opts: RenderOptions) -> String {
     if let Some((expected, actual)) = &r.diff
         && let Some(d) = diff::json_diff(expected, actual, opts.diff_lines, p)
     {
-        let _ = writeln!(out, "\n  documented body (-) vs answer (+), keys sorted, equivalent values and undocumented properties of a truncated example normalized:");
+        let _ = writeln!(
+            out,
+            "\n  documented body (-) vs answer (+), keys sorted, equivalent values and undocumented properties of a truncated example normalized:"
+        );
         for line in d.lines() {
             let _ = writeln!(out, "  {line}");
         }
@@ -181,7 +184,10 @@ fn source_lines(r: &CaseReport) -> Vec<String> {
     }
     if let Some(doc) = &r.origin.doc {
         let page = std::path::Path::new(&doc.page);
-        let line = first_value.as_deref().and_then(|p| locate::line_of_pointer(page, doc.response_line, p)).unwrap_or(doc.response_line);
+        let line = first_value
+            .as_deref()
+            .and_then(|p| locate::line_of_pointer(page, doc.response_line, p))
+            .unwrap_or(doc.response_line);
         lines.push(format!("--> doc {}:{line} (example request at line {})", doc.page, doc.request_line));
     }
     if let Some(d) = &r.origin.derived {

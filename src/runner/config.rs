@@ -96,7 +96,8 @@ impl RunConfig {
             c.profile = Some(p.parse().map_err(|e| format!("GRAPH_CONFORMANCE_PROFILE: {e}"))?);
         }
         if let Some(t) = var("GRAPH_CONFORMANCE_TIMEOUT") {
-            let secs: f64 = t.parse().map_err(|_| format!("GRAPH_CONFORMANCE_TIMEOUT: '{t}' is not a number of seconds"))?;
+            let secs: f64 =
+                t.parse().map_err(|_| format!("GRAPH_CONFORMANCE_TIMEOUT: '{t}' is not a number of seconds"))?;
             c.http.timeout = Duration::from_secs_f64(secs.max(0.001));
         }
         if let Some(n) = var("GRAPH_CONFORMANCE_DIFF_LINES") {

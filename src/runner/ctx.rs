@@ -9,9 +9,9 @@ use wiremock::MockServer;
 use super::config::RunConfig;
 use crate::check::Profile;
 use crate::reference::{self, ServerOptions, Store};
-use crate::report::{CaseReport, Outcome, RenderOptions};
 use crate::report::json::JsonReport;
 use crate::report::junit::JunitReport;
+use crate::report::{CaseReport, Outcome, RenderOptions};
 use crate::schema::SchemaSet;
 use crate::target::{ClientCredentials, HttpClient, Redactor, Secret, TokenSource};
 
@@ -30,7 +30,12 @@ pub struct Ctx {
 
 impl Ctx {
     /// Builds the runtime and client and, without a target, starts the reference server over `store`.
-    pub fn new(config: &RunConfig, schemas: Arc<SchemaSet>, store: Arc<Store>, redactor: Redactor) -> Result<Ctx, String> {
+    pub fn new(
+        config: &RunConfig,
+        schemas: Arc<SchemaSet>,
+        store: Arc<Store>,
+        redactor: Redactor,
+    ) -> Result<Ctx, String> {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("graph-conformance")
@@ -51,7 +56,9 @@ impl Ctx {
                 let root = root.trim_end_matches('/').to_string();
                 let url = reqwest::Url::parse(&root).map_err(|e| format!("--target {root}: not a URL: {e}"))?;
                 if !matches!(url.scheme(), "http" | "https") {
-                    return Err(format!("--target {root}: use an http or https service root such as https://graph.microsoft.com/beta"));
+                    return Err(format!(
+                        "--target {root}: use an http or https service root such as https://graph.microsoft.com/beta"
+                    ));
                 }
                 let origin = url.origin().ascii_serialization();
                 let tokens = match (&config.token, ClientCredentials::from_env(&origin)) {
@@ -161,9 +168,22 @@ pub struct Shared {
 }
 
 impl Shared {
-    pub fn new(config: RunConfig, schemas: Arc<SchemaSet>, store: Arc<Store>, render: RenderOptions) -> Result<Self, String> {
+    pub fn new(
+        config: RunConfig,
+        schemas: Arc<SchemaSet>,
+        store: Arc<Store>,
+        render: RenderOptions,
+    ) -> Result<Self, String> {
         let sinks = Sinks::new(&config)?;
-        Ok(Shared { config, schemas, store, redactor: Redactor::default(), render, ctx: std::sync::OnceLock::new(), sinks: Mutex::new(Some(sinks)) })
+        Ok(Shared {
+            config,
+            schemas,
+            store,
+            redactor: Redactor::default(),
+            render,
+            ctx: std::sync::OnceLock::new(),
+            sinks: Mutex::new(Some(sinks)),
+        })
     }
 
     /// The context, built on first use; a setup failure is returned to every caller.

@@ -10,7 +10,8 @@ use crate::report::{CaseReport, ExchangeInfo, Outcome};
 use crate::target::{Outgoing, RetryNote};
 
 /// Rules whose failure is easier to understand next to the answer's body.
-const SHOW_BODY_FOR: &[&str] = &["select", "schema", "enum.evolvable", "undocumented-property", "error.shape", "odata.context", "odata.id"];
+const SHOW_BODY_FOR: &[&str] =
+    &["select", "schema", "enum.evolvable", "undocumented-property", "error.shape", "odata.context", "odata.id"];
 
 /// Runs `case` against the run's target. Never panics on what the server sends; a transport problem
 /// is a failed case, not an error.
@@ -40,7 +41,12 @@ pub async fn execute(shared: &Shared, case: &Case) -> CaseReport {
         body: case.request.body.as_ref().map(|b| b.to_string().into_bytes()),
         auth: case.auth,
     };
-    let mut info = ExchangeInfo { method: outgoing.method.clone(), url: url.clone(), client_request_id: client_request_id.clone(), ..Default::default() };
+    let mut info = ExchangeInfo {
+        method: outgoing.method.clone(),
+        url: url.clone(),
+        client_request_id: client_request_id.clone(),
+        ..Default::default()
+    };
     let name = case.full_name();
     let redactor = shared.redactor.clone();
     let on_retry = move |note: &RetryNote| eprintln!("{}", redactor.redact(&format!("note: {name}: {note}")));
@@ -62,25 +68,17 @@ pub async fn execute(shared: &Shared, case: &Case) -> CaseReport {
     info.elapsed = delivered.elapsed;
     report.exchange = Some(info);
 
-    let (json, json_error) = if answer.body.is_empty() {
-        (None, None)
-    } else {
-        match crate::json_strict::parse(&answer.body) {
-            Ok(v) => (Some(v), None),
-            Err(e) => (None, Some(e)),
-        }
-    };
+    let (json, json_error) = check::parse_body(&answer);
     let options = query.as_deref().map(QueryOptions::parse).unwrap_or_default();
     let sent = Sent {
         method: outgoing.method.clone(),
         path: case.request.path.clone(),
         query,
         select: options.select(),
-        prefer_unknown_enum_members: case
-            .request
-            .headers
-            .iter()
-            .any(|(k, v)| k.eq_ignore_ascii_case("prefer") && v.to_ascii_lowercase().contains(crate::case::derive::PREFER_UNKNOWN_ENUM_MEMBERS)),
+        prefer_unknown_enum_members: case.request.headers.iter().any(|(k, v)| {
+            k.eq_ignore_ascii_case("prefer")
+                && v.to_ascii_lowercase().contains(crate::case::derive::PREFER_UNKNOWN_ENUM_MEMBERS)
+        }),
         client_request_id,
     };
     let exchange = Exchange {

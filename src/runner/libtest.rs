@@ -69,6 +69,7 @@ fn trial(shared: Arc<Shared>, planned: Planned) -> Trial {
             shared.record(&report);
             Ok(Completion::ignored_with(reason))
         }),
+        Planned::Done(report) => Trial::test(name, move || finish(&shared, &report)),
         Planned::Broken(broken) => Trial::test(name.clone(), move || {
             let report = CaseReport {
                 name: name.clone(),
@@ -84,7 +85,7 @@ fn trial(shared: Arc<Shared>, planned: Planned) -> Trial {
                 notes: Vec::new(),
                 rerun: shared.config.rerun(&name),
             };
-            finish(&shared, &report).map_err(|f| f)
+            finish(&shared, &report)
         }),
     }
 }

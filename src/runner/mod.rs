@@ -5,9 +5,11 @@
 
 pub mod config;
 pub mod ctx;
+pub mod discover;
 pub mod execute;
 pub mod libtest;
 pub mod plan;
+pub mod stream;
 
 pub use config::{EmbeddedOptions, RunConfig};
 pub use libtest::run_libtest;

@@ -19,6 +19,8 @@ pub enum Planned {
     Broken(BrokenCase),
     /// Not sent, with the reason (a write on a live target, an entity case without real ids).
     Skip(Box<Case>, String),
+    /// Already decided without a request of its own (discovery's list walks).
+    Done(Box<crate::report::CaseReport>),
 }
 
 impl Planned {
@@ -26,6 +28,7 @@ impl Planned {
         match self {
             Planned::Run(c) | Planned::Skip(c, _) => c.full_name(),
             Planned::Broken(b) => format!("{}::{}", b.suite, b.name),
+            Planned::Done(r) => r.name.clone(),
         }
     }
 }
@@ -57,7 +60,10 @@ pub fn plan(config: &RunConfig, schemas: &SchemaSet) -> Result<(Vec<Planned>, Ve
 pub fn decide(config: &RunConfig, mut case: Case) -> Planned {
     let remote = config.target.is_some();
     if remote && case.is_mutating() && !config.allow_writes {
-        let reason = format!("{} changes the target: pass --allow-writes to send it to a server other than the embedded one", case.request.method);
+        let reason = format!(
+            "{} changes the target: pass --allow-writes to send it to a server other than the embedded one",
+            case.request.method
+        );
         return Planned::Skip(Box::new(case), reason);
     }
     let bound = bind(&mut case, &config.params);
@@ -73,7 +79,9 @@ pub fn decide(config: &RunConfig, mut case: Case) -> Planned {
 /// Replaces the case's path parameters (except pinned ones) with `params`. Returns whether every
 /// parameter of the template was given.
 pub fn bind(case: &mut Case, params: &BTreeMap<String, String>) -> bool {
-    let Some(template) = case.path_template.clone() else { return false };
+    let Some(template) = case.path_template.clone() else {
+        return false;
+    };
     let names: Vec<&str> = template.split('/').filter_map(template_param).collect();
     if names.is_empty() || params.is_empty() {
         return false;
@@ -107,9 +115,14 @@ fn dedupe(planned: Vec<Planned>) -> Vec<Planned> {
                 let (suite, short) = name.split_once("::").unwrap_or(("", &name));
                 out.push(Planned::Broken(BrokenCase {
                     suite: suite.to_string(),
-                    name: format!("{short}#{}", out.iter().filter(|o| o.name().starts_with(&format!("{name}#"))).count() + 2),
+                    name: format!(
+                        "{short}#{}",
+                        out.iter().filter(|o| o.name().starts_with(&format!("{name}#"))).count() + 2
+                    ),
                     file: source.clone().into(),
-                    message: format!("the name {name} is used by {first} and by {source}; names must be unique: rename one"),
+                    message: format!(
+                        "the name {name} is used by {first} and by {source}; names must be unique: rename one"
+                    ),
                 }));
             }
             None => {
@@ -131,5 +144,6 @@ fn source_of(p: &Planned) -> String {
             .or_else(|| c.origin.derived.clone())
             .unwrap_or_else(|| "(unknown)".into()),
         Planned::Broken(b) => b.file.display().to_string(),
+        Planned::Done(r) => r.name.clone(),
     }
 }

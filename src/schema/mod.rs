@@ -64,14 +64,22 @@ impl SchemaSet {
     /// `x-odata-type` become addressable by type.
     pub fn load(dir: &Path) -> Result<Self, String> {
         let entries = fs::read_dir(dir).map_err(|e| {
-            format!("cannot read the schemas directory {}: {e}; run from the project root or pass --schemas DIR", dir.display())
+            format!(
+                "cannot read the schemas directory {}: {e}; run from the project root or pass --schemas DIR",
+                dir.display()
+            )
         })?;
-        let mut files: Vec<_> = entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "json")).collect();
+        let mut files: Vec<_> = entries
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
         files.sort();
         let mut docs = Vec::new();
         for file in files {
             let text = fs::read_to_string(&file).map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
-            let doc: Value = serde_json::from_str(&text).map_err(|e| format!("{}: invalid JSON: {e}", file.display()))?;
+            let doc: Value =
+                serde_json::from_str(&text).map_err(|e| format!("{}: invalid JSON: {e}", file.display()))?;
             docs.push((file.display().to_string(), doc));
         }
         Self::from_documents(docs)
@@ -100,8 +108,13 @@ impl SchemaSet {
         }
         let set = SchemaSet { documents, by_type, evolvable, cache: Mutex::new(HashMap::new()) };
         for t in set.by_type.keys() {
-            set.validator(&Variant { type_name: t.clone(), collection: false, select: None, include_unknown_enum_members: true })
-                .map_err(|e| format!("schema of {t}: {e}"))?;
+            set.validator(&Variant {
+                type_name: t.clone(),
+                collection: false,
+                select: None,
+                include_unknown_enum_members: true,
+            })
+            .map_err(|e| format!("schema of {t}: {e}"))?;
         }
         Ok(set)
     }
@@ -156,10 +169,8 @@ impl SchemaSet {
     }
 
     fn compile(&self, variant: &Variant) -> Result<Validator, String> {
-        let root_id = self
-            .by_type
-            .get(&variant.type_name)
-            .ok_or_else(|| format!("no schema describes {}", variant.type_name))?;
+        let root_id =
+            self.by_type.get(&variant.type_name).ok_or_else(|| format!("no schema describes {}", variant.type_name))?;
         let mut docs: Vec<(String, Value)> = self.documents.iter().map(|(id, d)| (id.clone(), d.clone())).collect();
         if !variant.include_unknown_enum_members {
             for (_, d) in docs.iter_mut() {

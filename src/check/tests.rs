@@ -1,0 +1,269 @@
+//! Each rule against the seed's doc examples (which pass) and against an answer that breaks it
+//! (which fails, naming the rule).
+
+use serde_json::{Value, json};
+
+use super::*;
+use crate::case::{Case, LoadedCase, load_suites};
+use crate::odata::QueryOptions;
+use crate::schema::{SchemaSet, project_schemas};
+
+const ROOT: &str = "http://127.0.0.1:9/beta";
+const GRAPH_JSON: &str = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
+
+fn seed_cases() -> Vec<Case> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("cases");
+    let suites = load_suites(&root).expect("cases/ loads");
+    let suite = suites.into_iter().find(|s| s.name == "identitygovernance-userprocessingresult-get").expect("the seed suite");
+    suite
+        .cases
+        .into_iter()
+        .map(|c| match c {
+            LoadedCase::Ready(c) => *c,
+            LoadedCase::Broken(b) => panic!("{}", b.message),
+        })
+        .collect()
+}
+
+/// Example 1 (full entity) or 2 (`$select`).
+fn example(n: usize) -> Case {
+    seed_cases().into_iter().find(|c| c.name.ends_with(&format!("_e{n}"))).expect("the seed example")
+}
+
+/// The documented answer of a case, as the embedded server's root would serve it.
+fn documented_answer(case: &Case) -> Value {
+    let mut body = case.expect.body.clone().expect("a documented body");
+    let ctx = body["@odata.context"].as_str().unwrap().replace("https://graph.microsoft.com/beta", ROOT);
+    body["@odata.context"] = json!(ctx);
+    body
+}
+
+struct Run {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+    prefer: bool,
+    profile: Profile,
+}
+
+impl Run {
+    fn json(body: &Value) -> Self {
+        Run {
+            status: 200,
+            headers: vec![
+                ("content-type".into(), GRAPH_JSON.into()),
+                ("request-id".into(), "r-1".into()),
+                ("client-request-id".into(), "c-1".into()),
+                ("odata-version".into(), "4.0".into()),
+            ],
+            body: body.to_string().into_bytes(),
+            prefer: false,
+            profile: Profile::Reference,
+        }
+    }
+
+    fn header(mut self, name: &str, value: Option<&str>) -> Self {
+        self.headers.retain(|(k, _)| k != name);
+        if let Some(v) = value {
+            self.headers.push((name.into(), v.into()));
+        }
+        self
+    }
+
+    fn findings(&self, case: &Case, schemas: &SchemaSet) -> Vec<Finding> {
+        let answer = Answer { status: self.status, headers: self.headers.clone(), body: self.body.clone() };
+        let (json, err) = parse_body(&answer);
+        let sent = Sent {
+            method: "GET".into(),
+            path: case.request.path.clone(),
+            query: case.request.query.clone(),
+            select: case.request.query.as_deref().and_then(|q| QueryOptions::parse(q).select()),
+            prefer_unknown_enum_members: self.prefer,
+            client_request_id: "c-1".into(),
+        };
+        let x = Exchange {
+            case,
+            sent: &sent,
+            answer: &answer,
+            json: json.as_ref(),
+            service_root: ROOT,
+            profile: self.profile,
+            schemas,
+        };
+        check_all(&x, err.as_deref())
+    }
+
+    /// The failed rules.
+    fn rules(&self, case: &Case, schemas: &SchemaSet) -> Vec<&'static str> {
+        let mut r: Vec<&'static str> =
+            self.findings(case, schemas).into_iter().filter(|f| f.severity == Severity::Failure).map(|f| f.rule).collect();
+        r.dedup();
+        r
+    }
+}
+
+fn broken(case: &Case, edit: impl FnOnce(&mut Value)) -> Run {
+    let mut body = documented_answer(case);
+    edit(&mut body);
+    Run::json(&body)
+}
+
+#[test]
+fn both_doc_examples_pass_every_rule() {
+    let s = project_schemas();
+    for n in [1, 2] {
+        let case = example(n);
+        let found = Run::json(&documented_answer(&case)).findings(&case, &s);
+        assert!(found.is_empty(), "example {n}: {found:?}");
+    }
+}
+
+#[test]
+fn status_rule() {
+    let s = project_schemas();
+    let case = example(1);
+    let mut run = Run::json(&json!({"error": {"code": "itemNotFound", "message": "gone"}}));
+    run.status = 404;
+    assert_eq!(run.rules(&case, &s), ["status"]);
+}
+
+#[test]
+fn content_type_and_header_rules() {
+    let s = project_schemas();
+    let case = example(1);
+    let ok = documented_answer(&case);
+    assert_eq!(Run::json(&ok).header("content-type", Some("text/plain")).rules(&case, &s), ["content-type"]);
+    assert_eq!(Run::json(&ok).header("request-id", None).rules(&case, &s), ["headers.request-id"]);
+    assert_eq!(Run::json(&ok).header("client-request-id", Some("other")).rules(&case, &s), ["headers.client-request-id"]);
+    assert_eq!(Run::json(&ok).header("odata-version", Some("3.0")).rules(&case, &s), ["headers.odata-version"]);
+    let missing_echo = Run::json(&ok).header("client-request-id", None).findings(&case, &s);
+    assert_eq!(missing_echo.len(), 1);
+    assert_eq!(missing_echo[0].severity, Severity::Warning, "a missing echo is only a warning");
+    let mut with_doc_header = case.clone();
+    with_doc_header.expect.headers.insert("ETag".into(), "W/\"1\"".into());
+    assert_eq!(Run::json(&ok).rules(&with_doc_header, &s), ["headers.documented"]);
+}
+
+#[test]
+fn body_json_rule() {
+    let s = project_schemas();
+    let case = example(1);
+    let mut run = Run::json(&json!({}));
+    run.body = br#"{"id": "a", "id": "b"}"#.to_vec();
+    assert!(run.rules(&case, &s).contains(&"body.json"));
+    run.body = b"{\"id\": ".to_vec();
+    assert!(run.rules(&case, &s).contains(&"body.json"));
+}
+
+#[test]
+fn error_shape_rule() {
+    let s = project_schemas();
+    let mut case = example(1);
+    case.expect.status = crate::case::StatusSpec::One(404);
+    case.expect.body = None;
+    let graph = json!({"error": {"code": "itemNotFound", "message": "x", "innerError": {"date": "2026-11-29T10:18:42", "request-id": "r", "client-request-id": "c"}}});
+    let mut ok = Run::json(&graph);
+    ok.status = 404;
+    assert!(ok.rules(&case, &s).is_empty());
+    let mut plain = Run::json(&json!({})).header("content-type", Some("text/plain"));
+    plain.status = 404;
+    plain.body = b"Not Found".to_vec();
+    assert_eq!(plain.rules(&case, &s), ["error.shape"]);
+    let mut no_code = Run::json(&json!({"error": {"message": "x"}}));
+    no_code.status = 404;
+    assert_eq!(no_code.rules(&case, &s), ["error.shape"]);
+}
+
+#[test]
+fn schema_rule_types_formats_nullability_enums() {
+    let s = project_schemas();
+    let case = example(1);
+    let edits: [(&str, Value); 6] = [
+        ("scheduledDateTime", json!("2022-08-24T23:28:01.6476554")),
+        ("workflowVersion", Value::Null),
+        ("processingStatus", json!("Completed")),
+        ("workflowVersion", json!(2_147_483_648_i64)),
+        ("totalUnprocessedTasksCount", json!("0")),
+        ("id", json!("")),
+    ];
+    for (key, value) in edits {
+        let rules = broken(&case, |b| b[key] = value.clone()).rules(&case, &s);
+        assert!(rules.contains(&"schema"), "{key} = {value}: {rules:?}");
+    }
+    let rules = broken(&case, |b| {
+        b.as_object_mut().unwrap().remove("scheduledDateTime");
+    })
+    .rules(&case, &s);
+    assert!(rules.contains(&"schema"), "a missing required property: {rules:?}");
+    assert!(broken(&case, |b| b["completedDateTime"] = Value::Null).rules(&case, &s).contains(&"body.value"), "null is allowed by the schema, but differs from the doc");
+    let mut live = broken(&case, |b| b["completedDateTime"] = Value::Null);
+    live.profile = Profile::Live;
+    assert!(live.rules(&case, &s).is_empty(), "completedDateTime is nullable");
+}
+
+#[test]
+fn evolvable_enum_rule() {
+    let s = project_schemas();
+    let mut case = example(1);
+    case.values = crate::case::ValueCheck::Off;
+    let leak = broken(&case, |b| b["workflowExecutionType"] = json!("activatedWithScope"));
+    assert_eq!(leak.rules(&case, &s), ["enum.evolvable"]);
+    let mut asked = broken(&case, |b| b["processingStatus"] = json!("quarantined"));
+    asked.prefer = true;
+    assert!(asked.rules(&case, &s).is_empty());
+    assert_eq!(broken(&case, |b| b["processingStatus"] = json!("unknownFutureValue")).rules(&case, &s), Vec::<&str>::new());
+}
+
+#[test]
+fn select_rule() {
+    let s = project_schemas();
+    let case = example(2);
+    let extra = broken(&case, |b| b["workflowVersion"] = json!(1));
+    assert_eq!(extra.rules(&case, &s), ["select"]);
+    let missing = broken(&case, |b| {
+        b.as_object_mut().unwrap().remove("subject");
+    });
+    assert!(missing.rules(&case, &s).contains(&"select"));
+    let key_added = broken(&case, |b| b["id"] = json!("40efc576-840f-47d0-ab95-5abca800f8a2"));
+    assert!(key_added.rules(&case, &s).is_empty());
+}
+
+#[test]
+fn undocumented_property_rule_depends_on_profile() {
+    let s = project_schemas();
+    let case = example(1);
+    let mut run = broken(&case, |b| b["processingDetail"] = json!("x"));
+    assert_eq!(run.rules(&case, &s), ["undocumented-property"]);
+    run.profile = Profile::Live;
+    let found = run.findings(&case, &s);
+    assert_eq!(found.len(), 1);
+    assert_eq!((found[0].rule, found[0].severity), ("undocumented-property", Severity::Warning));
+}
+
+#[test]
+fn context_and_identity_rules() {
+    let s = project_schemas();
+    let case = example(2);
+    let no_select_list = broken(&case, |b| {
+        let c = b["@odata.context"].as_str().unwrap();
+        let cut = c.replace("(id,failedTasksCount,processingStatus,totalTasksCount,totalUnprocessedTasksCount,subject)", "");
+        b["@odata.context"] = json!(cut);
+    });
+    assert_eq!(no_select_list.rules(&case, &s), ["odata.context", "body.value"]);
+    let missing = broken(&case, |b| {
+        b.as_object_mut().unwrap().remove("@odata.context");
+    });
+    assert_eq!(missing.rules(&case, &s), ["odata.context"]);
+    let other = broken(&case, |b| b["id"] = json!("00000000-0000-0000-0000-000000000001"));
+    assert_eq!(other.rules(&case, &s), ["odata.id", "body.value"]);
+}
+
+#[test]
+fn invariant_and_value_rules() {
+    let s = project_schemas();
+    let case = example(1);
+    assert_eq!(broken(&case, |b| b["failedTasksCount"] = json!(5)).rules(&case, &s), ["invariant.failed-within-total", "body.value"]);
+    let drift = broken(&case, |b| b["workflowVersion"] = json!(2)).findings(&case, &s);
+    assert_eq!(drift.len(), 1);
+    assert_eq!((drift[0].rule, drift[0].at.as_str()), ("body.value", "/workflowVersion"));
+}

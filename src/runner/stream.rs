@@ -1,0 +1,265 @@
+//! The streaming driver: cases flow from a producer through N workers to the report sinks, so a run
+//! over 100,000 discovered entities holds only what is in flight. It prints libtest's format
+//! (`test NAME ... ok`, the failures, `test result: ...`), so CI log parsers read it the same way.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Instant;
+
+use libtest_mimic::{Arguments, FormatSetting, Trial};
+use tokio::sync::{Mutex, mpsc};
+
+use super::ctx::Shared;
+use super::execute::{blank_report, execute};
+use super::plan::Planned;
+use crate::report::{CaseReport, Outcome, render_failure};
+
+/// Failure messages kept for the end of the run; later ones are only counted (and in --json).
+const MAX_FAILURE_MESSAGES: usize = 100;
+
+/// How results are shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Display {
+    /// libtest's lines.
+    Pretty,
+    /// One character per case.
+    Terse,
+    /// Nothing (benchmarks, tests).
+    Silent,
+}
+
+impl Display {
+    pub fn from_args(args: &Arguments) -> Self {
+        match args.format {
+            Some(FormatSetting::Terse) => Display::Terse,
+            _ if args.quiet => Display::Terse,
+            _ => Display::Pretty,
+        }
+    }
+}
+
+/// Plans the static cases (as `run` without `--discover` does) and streams them; `observe` sees
+/// every report. For tests, benchmarks and tools that want reports rather than libtest's output.
+pub fn run_cases(
+    config: super::RunConfig,
+    args: &Arguments,
+    display: Display,
+    observe: impl FnMut(&CaseReport),
+) -> Result<Counts, String> {
+    let schemas = Arc::new(crate::schema::SchemaSet::load(&config.schemas_dir)?);
+    let (planned, suites) = super::plan::plan(&config, &schemas)?;
+    let store = Arc::new(crate::reference::Store::from_suites(&suites, config.embedded.entities));
+    let render = crate::report::RenderOptions {
+        palette: crate::report::Palette { color: config.color },
+        diff_lines: config.diff_lines,
+    };
+    let concurrency = config.http.concurrency;
+    let shared = Arc::new(Shared::new(config, schemas, store, render)?);
+    let counts = run(
+        shared.clone(),
+        args,
+        display,
+        concurrency,
+        |feed| async move {
+            for p in planned {
+                if !feed.send(p).await {
+                    return;
+                }
+            }
+        },
+        observe,
+    )?;
+    if let Some(sinks) = shared.take_sinks() {
+        let _ = sinks.finish(&shared.config);
+    }
+    Ok(counts)
+}
+
+/// Counts of a streamed run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub passed: u64,
+    pub failed: u64,
+    pub ignored: u64,
+    pub filtered_out: u64,
+}
+
+/// Sends planned cases to the workers, skipping those the libtest filters exclude.
+#[derive(Clone)]
+pub struct Feed {
+    tx: mpsc::Sender<Planned>,
+    args: Arc<Arguments>,
+    filtered: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl Feed {
+    /// Queues a case; waits while the workers are busy (backpressure keeps memory flat).
+    /// Returns false when the run is over (no worker listens any more).
+    pub async fn send(&self, planned: Planned) -> bool {
+        if is_filtered_out(&self.args, &planned.name()) {
+            self.filtered.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return true;
+        }
+        self.tx.send(planned).await.is_ok()
+    }
+}
+
+/// Whether libtest's filter, `--skip`, `--exact` and `--ignored` exclude a case name.
+pub fn is_filtered_out(args: &Arguments, name: &str) -> bool {
+    args.is_filtered_out(&Trial::test(name, || Ok(())))
+}
+
+/// Runs what `produce` feeds, `concurrency` at a time, recording every report in the sinks and
+/// handing it to `observe`. Prints per `display`. Must be called from outside the runtime.
+pub fn run<P, F>(
+    shared: Arc<Shared>,
+    args: &Arguments,
+    display: Display,
+    concurrency: usize,
+    produce: P,
+    mut observe: impl FnMut(&CaseReport),
+) -> Result<Counts, String>
+where
+    P: FnOnce(Feed) -> F,
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
+    let ctx = shared.ctx()?;
+    let started = Instant::now();
+    let (tx, rx) = mpsc::channel::<Planned>(concurrency.max(1) * 2);
+    let (done_tx, mut done_rx) = mpsc::channel::<CaseReport>(concurrency.max(1) * 2);
+    let filtered = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let feed = Feed { tx, args: Arc::new(args.clone()), filtered: filtered.clone() };
+    let rx = Arc::new(Mutex::new(rx));
+    let mut counts = Counts::default();
+    let mut failures: Vec<(String, String)> = Vec::new();
+    let mut failures_dropped = 0usize;
+    let out = std::io::stdout();
+    if display == Display::Pretty {
+        println!("\nrunning cases as they are discovered on {}", ctx.service_root);
+    }
+    ctx.rt.block_on(async {
+        let producer = tokio::spawn(produce(feed));
+        for _ in 0..concurrency.max(1) {
+            let rx = rx.clone();
+            let done = done_tx.clone();
+            let shared = shared.clone();
+            tokio::spawn(async move {
+                loop {
+                    let next = rx.lock().await.recv().await;
+                    let Some(planned) = next else { break };
+                    let report = run_one(&shared, planned).await;
+                    if done.send(report).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        while let Some(report) = done_rx.recv().await {
+            shared.record(&report);
+            observe(&report);
+            let mut lock = out.lock();
+            match (&report.outcome, display) {
+                (_, Display::Silent) => {}
+                (o, Display::Terse) => {
+                    let _ = write!(
+                        lock,
+                        "{}",
+                        match o {
+                            Outcome::Passed => '.',
+                            Outcome::Failed => 'F',
+                            Outcome::Ignored(_) => 'i',
+                        }
+                    );
+                    if (counts.passed + counts.failed + counts.ignored + 1) % 88 == 0 {
+                        let _ = writeln!(lock);
+                    }
+                }
+                (Outcome::Passed, Display::Pretty) => {
+                    let _ = writeln!(lock, "test {} ... ok", report.name);
+                }
+                (Outcome::Failed, Display::Pretty) => {
+                    let _ = writeln!(lock, "test {} ... FAILED", report.name);
+                }
+                (Outcome::Ignored(reason), Display::Pretty) => {
+                    let _ = writeln!(lock, "test {} ... ignored, {reason}", report.name);
+                }
+            }
+            match report.outcome {
+                Outcome::Passed => counts.passed += 1,
+                Outcome::Ignored(_) => counts.ignored += 1,
+                Outcome::Failed => {
+                    counts.failed += 1;
+                    if failures.len() < MAX_FAILURE_MESSAGES {
+                        failures.push((
+                            report.name.clone(),
+                            shared.redactor.redact(&render_failure(&report, shared.render)),
+                        ));
+                    } else {
+                        failures_dropped += 1;
+                    }
+                }
+            }
+        }
+        let _ = producer.await;
+    });
+    counts.filtered_out = filtered.load(std::sync::atomic::Ordering::Relaxed);
+    if display != Display::Silent {
+        print_summary(&counts, &failures, failures_dropped, started.elapsed());
+    }
+    Ok(counts)
+}
+
+async fn run_one(shared: &Shared, planned: Planned) -> CaseReport {
+    match planned {
+        Planned::Done(report) => *report,
+        Planned::Run(case) => execute(shared, &case).await,
+        Planned::Skip(case, reason) => {
+            let mut r = blank_report(shared, &case);
+            r.outcome = Outcome::Ignored(reason);
+            r
+        }
+        Planned::Broken(b) => {
+            let name = format!("{}::{}", b.suite, b.name);
+            CaseReport {
+                rerun: shared.config.rerun(&name),
+                name,
+                suite: b.suite.clone(),
+                outcome: Outcome::Failed,
+                findings: Vec::new(),
+                diff: None,
+                excerpt: None,
+                exchange: None,
+                error: Some(b.message.clone()),
+                retries: Vec::new(),
+                origin: crate::case::Origin { file: Some(b.file.clone()), ..Default::default() },
+                notes: Vec::new(),
+            }
+        }
+    }
+}
+
+fn print_summary(c: &Counts, failures: &[(String, String)], dropped: usize, elapsed: std::time::Duration) {
+    if !failures.is_empty() {
+        println!("\nfailures:\n");
+        for (name, message) in failures {
+            println!("---- {name} ----\n{message}\n");
+        }
+        if dropped > 0 {
+            println!("… {dropped} more failures are not shown here; --json and --junit have all of them\n");
+        }
+        println!("failures:");
+        for (name, _) in failures {
+            println!("    {name}");
+        }
+    }
+    let verdict = if c.failed > 0 { "FAILED" } else { "ok" };
+    println!(
+        "\ntest result: {verdict}. {} passed; {} failed; {} ignored; 0 measured; {} filtered out; finished in {:.2}s\n",
+        c.passed,
+        c.failed,
+        c.ignored,
+        c.filtered_out,
+        elapsed.as_secs_f64()
+    );
+}
