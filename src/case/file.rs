@@ -77,7 +77,7 @@ pub struct ExpectedResponse {
 
 /// One status code, or the set of acceptable ones (`[400, 404]`) where Graph's choice is undocumented.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
+#[serde(untagged, expecting = "a status code such as 200, or a list of accepted codes such as [400, 404]")]
 pub enum StatusSpec {
     One(u16),
     AnyOf(Vec<u16>),

@@ -38,9 +38,11 @@ pub fn check(x: &Exchange<'_>, out: &mut Vec<Finding>) {
     for (name, value) in &x.case.expect.headers {
         let actual = a.header(name);
         if name.eq_ignore_ascii_case("content-type") {
+            // A non-JSON answer is already reported above; this compares JSON media types.
             if let Some(ct) = actual
                 && !a.body.is_empty()
                 && a.status < 400
+                && is_json_media_type(ct)
                 && media_type(ct) != media_type(value)
             {
                 out.push(

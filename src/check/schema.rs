@@ -76,11 +76,15 @@ pub fn schema_findings(
                     )
                     .with_values("unknownFutureValue", value)
                 }
-                ValidationErrorKind::Required { property } if select.is_some() => Finding::failure(
-                    "select",
-                    at,
-                    format!("{property} was selected but is missing"),
-                ),
+                ValidationErrorKind::Required { property } => {
+                    let name = property.as_str().map(str::to_string).unwrap_or_else(|| property.to_string());
+                    let at = format!("{at}/{}", escape_pointer(&name));
+                    if select.is_some() {
+                        Finding::failure("select", at, format!("{name} was selected but is missing"))
+                    } else {
+                        Finding::failure(rule, at, format!("the required property {name} is missing (schema: {schema_path})"))
+                    }
+                }
                 ValidationErrorKind::AdditionalProperties { unexpected } if select.is_some() => Finding::failure(
                     "select",
                     at,

@@ -9,12 +9,14 @@ use crate::odata::QueryOptions;
 use crate::schema::{SchemaSet, project_schemas};
 
 const ROOT: &str = "http://127.0.0.1:9/beta";
-const GRAPH_JSON: &str = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
+const GRAPH_JSON: &str =
+    "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
 
 fn seed_cases() -> Vec<Case> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("cases");
     let suites = load_suites(&root).expect("cases/ loads");
-    let suite = suites.into_iter().find(|s| s.name == "identitygovernance-userprocessingresult-get").expect("the seed suite");
+    let suite =
+        suites.into_iter().find(|s| s.name == "identitygovernance-userprocessingresult-get").expect("the seed suite");
     suite
         .cases
         .into_iter()
@@ -95,8 +97,12 @@ impl Run {
 
     /// The failed rules.
     fn rules(&self, case: &Case, schemas: &SchemaSet) -> Vec<&'static str> {
-        let mut r: Vec<&'static str> =
-            self.findings(case, schemas).into_iter().filter(|f| f.severity == Severity::Failure).map(|f| f.rule).collect();
+        let mut r: Vec<&'static str> = self
+            .findings(case, schemas)
+            .into_iter()
+            .filter(|f| f.severity == Severity::Failure)
+            .map(|f| f.rule)
+            .collect();
         r.dedup();
         r
     }
@@ -134,7 +140,10 @@ fn content_type_and_header_rules() {
     let ok = documented_answer(&case);
     assert_eq!(Run::json(&ok).header("content-type", Some("text/plain")).rules(&case, &s), ["content-type"]);
     assert_eq!(Run::json(&ok).header("request-id", None).rules(&case, &s), ["headers.request-id"]);
-    assert_eq!(Run::json(&ok).header("client-request-id", Some("other")).rules(&case, &s), ["headers.client-request-id"]);
+    assert_eq!(
+        Run::json(&ok).header("client-request-id", Some("other")).rules(&case, &s),
+        ["headers.client-request-id"]
+    );
     assert_eq!(Run::json(&ok).header("odata-version", Some("3.0")).rules(&case, &s), ["headers.odata-version"]);
     let missing_echo = Run::json(&ok).header("client-request-id", None).findings(&case, &s);
     assert_eq!(missing_echo.len(), 1);
@@ -195,7 +204,10 @@ fn schema_rule_types_formats_nullability_enums() {
     })
     .rules(&case, &s);
     assert!(rules.contains(&"schema"), "a missing required property: {rules:?}");
-    assert!(broken(&case, |b| b["completedDateTime"] = Value::Null).rules(&case, &s).contains(&"body.value"), "null is allowed by the schema, but differs from the doc");
+    assert!(
+        broken(&case, |b| b["completedDateTime"] = Value::Null).rules(&case, &s).contains(&"body.value"),
+        "null is allowed by the schema, but differs from the doc"
+    );
     let mut live = broken(&case, |b| b["completedDateTime"] = Value::Null);
     live.profile = Profile::Live;
     assert!(live.rules(&case, &s).is_empty(), "completedDateTime is nullable");
@@ -211,7 +223,10 @@ fn evolvable_enum_rule() {
     let mut asked = broken(&case, |b| b["processingStatus"] = json!("quarantined"));
     asked.prefer = true;
     assert!(asked.rules(&case, &s).is_empty());
-    assert_eq!(broken(&case, |b| b["processingStatus"] = json!("unknownFutureValue")).rules(&case, &s), Vec::<&str>::new());
+    assert_eq!(
+        broken(&case, |b| b["processingStatus"] = json!("unknownFutureValue")).rules(&case, &s),
+        Vec::<&str>::new()
+    );
 }
 
 #[test]
@@ -246,7 +261,8 @@ fn context_and_identity_rules() {
     let case = example(2);
     let no_select_list = broken(&case, |b| {
         let c = b["@odata.context"].as_str().unwrap();
-        let cut = c.replace("(id,failedTasksCount,processingStatus,totalTasksCount,totalUnprocessedTasksCount,subject)", "");
+        let cut =
+            c.replace("(id,failedTasksCount,processingStatus,totalTasksCount,totalUnprocessedTasksCount,subject)", "");
         b["@odata.context"] = json!(cut);
     });
     assert_eq!(no_select_list.rules(&case, &s), ["odata.context", "body.value"]);
@@ -262,7 +278,10 @@ fn context_and_identity_rules() {
 fn invariant_and_value_rules() {
     let s = project_schemas();
     let case = example(1);
-    assert_eq!(broken(&case, |b| b["failedTasksCount"] = json!(5)).rules(&case, &s), ["invariant.failed-within-total", "body.value"]);
+    assert_eq!(
+        broken(&case, |b| b["failedTasksCount"] = json!(5)).rules(&case, &s),
+        ["invariant.failed-within-total", "body.value"]
+    );
     let drift = broken(&case, |b| b["workflowVersion"] = json!(2)).findings(&case, &s);
     assert_eq!(drift.len(), 1);
     assert_eq!((drift[0].rule, drift[0].at.as_str()), ("body.value", "/workflowVersion"));
