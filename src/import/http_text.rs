@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::diagnostic::Diagnostic;
-use super::recover::without_trailing_commas;
+use super::recover::repair;
 
 /// A documented request.
 #[derive(Debug, Clone, PartialEq)]
@@ -142,34 +142,27 @@ fn looks_like_json_start(l: &str) -> bool {
     matches!(l.trim_start().chars().next(), Some('{') | Some('['))
 }
 
-/// A JSON body; a trailing comma is recovered with a warning, anything else is an error.
+/// A JSON body; a trailing comma or a raw line break in a string is recovered with a warning,
+/// anything else is an error.
 fn parse_body(text: String, file: &str, line: u32, diags: &mut Vec<Diagnostic>) -> Option<Value> {
     let trimmed = text.trim();
     if trimmed.is_empty() {
         return None;
     }
-    match serde_json::from_str::<Value>(trimmed) {
-        Ok(v) => Some(v),
-        Err(e) => {
-            let at = line + e.line().saturating_sub(1) as u32;
-            match serde_json::from_str::<Value>(&without_trailing_commas(trimmed)) {
-                Ok(v) => {
-                    diags.push(Diagnostic::warning(
-                        file,
-                        at,
-                        format!("body JSON has a trailing comma ({e}); read it without the comma"),
-                    ));
-                    Some(v)
-                }
-                Err(_) => {
-                    diags.push(Diagnostic::error(
-                        file,
-                        at,
-                        format!("body is not valid JSON ({e}); the case has no documented body"),
-                    ));
-                    None
-                }
-            }
+    let e = match serde_json::from_str::<Value>(trimmed) {
+        Ok(v) => return Some(v),
+        Err(e) => e,
+    };
+    let at = line + e.line().saturating_sub(1) as u32;
+    let (fixed, what) = repair(trimmed);
+    match serde_json::from_str::<Value>(&fixed) {
+        Ok(v) if !what.is_empty() => {
+            diags.push(Diagnostic::warning(file, at, format!("body JSON has {} ({e}); read as intended", what.join(" and "))));
+            Some(v)
+        }
+        _ => {
+            diags.push(Diagnostic::error(file, at, format!("body is not valid JSON ({e}); the case has no documented body")));
+            None
         }
     }
 }

@@ -33,7 +33,19 @@ pub struct ImportOutcome {
 /// Imports `pages` into `out`. With `check`, writes nothing and lists what would change.
 pub fn import(pages: &[PathBuf], out: &Path, check: bool) -> ImportOutcome {
     let mut outcome = ImportOutcome::default();
+    let mut stems: BTreeMap<String, &PathBuf> = BTreeMap::new();
     for page in pages {
+        if let Some(first) = stems.insert(page::stem(&page.display().to_string()), page) {
+            outcome.lines.push(format!(
+                "{}: skipped: {} has the same file name, and both would write {}/{}/; import them with different --out directories",
+                page.display(),
+                first.display(),
+                out.display(),
+                page::stem(&page.display().to_string())
+            ));
+            outcome.unreadable += 1;
+            continue;
+        }
         let display = page.display().to_string();
         let text = match fs::read_to_string(page) {
             Ok(t) => t,

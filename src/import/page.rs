@@ -108,6 +108,7 @@ pub fn import_page(text: &str, page: &str) -> PageImport {
             _ => {}
         }
     }
+    out.diagnostics.sort_by_key(|d| d.line);
     out
 }
 

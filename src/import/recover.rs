@@ -1,5 +1,56 @@
-//! The one JSON repair the importer makes: trailing commas (`{"a": 1,}`), the mistake real doc pages
-//! contain (task-update.md). Anything else stays invalid and is reported.
+//! The JSON repairs the importer makes, where the intent is unambiguous: trailing commas
+//! (`{"a": 1,}`, task-update.md) and raw line breaks inside strings (errors.md's page annotation).
+//! Newtonsoft.Json, which ApiDoctor uses, accepts both. Anything else stays invalid and is reported.
+
+/// Both repairs, and what was repaired (for the diagnostic).
+pub fn repair(text: &str) -> (String, Vec<&'static str>) {
+    let mut what = Vec::new();
+    let a = without_trailing_commas(text);
+    if a != text {
+        what.push("a trailing comma");
+    }
+    let b = escape_control_characters(&a);
+    if b != a {
+        what.push("a raw line break inside a string");
+    }
+    (b, what)
+}
+
+/// Control characters inside strings escaped (`\n`, `\t`, `\u00XX`).
+pub fn escape_control_characters(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_string = false;
+    let mut escaped = false;
+    for c in text.chars() {
+        if in_string {
+            match c {
+                _ if escaped => {
+                    escaped = false;
+                    out.push(c);
+                }
+                '\\' => {
+                    escaped = true;
+                    out.push(c);
+                }
+                '"' => {
+                    in_string = false;
+                    out.push(c);
+                }
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+                c => out.push(c),
+            }
+        } else {
+            if c == '"' {
+                in_string = true;
+            }
+            out.push(c);
+        }
+    }
+    out
+}
 
 /// `text` without commas that are followed (after whitespace) by `}` or `]`, outside strings.
 pub fn without_trailing_commas(text: &str) -> String {
@@ -32,6 +83,14 @@ pub fn without_trailing_commas(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escapes_line_breaks_inside_strings_only() {
+        assert_eq!(escape_control_characters("{\"a\": \"x\ny\"}\n"), "{\"a\": \"x\\ny\"}\n");
+        let (fixed, what) = repair("{\"a\": [\"x\n\",],}");
+        assert_eq!(fixed, "{\"a\": [\"x\\n\"]}");
+        assert_eq!(what.len(), 2);
+    }
 
     #[test]
     fn removes_only_trailing_commas_outside_strings() {

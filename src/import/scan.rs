@@ -109,9 +109,9 @@ pub fn scan(page: &str, file: &str, diags: &mut Vec<Diagnostic>) -> Vec<CodeBloc
     blocks
 }
 
-/// Parses an HTML comment as an annotation. Invalid JSON is recovered when the only problem is a
-/// trailing comma (the intent is unambiguous); otherwise the block loses its annotation, with a
-/// diagnostic either way.
+/// Parses an HTML comment as an annotation. Invalid JSON is recovered where the intent is
+/// unambiguous (a trailing comma, a raw line break in a string); otherwise the block loses its
+/// annotation. A diagnostic either way.
 fn annotation(html: &str, line: u32, file: &str, diags: &mut Vec<Diagnostic>) -> Option<Annotation> {
     let inner = html.trim().strip_prefix("<!--")?.trim_end().strip_suffix("-->")?.trim();
     if !inner.starts_with('{') {
@@ -119,24 +119,21 @@ fn annotation(html: &str, line: u32, file: &str, diags: &mut Vec<Diagnostic>) ->
     }
     let parsed = match serde_json::from_str::<Value>(inner) {
         Ok(v) => v,
-        Err(e) => match serde_json::from_str::<Value>(&super::recover::without_trailing_commas(inner)) {
-            Ok(v) => {
-                diags.push(Diagnostic::warning(
-                    file,
-                    line,
-                    format!("annotation JSON has a trailing comma ({e}); read it without the comma"),
-                ));
-                v
+        Err(e) => {
+            let (fixed, what) = super::recover::repair(inner);
+            match serde_json::from_str::<Value>(&fixed) {
+                Ok(v) if !what.is_empty() => {
+                    let message = format!("annotation JSON has {} ({e}); read as intended", what.join(" and "));
+                    diags.push(Diagnostic::warning(file, line, message));
+                    v
+                }
+                _ => {
+                    let message = format!("annotation is not valid JSON ({e}); the block after it is skipped");
+                    diags.push(Diagnostic::error(file, line, message));
+                    return None;
+                }
             }
-            Err(_) => {
-                diags.push(Diagnostic::error(
-                    file,
-                    line,
-                    format!("annotation is not valid JSON ({e}); the block after it is skipped"),
-                ));
-                return None;
-            }
-        },
+        }
     };
     let Value::Object(json) = parsed else {
         return None;
