@@ -220,6 +220,7 @@ fn run(a: RunArgs) -> Result<ExitCode, String> {
         schemas_dir: a.schemas,
         target: a.target,
         token: a.token.filter(|t| !t.is_empty()).map(Secret::new),
+        credentials: crate::target::AppCredentials::from_env().transpose()?,
         profile,
         json: a.json,
         junit: a.junit,

@@ -16,7 +16,10 @@ const API: &str = "../shared/graph-docs/api-reference/beta/api";
 
 fn shared_available() -> PathBuf {
     let p = PathBuf::from("../shared");
-    assert!(p.is_dir(), "../shared (the seed page and the doc corpus) must sit next to the project root, as on every developer machine and in CI");
+    assert!(
+        p.is_dir(),
+        "../shared (the seed page and the doc corpus) must sit next to the project root, as on every developer machine and in CI"
+    );
     p
 }
 
@@ -96,9 +99,16 @@ fn every_corpus_page_imports_with_its_number_of_pairs() {
 #[test]
 fn task_updates_invalid_annotation_is_a_diagnostic_with_its_line() {
     let page = format!("{API}/identitygovernance-task-update.md");
-    let text = std::fs::read_to_string(shared_available().join("graph-docs/api-reference/beta/api/identitygovernance-task-update.md")).unwrap();
+    let text = std::fs::read_to_string(
+        shared_available().join("graph-docs/api-reference/beta/api/identitygovernance-task-update.md"),
+    )
+    .unwrap();
     let imported = import_page(&text, &page);
-    let d = imported.diagnostics.iter().find(|d| d.message.starts_with("annotation JSON has a trailing comma")).expect("a diagnostic");
+    let d = imported
+        .diagnostics
+        .iter()
+        .find(|d| d.message.starts_with("annotation JSON has a trailing comma"))
+        .expect("a diagnostic");
     assert_eq!(d.line, 105);
     assert_eq!(d.to_string().split(": ").next().unwrap(), format!("{page}:105"));
     assert_eq!(imported.cases.len(), 1, "the rest of the page still imports");
@@ -111,7 +121,11 @@ fn golden_imports() {
     shared_available();
     let update = std::env::var_os("UPDATE_GOLDEN").is_some();
     let mut problems = Vec::new();
-    for stem in ["identitygovernance-workflow-list-runs", "identitygovernance-workflow-delete", "identitygovernance-run-list-userprocessingresults"] {
+    for stem in [
+        "identitygovernance-workflow-list-runs",
+        "identitygovernance-workflow-delete",
+        "identitygovernance-run-list-userprocessingresults",
+    ] {
         let page = format!("{API}/{stem}.md");
         let imported = import_page(&std::fs::read_to_string(&page).unwrap(), &page);
         let golden = Path::new("tests/import_golden").join(stem);
@@ -145,11 +159,22 @@ fn import_writes_only_its_cases_and_is_idempotent() {
     std::fs::write(dir.join("stale.json"), "{}").unwrap();
     let first = import(&[PathBuf::from(SEED)], &out, false);
     assert!(first.lines.iter().any(|l| l.contains("removed") && l.contains("stale.json")), "{:?}", first.lines);
-    let mut names: Vec<String> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut names: Vec<String> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     names.sort();
-    assert_eq!(names, ["lifecycleworkflows_get_run_userprocessingresult_e1.json", "lifecycleworkflows_get_run_userprocessingresult_e2.json"]);
+    assert_eq!(
+        names,
+        [
+            "lifecycleworkflows_get_run_userprocessingresult_e1.json",
+            "lifecycleworkflows_get_run_userprocessingresult_e2.json"
+        ]
+    );
     for name in &names {
-        assert_eq!(std::fs::read(dir.join(name)).unwrap(), std::fs::read(Path::new("cases/identitygovernance-userprocessingresult-get").join(name)).unwrap(), "byte for byte");
+        assert_eq!(
+            std::fs::read(dir.join(name)).unwrap(),
+            std::fs::read(Path::new("cases/identitygovernance-userprocessingresult-get").join(name)).unwrap(),
+            "byte for byte"
+        );
     }
     assert!(import(&[PathBuf::from(SEED)], &out, true).out_of_date.is_empty(), "a second import changes nothing");
     std::fs::write(dir.join(&names[0]), "{}").unwrap();
@@ -160,7 +185,10 @@ fn import_writes_only_its_cases_and_is_idempotent() {
 fn fragment() -> impl Strategy<Value = String> {
     prop_oneof![
         Just("<!-- {\n  \"blockType\": \"request\",\n  \"name\": \"a\"\n}\n-->\n".to_string()),
-        Just("<!-- { \"blockType\": \"response\", \"truncated\": true, \"@odata.type\": \"Collection(x)\" } -->\n".to_string()),
+        Just(
+            "<!-- { \"blockType\": \"response\", \"truncated\": true, \"@odata.type\": \"Collection(x)\" } -->\n"
+                .to_string()
+        ),
         Just("<!-- { \"blockType\": \"ignored\" } -->\n".to_string()),
         Just("<!-- {\"blockType\": \"response\",\n}\n-->\n".to_string()),
         Just("``` http\n".to_string()),

@@ -157,11 +157,19 @@ fn parse_body(text: String, file: &str, line: u32, diags: &mut Vec<Diagnostic>) 
     let (fixed, what) = repair(trimmed);
     match serde_json::from_str::<Value>(&fixed) {
         Ok(v) if !what.is_empty() => {
-            diags.push(Diagnostic::warning(file, at, format!("body JSON has {} ({e}); read as intended", what.join(" and "))));
+            diags.push(Diagnostic::warning(
+                file,
+                at,
+                format!("body JSON has {} ({e}); read as intended", what.join(" and ")),
+            ));
             Some(v)
         }
         _ => {
-            diags.push(Diagnostic::error(file, at, format!("body is not valid JSON ({e}); the case has no documented body")));
+            diags.push(Diagnostic::error(
+                file,
+                at,
+                format!("body is not valid JSON ({e}); the case has no documented body"),
+            ));
             None
         }
     }

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use crate::case::Origin;
 use crate::check::{Finding, Severity, rule};
-use crate::target::RetryNote;
+use crate::target::{Redactor, RetryNote};
 pub use style::Palette;
 
 /// How a case ended.
@@ -75,6 +75,31 @@ impl CaseReport {
     pub fn warnings(&self) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(|f| f.severity == Severity::Warning)
     }
+    /// Replaces every known secret in everything the report holds, so no printer, report file or
+    /// caller can leak one, whatever the server echoed.
+    pub fn redact(&mut self, redactor: &Redactor) {
+        let r = |s: &mut String| *s = redactor.redact(s);
+        for f in &mut self.findings {
+            r(&mut f.message);
+            f.expected.iter_mut().for_each(r);
+            f.actual.iter_mut().for_each(r);
+        }
+        if let Some((a, b)) = self.diff.as_mut() {
+            redact_value(a, redactor);
+            redact_value(b, redactor);
+        }
+        if let Some(v) = self.excerpt.as_mut() {
+            redact_value(v, redactor);
+        }
+        if let Some(x) = self.exchange.as_mut() {
+            r(&mut x.url);
+            x.request_id.iter_mut().for_each(r);
+            x.date.iter_mut().for_each(r);
+        }
+        self.error.iter_mut().for_each(r);
+        self.notes.iter_mut().for_each(r);
+    }
+
     /// The rule ids that failed, deduplicated in order.
     pub fn failed_rules(&self) -> Vec<&'static str> {
         let mut ids: Vec<&'static str> = Vec::new();
@@ -101,12 +126,25 @@ impl Default for RenderOptions {
     }
 }
 
+fn redact_value(v: &mut Value, redactor: &Redactor) {
+    match v {
+        Value::String(s) => *s = redactor.redact(s),
+        Value::Array(items) => items.iter_mut().for_each(|i| redact_value(i, redactor)),
+        Value::Object(map) => map.values_mut().for_each(|i| redact_value(i, redactor)),
+        _ => {}
+    }
+}
+
 /// The failure message of a case: what broke, where, the diff, how to trace and rerun it.
 pub fn render_failure(r: &CaseReport, opts: RenderOptions) -> String {
     let p = opts.palette;
     let mut out = String::new();
     if let Some(x) = &r.exchange {
-        let status = x.status.map_or("no answer".to_string(), |s| s.to_string());
+        let status = match (x.status, &r.error, r.failed_rules().contains(&"transport")) {
+            (Some(s), _, true) => format!("{s}, then the answer broke off"),
+            (Some(s), _, false) => s.to_string(),
+            (None, _, _) => "no answer".to_string(),
+        };
         let _ = writeln!(out, "{} {} -> {status}", x.method, x.url);
     }
     if let Some(e) = &r.error {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::check::Profile;
 use crate::reference::Fault;
-use crate::target::{HttpSettings, Secret};
+use crate::target::{AppCredentials, HttpSettings, Secret};
 
 /// The embedded reference server's options (tests use them to plant faults).
 #[derive(Debug, Clone)]
@@ -30,6 +30,8 @@ pub struct RunConfig {
     /// A service root (`https://graph.microsoft.com/beta`); `None` runs against the embedded server.
     pub target: Option<String>,
     pub token: Option<Secret>,
+    /// Client credentials for the target, when no token is given.
+    pub credentials: Option<AppCredentials>,
     /// `None`: reference for the embedded server, live for a target.
     pub profile: Option<Profile>,
     pub http: HttpSettings,
@@ -57,6 +59,7 @@ impl Default for RunConfig {
             schemas_dir: PathBuf::from("schemas"),
             target: None,
             token: None,
+            credentials: None,
             profile: None,
             http: HttpSettings::default(),
             json: None,
@@ -92,6 +95,7 @@ impl RunConfig {
         };
         c.target = var("GRAPH_CONFORMANCE_TARGET");
         c.token = var("GRAPH_TOKEN").map(Secret::new);
+        c.credentials = AppCredentials::from_env().transpose()?;
         if let Some(p) = var("GRAPH_CONFORMANCE_PROFILE") {
             c.profile = Some(p.parse().map_err(|e| format!("GRAPH_CONFORMANCE_PROFILE: {e}"))?);
         }

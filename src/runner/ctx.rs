@@ -13,7 +13,7 @@ use crate::report::json::JsonReport;
 use crate::report::junit::JunitReport;
 use crate::report::{CaseReport, Outcome, RenderOptions};
 use crate::schema::SchemaSet;
-use crate::target::{ClientCredentials, HttpClient, Redactor, Secret, TokenSource};
+use crate::target::{HttpClient, Redactor, Secret, TokenSource};
 
 /// The token the harness sends to its own embedded server (which accepts any non-empty one).
 pub const EMBEDDED_TOKEN: &str = "graph-conformance-embedded-token";
@@ -61,9 +61,9 @@ impl Ctx {
                     ));
                 }
                 let origin = url.origin().ascii_serialization();
-                let tokens = match (&config.token, ClientCredentials::from_env(&origin)) {
+                let tokens = match (&config.token, &config.credentials) {
                     (Some(t), _) => TokenSource::Static(t.clone()),
-                    (None, Some(cc)) => TokenSource::ClientCredentials(cc?),
+                    (None, Some(app)) => TokenSource::ClientCredentials(app.for_target(&origin)),
                     (None, None) => TokenSource::Anonymous,
                 };
                 (root, None, tokens)

@@ -23,7 +23,7 @@ use crate::odata::path::fill_template;
 use crate::reference::Store;
 use crate::report::{CaseReport, ExchangeInfo, Outcome, Palette, RenderOptions};
 use crate::schema::{SchemaSet, Variant};
-use crate::target::Outgoing;
+use crate::target::{Outgoing, RetryNote};
 
 /// Pages one list may have before discovery calls it a loop.
 const MAX_PAGES: u32 = 100_000;
@@ -259,6 +259,7 @@ struct ListWalk {
     pages: u32,
     findings: Vec<Finding>,
     exchange: Option<ExchangeInfo>,
+    retries: Vec<RetryNote>,
 }
 
 impl ListWalk {
@@ -274,6 +275,7 @@ impl ListWalk {
             pages: 0,
             findings: Vec::new(),
             exchange: None,
+            retries: Vec::new(),
         }
     }
 
@@ -308,14 +310,20 @@ impl ListWalk {
             auth: crate::case::AuthMode::Target,
         };
         let mut info = ExchangeInfo { method: "GET".into(), url: url.clone(), client_request_id, ..Default::default() };
-        let delivered = match ctx.http.send(&out, &|_| {}).await {
+        let redactor = shared.redactor.clone();
+        let label = url.clone();
+        let on_retry =
+            move |note: &RetryNote| eprintln!("{}", redactor.redact(&format!("note: listing {label}: {note}")));
+        let delivered = match ctx.http.send(&out, &on_retry).await {
             Ok(d) => d,
-            Err((e, _)) => {
-                self.findings.push(Finding::failure("transport", "", e.to_string()));
+            Err(failure) => {
+                self.retries.extend(failure.retries);
+                self.findings.push(Finding::failure("transport", "", failure.error.to_string()));
                 self.exchange = Some(info);
                 return None;
             }
         };
+        self.retries.extend(delivered.retries);
         let a = delivered.answer;
         info.status = Some(a.status);
         info.request_id = a.header("request-id").map(str::to_string);
@@ -397,7 +405,9 @@ impl ListWalk {
         {
             self.paging(format!("the pages held {} items, but @odata.count says {count}", self.items));
         }
-        walk_report(shared, suite, step, binding, self.findings, self.exchange)
+        let mut report = walk_report(shared, suite, step, binding, self.findings, self.exchange);
+        report.retries = self.retries;
+        report
     }
 }
 

@@ -52,11 +52,17 @@ pub async fn execute(shared: &Shared, case: &Case) -> CaseReport {
     let on_retry = move |note: &RetryNote| eprintln!("{}", redactor.redact(&format!("note: {name}: {note}")));
     let delivered = match ctx.http.send(&outgoing, &on_retry).await {
         Ok(d) => d,
-        Err((e, retries)) => {
-            report.retries = retries;
-            report.findings.push(Finding::failure("transport", "", e.to_string()));
+        Err(failure) => {
+            report.retries = failure.retries;
+            if let Some(head) = &failure.head {
+                info.status = Some(head.status);
+                info.request_id = head.header("request-id").map(str::to_string);
+                info.date = head.header("date").map(str::to_string);
+            }
+            report.findings.push(Finding::failure("transport", "", failure.error.to_string()));
             report.outcome = Outcome::Failed;
             report.exchange = Some(info);
+            report.redact(&shared.redactor);
             return report;
         }
     };
@@ -92,6 +98,7 @@ pub async fn execute(shared: &Shared, case: &Case) -> CaseReport {
     };
     report.findings = check::check_all(&exchange, json_error.as_deref());
     conclude(&mut report, case, json.as_ref());
+    report.redact(&shared.redactor);
     report
 }
 

@@ -1,0 +1,117 @@
+//! Helpers shared by the integration tests: a raw TCP server for answers no HTTP library would
+//! send, and a one-case run against any target.
+
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+use graph_conformance::report::CaseReport;
+use graph_conformance::runner::RunConfig;
+use graph_conformance::runner::stream::{Display, run_cases};
+use graph_conformance::target::Secret;
+use libtest_mimic::Arguments;
+
+/// The seed's first example: the case the hostile-server tests send.
+pub const E1: &str = "identitygovernance-userprocessingresult-get::lifecycleworkflows_get_run_userprocessingresult_e1";
+
+/// What a raw server does with one connection after reading the request head.
+pub type Behaviour = Arc<dyn Fn(&mut TcpStream, &str) + Send + Sync>;
+
+/// A loopback server that hands every connection to `behaviour`; it records the request heads.
+pub struct RawServer {
+    pub addr: SocketAddr,
+    pub requests: Arc<Mutex<Vec<String>>>,
+}
+
+impl RawServer {
+    pub fn start(behaviour: Behaviour) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let log = requests.clone();
+        thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let behaviour = behaviour.clone();
+                let log = log.clone();
+                thread::spawn(move || {
+                    let head = read_head(&mut stream);
+                    log.lock().unwrap().push(head.clone());
+                    behaviour(&mut stream, &head);
+                });
+            }
+        });
+        RawServer { addr, requests }
+    }
+
+    pub fn root(&self) -> String {
+        format!("http://{}/beta", self.addr)
+    }
+}
+
+fn read_head(stream: &mut TcpStream) -> String {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let mut buf = Vec::new();
+    let mut byte = [0u8; 1];
+    while !buf.ends_with(b"\r\n\r\n") && buf.len() < 64 * 1024 {
+        match stream.read(&mut byte) {
+            Ok(1) => buf.push(byte[0]),
+            _ => break,
+        }
+    }
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
+/// A complete response with the given head lines and body.
+pub fn respond(stream: &mut TcpStream, status: &str, headers: &[(&str, String)], body: &[u8]) {
+    let mut out = format!("HTTP/1.1 {status}\r\n");
+    for (k, v) in headers {
+        out.push_str(&format!("{k}: {v}\r\n"));
+    }
+    out.push_str("\r\n");
+    let _ = stream.write_all(out.as_bytes());
+    let _ = stream.write_all(body);
+    let _ = stream.flush();
+}
+
+/// Graph-like headers for a JSON body of `len` bytes, echoing the client-request-id of `head`.
+pub fn graph_headers(head: &str, len: usize) -> Vec<(&'static str, String)> {
+    let echo = head
+        .lines()
+        .find_map(|l| l.to_ascii_lowercase().starts_with("client-request-id:").then(|| l[18..].trim().to_string()))
+        .unwrap_or_default();
+    vec![
+        ("Content-Type", "application/json;odata.metadata=minimal;charset=utf-8".to_string()),
+        ("Content-Length", len.to_string()),
+        ("request-id", "hostile-request-id".to_string()),
+        ("client-request-id", echo),
+        ("Connection", "close".to_string()),
+    ]
+}
+
+/// The run configuration for a remote target with a token.
+pub fn config_for(root: &str, token: &str) -> RunConfig {
+    let mut c = RunConfig {
+        cases_dir: "cases".into(),
+        schemas_dir: "schemas".into(),
+        target: Some(root.to_string()),
+        token: Some(Secret::new(token)),
+        profile: Some(graph_conformance::check::Profile::Reference),
+        ..RunConfig::default()
+    };
+    c.http.timeout = Duration::from_secs(2);
+    c.http.retry.max_retries = 0;
+    c
+}
+
+/// Runs the cases whose name contains `filter` (exactly `filter` with `exact`) and returns their reports.
+pub fn run(config: RunConfig, filter: &str, exact: bool) -> Vec<CaseReport> {
+    let args = Arguments { filter: Some(filter.to_string()), exact, ..Arguments::default() };
+    let mut reports = Vec::new();
+    run_cases(config, &args, Display::Silent, |r| reports.push(r.clone())).expect("the run starts");
+    reports
+}
