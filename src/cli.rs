@@ -37,6 +37,23 @@ enum Command {
     Import(ImportArgs),
     /// Report what is wrong with doc pages themselves (warnings with file:line).
     Lint(LintArgs),
+    /// Measure the harness against a raw HTTP loop over `serve --entities N`.
+    Bench(BenchArgs),
+}
+
+#[derive(Args, Debug)]
+struct BenchArgs {
+    /// Entity counts to measure, comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = [1000, 10000])]
+    entities: Vec<usize>,
+    /// Requests in flight, the same for both sides.
+    #[arg(long, default_value_t = 16)]
+    concurrency: usize,
+    /// Internal: measure one side (raw or checked) against --target and print it as JSON.
+    #[arg(long, hide = true)]
+    mode: Option<String>,
+    #[arg(long, hide = true)]
+    target: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -187,6 +204,9 @@ pub fn main() -> ExitCode {
         ),
         Command::Import(a) => import(a),
         Command::Lint(a) => lint(a),
+        Command::Bench(a) => {
+            crate::bench::bench(&a.entities, a.concurrency.max(1), a.mode.as_deref(), a.target.as_deref())
+        }
     };
     match result {
         Ok(code) => code,

@@ -17,6 +17,7 @@
 //! 6. [`report`]: failures as data, rendered with the rule, the place, expected vs actual, a diff,
 //!    the source line and the command that reruns the case; JSON and JUnit for CI.
 
+pub mod bench;
 pub mod case;
 pub mod check;
 pub mod cli;

@@ -140,7 +140,7 @@ fn against_schema(pair: &Pair, page: &str, schemas: &SchemaSet, out: &mut Vec<Di
         return;
     };
     let truncated = pair.response_annotation.flag("truncated");
-    let declared: Vec<String> = schemas.properties(&type_name).into_iter().map(|p| p.name).collect();
+    let declared: Vec<String> = schemas.properties(&type_name).iter().map(|p| p.name.clone()).collect();
     for e in validator.iter_errors(body) {
         match e.kind() {
             // Undeclared properties are reported once, below.

@@ -220,7 +220,7 @@ impl ReferenceServer {
         if given > select.items.len() && self.fault == Some(Fault::DuplicateSelectRejected) {
             return Err(error(x, 400, "BadRequest", "Duplicate property in $select."));
         }
-        let known: Vec<String> = self.schemas.properties(type_name).into_iter().map(|p| p.name).collect();
+        let known: Vec<String> = self.schemas.properties(type_name).iter().map(|p| p.name.clone()).collect();
         if let Some(unknown) = select.items.iter().find(|i| *i != "*" && !known.contains(i)) {
             if self.fault == Some(Fault::UnknownSelectAccepted) {
                 select.items.retain(|i| i == "*" || known.contains(i));

@@ -31,30 +31,21 @@ const MAX_PAGES: u32 = 100_000;
 const MAX_LIST_FINDINGS: usize = 20;
 
 /// A suite's discovery plan: its steps and the cases to instantiate.
-struct SuitePlan {
-    suite: String,
-    steps: Vec<DiscoveryStep>,
+pub struct SuitePlan {
+    pub suite: String,
+    pub steps: Vec<DiscoveryStep>,
     /// Cases run for every entity.
-    per_entity: Vec<Case>,
+    pub per_entity: Vec<Case>,
     /// Cases run once, bound to the first entity.
-    once: Vec<Case>,
+    pub once: Vec<Case>,
 }
 
-/// Runs discovery (or, with `--list`, prints the names it would run). Returns the counts.
-pub fn run_discovery(
-    config: RunConfig,
-    args: &Arguments,
-    display: Display,
-    mut observe: impl FnMut(&CaseReport),
-) -> Result<Counts, String> {
-    let schemas = Arc::new(SchemaSet::load(&config.schemas_dir)?);
-    let (planned, suites) = plan(&config, &schemas)?;
-    let store = Arc::new(Store::from_suites(&suites, config.embedded.entities));
-    let render = RenderOptions { palette: Palette { color: config.color }, diff_lines: config.diff_lines };
-    let concurrency = config.http.concurrency;
-    let max_entities = config.max_entities.unwrap_or(usize::MAX);
-    let shared = Arc::new(Shared::new(config, schemas, store, render)?);
-
+/// Splits the planned cases by what discovery does with them: per-entity templates and run-once
+/// cases of each suite that configures discovery, and everything else (passed through as planned).
+pub fn suite_plans(
+    planned: Vec<Planned>,
+    suites: &[crate::case::Suite],
+) -> Result<(Vec<SuitePlan>, Vec<Planned>), String> {
     let mut plans: Vec<SuitePlan> = suites
         .iter()
         .filter_map(|s| {
@@ -83,6 +74,25 @@ pub fn run_discovery(
     if plans.is_empty() {
         return Err("no suite configures discovery (\"discovery\" in cases/<suite>.suite.json)".into());
     }
+    Ok((plans, passthrough))
+}
+
+/// Runs discovery (or, with `--list`, prints the names it would run). Returns the counts.
+pub fn run_discovery(
+    config: RunConfig,
+    args: &Arguments,
+    display: Display,
+    mut observe: impl FnMut(&CaseReport),
+) -> Result<Counts, String> {
+    let schemas = Arc::new(SchemaSet::load(&config.schemas_dir)?);
+    let (planned, suites) = plan(&config, &schemas)?;
+    let store = Arc::new(Store::from_suites(&suites, config.embedded.entities));
+    let render = RenderOptions { palette: Palette { color: config.color }, diff_lines: config.diff_lines };
+    let concurrency = config.http.concurrency;
+    let max_entities = config.max_entities.unwrap_or(usize::MAX);
+    let shared = Arc::new(Shared::new(config, schemas, store, render)?);
+
+    let (plans, passthrough) = suite_plans(planned, &suites)?;
     let list_only = args.list;
     let shared_for_producer = shared.clone();
     let producer = move |feed: Feed| async move {
@@ -219,7 +229,12 @@ async fn send(feed: &Feed, case: Case, list_only: bool) -> bool {
 }
 
 /// The cases of one discovered entity: every entity case bound to its ids, and the list-row check.
-fn entity_cases(sp: &SuitePlan, binding: &BTreeMap<String, String>, id: &str, row: &Map<String, Value>) -> Vec<Case> {
+pub fn entity_cases(
+    sp: &SuitePlan,
+    binding: &BTreeMap<String, String>,
+    id: &str,
+    row: &Map<String, Value>,
+) -> Vec<Case> {
     let mut out = Vec::with_capacity(sp.per_entity.len() + 1);
     for template in &sp.per_entity {
         let mut c = template.clone();

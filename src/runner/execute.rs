@@ -14,9 +14,9 @@ const SHOW_BODY_FOR: &[&str] =
     &["select", "schema", "enum.evolvable", "undocumented-property", "error.shape", "odata.context", "odata.id"];
 
 /// Runs `case` against the run's target. Never panics on what the server sends; a transport problem
-/// is a failed case, not an error.
+/// is a failed case, not an error. The drivers [`finalize`] every report before anyone sees it.
 pub async fn execute(shared: &Shared, case: &Case) -> CaseReport {
-    let mut report = blank_report(shared, case);
+    let mut report = blank_report(case);
     let ctx = match shared.ctx() {
         Ok(c) => c,
         Err(e) => {
@@ -47,9 +47,8 @@ pub async fn execute(shared: &Shared, case: &Case) -> CaseReport {
         client_request_id: client_request_id.clone(),
         ..Default::default()
     };
-    let name = case.full_name();
-    let redactor = shared.redactor.clone();
-    let on_retry = move |note: &RetryNote| eprintln!("{}", redactor.redact(&format!("note: {name}: {note}")));
+    let redactor = &shared.redactor;
+    let on_retry = |note: &RetryNote| eprintln!("{}", redactor.redact(&format!("note: {}: {note}", case.full_name())));
     let delivered = match ctx.http.send(&outgoing, &on_retry).await {
         Ok(d) => d,
         Err(failure) => {
@@ -62,7 +61,6 @@ pub async fn execute(shared: &Shared, case: &Case) -> CaseReport {
             report.findings.push(Finding::failure("transport", "", failure.error.to_string()));
             report.outcome = Outcome::Failed;
             report.exchange = Some(info);
-            report.redact(&shared.redactor);
             return report;
         }
     };
@@ -98,8 +96,15 @@ pub async fn execute(shared: &Shared, case: &Case) -> CaseReport {
     };
     report.findings = check::check_all(&exchange, json_error.as_deref());
     conclude(&mut report, case, json.as_ref());
-    report.redact(&shared.redactor);
     report
+}
+
+/// The last touches: the rerun command of a failed case, and secrets out of everything.
+pub fn finalize(shared: &Shared, report: &mut CaseReport) {
+    if report.outcome == Outcome::Failed && report.rerun.is_empty() {
+        report.rerun = shared.config.rerun(&report.name);
+    }
+    report.redact(&shared.redactor);
 }
 
 /// Decides the outcome and attaches the diff or body excerpt that explains it.
@@ -121,7 +126,7 @@ pub fn conclude(report: &mut CaseReport, case: &Case, json: Option<&Value>) {
 }
 
 /// A report with the case's identity filled in.
-pub fn blank_report(shared: &Shared, case: &Case) -> CaseReport {
+pub fn blank_report(case: &Case) -> CaseReport {
     CaseReport {
         name: case.full_name(),
         suite: case.suite.clone(),
@@ -134,6 +139,6 @@ pub fn blank_report(shared: &Shared, case: &Case) -> CaseReport {
         retries: Vec::new(),
         origin: case.origin.clone(),
         notes: case.notes.clone(),
-        rerun: shared.config.rerun(&case.full_name()),
+        rerun: String::new(),
     }
 }

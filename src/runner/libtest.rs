@@ -7,7 +7,7 @@ use libtest_mimic::{Arguments, Completion, Conclusion, Failed, Trial};
 
 use super::config::RunConfig;
 use super::ctx::Shared;
-use super::execute::{blank_report, execute};
+use super::execute::{blank_report, execute, finalize};
 use super::plan::{Planned, plan};
 use crate::reference::Store;
 use crate::report::{CaseReport, Outcome, Palette, RenderOptions, render_failure};
@@ -55,21 +55,21 @@ fn trial(shared: Arc<Shared>, planned: Planned) -> Trial {
             let report = match shared.ctx() {
                 Ok(ctx) => ctx.rt.block_on(execute(&shared, &case)),
                 Err(e) => {
-                    let mut r = blank_report(&shared, &case);
+                    let mut r = blank_report(&case);
                     r.outcome = Outcome::Failed;
                     r.error = Some(e);
                     r
                 }
             };
-            finish(&shared, &report)
+            finish(&shared, report)
         }),
         Planned::Skip(case, reason) => Trial::ignorable_test(name, move || {
-            let mut report = blank_report(&shared, &case);
+            let mut report = blank_report(&case);
             report.outcome = Outcome::Ignored(reason.clone());
             shared.record(&report);
             Ok(Completion::ignored_with(reason))
         }),
-        Planned::Done(report) => Trial::test(name, move || finish(&shared, &report)),
+        Planned::Done(report) => Trial::test(name, move || finish(&shared, *report)),
         Planned::Broken(broken) => Trial::test(name.clone(), move || {
             let report = CaseReport {
                 name: name.clone(),
@@ -85,13 +85,15 @@ fn trial(shared: Arc<Shared>, planned: Planned) -> Trial {
                 notes: Vec::new(),
                 rerun: shared.config.rerun(&name),
             };
-            finish(&shared, &report)
+            finish(&shared, report)
         }),
     }
 }
 
 /// Records the report and turns it into the trial's result, redacted.
-fn finish(shared: &Shared, report: &CaseReport) -> Result<(), Failed> {
+fn finish(shared: &Shared, mut report: CaseReport) -> Result<(), Failed> {
+    finalize(shared, &mut report);
+    let report = &report;
     shared.record(report);
     match report.outcome {
         Outcome::Failed => Err(Failed::from(shared.redactor.redact(&render_failure(report, shared.render)))),

@@ -7,10 +7,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use libtest_mimic::{Arguments, FormatSetting, Trial};
-use tokio::sync::{Mutex, mpsc};
+use tokio::sync::{Semaphore, mpsc};
 
 use super::ctx::Shared;
-use super::execute::{blank_report, execute};
+use super::execute::{blank_report, execute, finalize};
 use super::plan::Planned;
 use crate::report::{CaseReport, Outcome, render_failure};
 
@@ -82,25 +82,38 @@ pub struct Counts {
     pub failed: u64,
     pub ignored: u64,
     pub filtered_out: u64,
+    /// HTTP requests sent (list pages and retries included).
+    pub requests: u64,
 }
 
-/// Sends planned cases to the workers, skipping those the libtest filters exclude.
+/// Starts planned cases, at most `concurrency` at a time, skipping those the libtest filters exclude.
 #[derive(Clone)]
 pub struct Feed {
-    tx: mpsc::Sender<Planned>,
+    shared: Arc<Shared>,
+    permits: Arc<Semaphore>,
+    done: mpsc::Sender<CaseReport>,
     args: Arc<Arguments>,
+    /// Whether any filter is set (a name is only built when one is).
+    filtering: bool,
     filtered: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Feed {
-    /// Queues a case; waits while the workers are busy (backpressure keeps memory flat).
-    /// Returns false when the run is over (no worker listens any more).
+    /// Starts a case as soon as a slot is free; waits while all are busy (backpressure keeps memory
+    /// flat). Returns false when the run is over (nobody reads the reports any more).
     pub async fn send(&self, planned: Planned) -> bool {
-        if is_filtered_out(&self.args, &planned.name()) {
+        if self.filtering && is_filtered_out(&self.args, &planned.name()) {
             self.filtered.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             return true;
         }
-        self.tx.send(planned).await.is_ok()
+        let Ok(permit) = self.permits.clone().acquire_owned().await else { return false };
+        let (shared, done) = (self.shared.clone(), self.done.clone());
+        tokio::spawn(async move {
+            let report = run_one(&shared, planned).await;
+            drop(permit);
+            let _ = done.send(report).await;
+        });
+        !self.done.is_closed()
     }
 }
 
@@ -125,11 +138,17 @@ where
 {
     let ctx = shared.ctx()?;
     let started = Instant::now();
-    let (tx, rx) = mpsc::channel::<Planned>(concurrency.max(1) * 2);
     let (done_tx, mut done_rx) = mpsc::channel::<CaseReport>(concurrency.max(1) * 2);
     let filtered = Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let feed = Feed { tx, args: Arc::new(args.clone()), filtered: filtered.clone() };
-    let rx = Arc::new(Mutex::new(rx));
+    let filtering = args.filter.is_some() || !args.skip.is_empty() || args.ignored;
+    let feed = Feed {
+        shared: shared.clone(),
+        permits: Arc::new(Semaphore::new(concurrency.max(1))),
+        done: done_tx,
+        args: Arc::new(args.clone()),
+        filtering,
+        filtered: filtered.clone(),
+    };
     let mut counts = Counts::default();
     let mut failures: Vec<(String, String)> = Vec::new();
     let mut failures_dropped = 0usize;
@@ -139,23 +158,8 @@ where
     }
     ctx.rt.block_on(async {
         let producer = tokio::spawn(produce(feed));
-        for _ in 0..concurrency.max(1) {
-            let rx = rx.clone();
-            let done = done_tx.clone();
-            let shared = shared.clone();
-            tokio::spawn(async move {
-                loop {
-                    let next = rx.lock().await.recv().await;
-                    let Some(planned) = next else { break };
-                    let report = run_one(&shared, planned).await;
-                    if done.send(report).await.is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-        drop(done_tx);
-        while let Some(report) = done_rx.recv().await {
+        while let Some(mut report) = done_rx.recv().await {
+            finalize(&shared, &mut report);
             shared.record(&report);
             observe(&report);
             let mut lock = out.lock();
@@ -204,6 +208,7 @@ where
         let _ = producer.await;
     });
     counts.filtered_out = filtered.load(std::sync::atomic::Ordering::Relaxed);
+    counts.requests = ctx.http.attempts();
     if display != Display::Silent {
         print_summary(&counts, &failures, failures_dropped, started.elapsed());
     }
@@ -215,7 +220,7 @@ async fn run_one(shared: &Shared, planned: Planned) -> CaseReport {
         Planned::Done(report) => *report,
         Planned::Run(case) => execute(shared, &case).await,
         Planned::Skip(case, reason) => {
-            let mut r = blank_report(shared, &case);
+            let mut r = blank_report(&case);
             r.outcome = Outcome::Ignored(reason);
             r
         }

@@ -51,6 +51,8 @@ pub struct SchemaSet {
     /// Every enum member that comes after `unknownFutureValue` somewhere.
     evolvable: BTreeSet<String>,
     cache: Mutex<HashMap<Variant, Arc<Validator>>>,
+    /// OData type → its declared properties, read once.
+    properties: BTreeMap<String, Vec<PropertyInfo>>,
 }
 
 impl std::fmt::Debug for SchemaSet {
@@ -106,7 +108,11 @@ impl SchemaSet {
         for doc in documents.values() {
             transform::collect_evolvable_members(doc, &mut evolvable);
         }
-        let set = SchemaSet { documents, by_type, evolvable, cache: Mutex::new(HashMap::new()) };
+        let properties = by_type
+            .iter()
+            .filter_map(|(t, id)| Some((t.clone(), properties::of_document(documents.get(id)?))))
+            .collect();
+        let set = SchemaSet { documents, by_type, evolvable, cache: Mutex::new(HashMap::new()), properties };
         for t in set.by_type.keys() {
             set.validator(&Variant {
                 type_name: t.clone(),
@@ -130,8 +136,13 @@ impl SchemaSet {
     }
 
     /// The properties a type declares, with their kinds.
-    pub fn properties(&self, type_name: &str) -> Vec<PropertyInfo> {
-        self.document(type_name).map(properties::of_document).unwrap_or_default()
+    pub fn properties(&self, type_name: &str) -> &[PropertyInfo] {
+        self.properties.get(type_name).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    /// Whether `type_name` declares a property `name`.
+    pub fn declares(&self, type_name: &str, name: &str) -> bool {
+        self.properties(type_name).iter().any(|p| p.name == name)
     }
 
     /// The members of a property's enum (following one `$ref`), if the property is enum-typed.

@@ -1,0 +1,408 @@
+//! `graph-conformance bench`: what the harness costs beyond its HTTP round trips.
+//!
+//! For each N it starts `graph-conformance serve --entities N` (a process of its own), then runs,
+//! each in a fresh child process so that peak RSS is its own:
+//! - **raw**: a plain reqwest loop sending exactly the requests discovery sends (the list pages and
+//!   every per-entity case of every entity), reading each body, checking nothing;
+//! - **checked**: `run --discover` with every check on, reports streamed;
+//!
+//! with the same concurrency, and prints requests per second, p50/p99 latency, peak RSS and the
+//! ratio checked/raw.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, ExitCode, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use libtest_mimic::Arguments;
+use serde_json::{Value, json};
+
+use crate::case::AuthMode;
+use crate::odata::path::fill_template;
+use crate::runner::RunConfig;
+use crate::runner::discover::{entity_cases, run_discovery, suite_plans};
+use crate::runner::plan::plan;
+use crate::runner::stream::Display;
+use crate::schema::SchemaSet;
+use crate::target::Secret;
+
+/// Latencies in a fixed-size log-linear histogram: memory does not grow with the number of requests.
+#[derive(Debug, Clone)]
+pub struct Histogram {
+    /// Bucket i counts latencies in [bound(i), bound(i+1)) microseconds.
+    counts: Vec<u64>,
+    total: u64,
+}
+
+const SUB_BUCKETS: usize = 32;
+const MAGNITUDES: usize = 28;
+
+impl Default for Histogram {
+    fn default() -> Self {
+        Histogram { counts: vec![0; SUB_BUCKETS * MAGNITUDES], total: 0 }
+    }
+}
+
+impl Histogram {
+    fn bucket(micros: u64) -> usize {
+        if micros < SUB_BUCKETS as u64 {
+            return micros as usize;
+        }
+        let magnitude = 63 - micros.leading_zeros() as usize; // >= 5
+        let shift = magnitude - 5;
+        let sub = ((micros >> shift) as usize) - SUB_BUCKETS;
+        ((magnitude - 4) * SUB_BUCKETS + sub).min(SUB_BUCKETS * MAGNITUDES - 1)
+    }
+
+    fn lower_bound(bucket: usize) -> u64 {
+        if bucket < SUB_BUCKETS {
+            return bucket as u64;
+        }
+        let magnitude = bucket / SUB_BUCKETS + 4;
+        let sub = (bucket % SUB_BUCKETS + SUB_BUCKETS) as u64;
+        sub << (magnitude - 5)
+    }
+
+    pub fn record(&mut self, d: Duration) {
+        self.counts[Self::bucket(d.as_micros().min(u128::from(u64::MAX)) as u64)] += 1;
+        self.total += 1;
+    }
+
+    /// The latency at quantile `q` (0..=1), in milliseconds (bucket lower bound, within 1/32).
+    pub fn quantile_ms(&self, q: f64) -> f64 {
+        if self.total == 0 {
+            return 0.0;
+        }
+        let rank = ((self.total as f64) * q).ceil().max(1.0) as u64;
+        let mut seen = 0;
+        for (i, c) in self.counts.iter().enumerate() {
+            seen += c;
+            if seen >= rank {
+                return Self::lower_bound(i) as f64 / 1000.0;
+            }
+        }
+        0.0
+    }
+}
+
+/// Peak resident set size of this process in MiB (Linux `VmHWM`), or 0 where unknown.
+pub fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(str::to_string))
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok()))
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// One measured run.
+#[derive(Debug, Clone)]
+pub struct Measurement {
+    pub mode: String,
+    pub requests: u64,
+    pub seconds: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub peak_rss_mib: f64,
+    pub failed: u64,
+}
+
+impl Measurement {
+    fn to_json(&self) -> Value {
+        json!({"mode": self.mode, "requests": self.requests, "seconds": self.seconds, "p50_ms": self.p50_ms,
+               "p99_ms": self.p99_ms, "peak_rss_mib": self.peak_rss_mib, "failed": self.failed})
+    }
+
+    fn from_json(v: &Value) -> Option<Self> {
+        Some(Measurement {
+            mode: v["mode"].as_str()?.to_string(),
+            requests: v["requests"].as_u64()?,
+            seconds: v["seconds"].as_f64()?,
+            p50_ms: v["p50_ms"].as_f64()?,
+            p99_ms: v["p99_ms"].as_f64()?,
+            peak_rss_mib: v["peak_rss_mib"].as_f64()?,
+            failed: v["failed"].as_u64()?,
+        })
+    }
+
+    pub fn rate(&self) -> f64 {
+        self.requests as f64 / self.seconds.max(1e-9)
+    }
+}
+
+fn bench_config(target: &str, concurrency: usize) -> RunConfig {
+    let mut c = RunConfig {
+        target: Some(target.to_string()),
+        token: Some(Secret::new("bench-token")),
+        profile: Some(crate::check::Profile::Reference),
+        discover: true,
+        ..RunConfig::default()
+    };
+    c.http.concurrency = concurrency;
+    c
+}
+
+/// The **checked** side: discovery with every check, in this process.
+pub fn measure_checked(target: &str, concurrency: usize) -> Result<Measurement, String> {
+    let histogram = Mutex::new(Histogram::default());
+    let started = Instant::now();
+    let counts = run_discovery(bench_config(target, concurrency), &Arguments::default(), Display::Silent, |r| {
+        if let Some(x) = &r.exchange {
+            histogram.lock().unwrap_or_else(|p| p.into_inner()).record(x.elapsed);
+        }
+    })?;
+    let seconds = started.elapsed().as_secs_f64();
+    let h = histogram.into_inner().unwrap_or_else(|p| p.into_inner());
+    Ok(Measurement {
+        mode: "checked".into(),
+        requests: counts.requests,
+        seconds,
+        p50_ms: h.quantile_ms(0.5),
+        p99_ms: h.quantile_ms(0.99),
+        peak_rss_mib: peak_rss_mib(),
+        failed: counts.failed,
+    })
+}
+
+/// One request of the raw loop.
+struct RawRequest {
+    url: String,
+    auth: AuthMode,
+    headers: Vec<(String, String)>,
+}
+
+/// The **raw** side: the same requests as discovery sends, from a plain reqwest loop, unchecked.
+pub fn measure_raw(target: &str, concurrency: usize) -> Result<Measurement, String> {
+    let config = bench_config(target, concurrency);
+    let schemas = SchemaSet::load(&config.schemas_dir)?;
+    let (planned, suites) = plan(&config, &schemas)?;
+    let (plans, _) = suite_plans(planned, &suites)?;
+    crate::target::install_tls_provider();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(config.http.timeout)
+        .pool_max_idle_per_host(concurrency * 2)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let histogram = Arc::new(Mutex::new(Histogram::default()));
+    let requests = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let failed = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let root = target.trim_end_matches('/').to_string();
+    let started = Instant::now();
+    rt.block_on(async {
+        // The same shape as the harness's driver: a task per request, `concurrency` at a time.
+        let permits = Arc::new(tokio::sync::Semaphore::new(concurrency));
+        let send = |req: RawRequest| {
+            let (permits, client, h, n, f) =
+                (permits.clone(), client.clone(), histogram.clone(), requests.clone(), failed.clone());
+            async move {
+                let Ok(permit) = permits.acquire_owned().await else { return };
+                tokio::spawn(async move {
+                    let t = Instant::now();
+                    if send_raw(&client, &req).await.is_none() {
+                        f.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    h.lock().unwrap_or_else(|p| p.into_inner()).record(t.elapsed());
+                    n.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    drop(permit);
+                });
+            }
+        };
+        for sp in &plans {
+            let mut first = true;
+            let mut pending: Vec<(usize, BTreeMap<String, String>)> = vec![(0, BTreeMap::new())];
+            while let Some((depth, binding)) = pending.pop() {
+                let step = &sp.steps[depth];
+                let Ok(path) = fill_template(&step.list, &binding) else { break };
+                let mut next = Some(format!("{root}{path}"));
+                let mut children = Vec::new();
+                while let Some(url) = next.take() {
+                    let t = Instant::now();
+                    let page =
+                        send_raw(&client, &RawRequest { url, auth: AuthMode::Target, headers: Vec::new() }).await;
+                    histogram.lock().unwrap_or_else(|p| p.into_inner()).record(t.elapsed());
+                    requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(page) = page.and_then(|b| serde_json::from_slice::<Value>(&b).ok()) else { break };
+                    next = page.get("@odata.nextLink").and_then(Value::as_str).map(str::to_string);
+                    for item in page.get("value").and_then(Value::as_array).into_iter().flatten() {
+                        let (Some(id), Some(row)) = (item.get("id").and_then(Value::as_str), item.as_object()) else {
+                            continue;
+                        };
+                        let mut b = binding.clone();
+                        b.insert(step.param.clone(), id.to_string());
+                        if depth + 1 < sp.steps.len() {
+                            children.push((depth + 1, b));
+                            continue;
+                        }
+                        let mut cases = entity_cases(sp, &b, id, row);
+                        if first {
+                            first = false;
+                            cases.extend(sp.once.iter().cloned().map(|mut c| {
+                                crate::runner::plan::bind(&mut c, &b);
+                                c
+                            }));
+                        }
+                        for c in cases {
+                            let url = match &c.request.query {
+                                Some(q) => format!("{root}{}?{q}", c.request.path),
+                                None => format!("{root}{}", c.request.path),
+                            };
+                            let headers = c.request.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+                            send(RawRequest { url, auth: c.auth, headers }).await;
+                        }
+                    }
+                }
+                pending.extend(children.into_iter().rev());
+            }
+        }
+        // Wait for the last requests: every permit back means every task is done.
+        let _ = permits.acquire_many(concurrency as u32).await;
+    });
+    let seconds = started.elapsed().as_secs_f64();
+    let h = histogram.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    Ok(Measurement {
+        mode: "raw".into(),
+        requests: requests.load(std::sync::atomic::Ordering::Relaxed),
+        seconds,
+        p50_ms: h.quantile_ms(0.5),
+        p99_ms: h.quantile_ms(0.99),
+        peak_rss_mib: peak_rss_mib(),
+        failed: failed.load(std::sync::atomic::Ordering::Relaxed),
+    })
+}
+
+async fn send_raw(client: &reqwest::Client, req: &RawRequest) -> Option<Vec<u8>> {
+    let mut r = client
+        .get(&req.url)
+        .header("client-request-id", uuid::Uuid::new_v4().to_string())
+        .header("Accept", "application/json");
+    for (k, v) in &req.headers {
+        r = r.header(k, v);
+    }
+    r = match req.auth {
+        AuthMode::Target => r.header("Authorization", "Bearer bench-token"),
+        AuthMode::EmptyBearer => r.header("Authorization", "Bearer "),
+        AuthMode::None => r,
+    };
+    let resp = r.send().await.ok()?;
+    resp.bytes().await.ok().map(|b| b.to_vec())
+}
+
+/// Runs one child (`bench --mode raw|checked --target ROOT`) and reads its measurement.
+fn child(mode: &str, root: &str, concurrency: usize) -> Result<Measurement, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let out = Command::new(exe)
+        .args(["bench", "--mode", mode, "--target", root, "--concurrency", &concurrency.to_string()])
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot start the {mode} run: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().last().unwrap_or("");
+    serde_json::from_str::<Value>(line)
+        .ok()
+        .and_then(|v| Measurement::from_json(&v))
+        .ok_or_else(|| format!("the {mode} run printed no measurement: {text}"))
+}
+
+/// Starts `serve --entities N` and returns the process and its service root.
+fn serve(entities: usize) -> Result<(std::process::Child, String), String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let mut child = Command::new(exe)
+        .args(["serve", "--port", "0", "--entities", &entities.to_string()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start the server: {e}"))?;
+    let mut line = String::new();
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    BufReader::new(stdout).read_line(&mut line).map_err(|e| e.to_string())?;
+    Ok((child, line.trim().to_string()))
+}
+
+/// The bench command. With `mode`, measures one side in this process and prints it as JSON.
+pub fn bench(
+    entities: &[usize],
+    concurrency: usize,
+    mode: Option<&str>,
+    target: Option<&str>,
+) -> Result<ExitCode, String> {
+    if let Some(mode) = mode {
+        let target = target.ok_or("--mode needs --target")?;
+        let m = match mode {
+            "raw" => measure_raw(target, concurrency)?,
+            "checked" => measure_checked(target, concurrency)?,
+            other => return Err(format!("unknown --mode {other}: use raw or checked")),
+        };
+        println!("{}", m.to_json());
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "graph-conformance bench: discovery over `serve --entities N`, concurrency {concurrency}, 2 processes per N (raw, checked)\n"
+    );
+    println!(
+        "{:>8}  {:<8} {:>9} {:>10} {:>9} {:>9} {:>13} {:>7}",
+        "N", "mode", "requests", "req/s", "p50 ms", "p99 ms", "peak RSS MiB", "failed"
+    );
+    let mut ratios = Vec::new();
+    for &n in entities {
+        let (mut server, root) = serve(n)?;
+        let raw = child("raw", &root, concurrency);
+        let checked = child("checked", &root, concurrency);
+        let _ = server.kill();
+        let _ = server.wait();
+        let (raw, checked) = (raw?, checked?);
+        for m in [&raw, &checked] {
+            println!(
+                "{n:>8}  {:<8} {:>9} {:>10.0} {:>9.2} {:>9.2} {:>13.1} {:>7}",
+                m.mode,
+                m.requests,
+                m.rate(),
+                m.p50_ms,
+                m.p99_ms,
+                m.peak_rss_mib,
+                m.failed
+            );
+        }
+        let ratio = checked.rate() / raw.rate();
+        println!("{n:>8}  ratio checked/raw: {ratio:.2} (requests per second)\n");
+        ratios.push((n, ratio, checked.peak_rss_mib));
+    }
+    if ratios.len() > 1 {
+        let (first, last) = (ratios[0], ratios[ratios.len() - 1]);
+        println!(
+            "peak RSS of the checked run from N={} to N={}: {:.1} MiB -> {:.1} MiB ({:.2}x)",
+            first.0,
+            last.0,
+            first.2,
+            last.2,
+            last.2 / first.2.max(1e-9)
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histogram_quantiles_are_within_a_bucket() {
+        let mut h = Histogram::default();
+        for us in 1..=10_000u64 {
+            h.record(Duration::from_micros(us));
+        }
+        let p50 = h.quantile_ms(0.5);
+        assert!((4.8..=5.0).contains(&p50), "{p50}");
+        let p99 = h.quantile_ms(0.99);
+        assert!((9.6..=9.9).contains(&p99), "{p99}");
+        for us in [0u64, 31, 32, 33, 1_000, 123_456, u64::MAX / 2] {
+            let b = Histogram::bucket(us);
+            assert!(Histogram::lower_bound(b) <= us, "{us}");
+        }
+    }
+}
