@@ -130,23 +130,37 @@ impl Measurement {
     }
 }
 
-fn bench_config(target: &str, concurrency: usize) -> RunConfig {
+/// Where the measured requests go.
+#[derive(Debug, Clone)]
+pub enum Server {
+    /// A `serve` process at this service root.
+    Root(String),
+    /// A reference server started inside the measuring process, with N synthetic entities.
+    InProcess(usize),
+}
+
+fn bench_config(server: &Server, concurrency: usize) -> RunConfig {
+    let (target, entities) = match server {
+        Server::Root(r) => (Some(r.clone()), 0),
+        Server::InProcess(n) => (None, *n),
+    };
     let mut c = RunConfig {
-        target: Some(target.to_string()),
+        target,
         token: Some(Secret::new("bench-token")),
         profile: Some(crate::check::Profile::Reference),
         discover: true,
         ..RunConfig::default()
     };
     c.http.concurrency = concurrency;
+    c.embedded.entities = entities;
     c
 }
 
 /// The **checked** side: discovery with every check, in this process.
-pub fn measure_checked(target: &str, concurrency: usize) -> Result<Measurement, String> {
+pub fn measure_checked(server: &Server, concurrency: usize) -> Result<Measurement, String> {
     let histogram = Mutex::new(Histogram::default());
     let started = Instant::now();
-    let counts = run_discovery(bench_config(target, concurrency), &Arguments::default(), Display::Silent, |r| {
+    let counts = run_discovery(bench_config(server, concurrency), &Arguments::default(), Display::Silent, |r| {
         if let Some(x) = &r.exchange {
             histogram.lock().unwrap_or_else(|p| p.into_inner()).record(x.elapsed);
         }
@@ -172,8 +186,8 @@ struct RawRequest {
 }
 
 /// The **raw** side: the same requests as discovery sends, from a plain reqwest loop, unchecked.
-pub fn measure_raw(target: &str, concurrency: usize) -> Result<Measurement, String> {
-    let config = bench_config(target, concurrency);
+pub fn measure_raw(server: &Server, concurrency: usize) -> Result<Measurement, String> {
+    let config = bench_config(server, concurrency);
     let schemas = SchemaSet::load(&config.schemas_dir)?;
     let (planned, suites) = plan(&config, &schemas)?;
     let (plans, _) = suite_plans(planned, &suites)?;
@@ -192,7 +206,27 @@ pub fn measure_raw(target: &str, concurrency: usize) -> Result<Measurement, Stri
     let histogram = Arc::new(Mutex::new(Histogram::default()));
     let requests = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let failed = Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let root = target.trim_end_matches('/').to_string();
+    // In-process: the same reference server the harness would embed, in this process.
+    let embedded = match server {
+        Server::Root(_) => None,
+        Server::InProcess(n) => {
+            let store = Arc::new(crate::reference::Store::from_suites(&suites, *n));
+            let responder = crate::reference::ReferenceServer {
+                store,
+                schemas: Arc::new(schemas),
+                fault: None,
+                auth: crate::reference::AuthPolicy::AnyBearer,
+                page_size: 100,
+            };
+            let _guard = rt.enter();
+            Some(crate::reference::standalone::start(responder, None)?)
+        }
+    };
+    let root = match (server, &embedded) {
+        (Server::Root(r), _) => r.trim_end_matches('/').to_string(),
+        (_, Some(s)) => s.service_root(),
+        (Server::InProcess(_), None) => return Err("the in-process server did not start".into()),
+    };
     let started = Instant::now();
     rt.block_on(async {
         // The same shape as the harness's driver: a task per request, `concurrency` at a time.
@@ -294,10 +328,15 @@ async fn send_raw(client: &reqwest::Client, req: &RawRequest) -> Option<Vec<u8>>
 }
 
 /// Runs one child (`bench --mode raw|checked --target ROOT`) and reads its measurement.
-fn child(mode: &str, root: &str, concurrency: usize) -> Result<Measurement, String> {
+fn child(mode: &str, server: &Server, concurrency: usize) -> Result<Measurement, String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let where_to: Vec<String> = match server {
+        Server::Root(r) => vec!["--target".into(), r.clone()],
+        Server::InProcess(n) => vec!["--in-process".into(), "--entities".into(), n.to_string()],
+    };
     let out = Command::new(exe)
-        .args(["bench", "--mode", mode, "--target", root, "--concurrency", &concurrency.to_string()])
+        .args(["bench", "--mode", mode, "--concurrency", &concurrency.to_string()])
+        .args(where_to)
         .stderr(Stdio::inherit())
         .output()
         .map_err(|e| format!("cannot start the {mode} run: {e}"))?;
@@ -324,38 +363,74 @@ fn serve(entities: usize) -> Result<(std::process::Child, String), String> {
     Ok((child, line.trim().to_string()))
 }
 
+/// The median of a measurement's rate over rounds (the round itself, so its other figures agree).
+fn median(mut rounds: Vec<Measurement>) -> Measurement {
+    rounds.sort_by(|a, b| a.rate().total_cmp(&b.rate()));
+    rounds.swap_remove(rounds.len() / 2)
+}
+
 /// The bench command. With `mode`, measures one side in this process and prints it as JSON.
 pub fn bench(
     entities: &[usize],
     concurrency: usize,
+    rounds: usize,
+    in_process: bool,
     mode: Option<&str>,
     target: Option<&str>,
 ) -> Result<ExitCode, String> {
     if let Some(mode) = mode {
-        let target = target.ok_or("--mode needs --target")?;
+        let server = match (target, in_process) {
+            (Some(t), _) => Server::Root(t.to_string()),
+            (None, true) => Server::InProcess(entities.first().copied().unwrap_or(1000)),
+            (None, false) => return Err("--mode needs --target or --in-process".into()),
+        };
         let m = match mode {
-            "raw" => measure_raw(target, concurrency)?,
-            "checked" => measure_checked(target, concurrency)?,
+            "raw" => measure_raw(&server, concurrency)?,
+            "checked" => measure_checked(&server, concurrency)?,
             other => return Err(format!("unknown --mode {other}: use raw or checked")),
         };
         println!("{}", m.to_json());
         return Ok(ExitCode::SUCCESS);
     }
+    let place = if in_process { "an in-process reference server" } else { "a `serve --entities N` process" };
     println!(
-        "graph-conformance bench: discovery over `serve --entities N`, concurrency {concurrency}, 2 processes per N (raw, checked)\n"
+        "graph-conformance bench: discovery over {place}, concurrency {concurrency}, median of {rounds} round(s); each side in a process of its own\n"
     );
     println!(
         "{:>8}  {:<8} {:>9} {:>10} {:>9} {:>9} {:>13} {:>7}",
         "N", "mode", "requests", "req/s", "p50 ms", "p99 ms", "peak RSS MiB", "failed"
     );
-    let mut ratios = Vec::new();
+    let mut results = Vec::new();
     for &n in entities {
-        let (mut server, root) = serve(n)?;
-        let raw = child("raw", &root, concurrency);
-        let checked = child("checked", &root, concurrency);
-        let _ = server.kill();
-        let _ = server.wait();
-        let (raw, checked) = (raw?, checked?);
+        let mut serve_process = None;
+        let server = if in_process {
+            Server::InProcess(n)
+        } else {
+            let (process, root) = serve(n)?;
+            serve_process = Some(process);
+            Server::Root(root)
+        };
+        let mut raws = Vec::new();
+        let mut checks = Vec::new();
+        let mut error = None;
+        for _ in 0..rounds.max(1) {
+            // Alternate the sides, so that drift in the machine's load hits both.
+            match (child("raw", &server, concurrency), child("checked", &server, concurrency)) {
+                (Ok(r), Ok(c)) => {
+                    raws.push(r);
+                    checks.push(c);
+                }
+                (Err(e), _) | (_, Err(e)) => error = Some(e),
+            }
+        }
+        if let Some(mut p) = serve_process {
+            let _ = p.kill();
+            let _ = p.wait();
+        }
+        if let Some(e) = error {
+            return Err(e);
+        }
+        let (raw, checked) = (median(raws), median(checks));
         for m in [&raw, &checked] {
             println!(
                 "{n:>8}  {:<8} {:>9} {:>10.0} {:>9.2} {:>9.2} {:>13.1} {:>7}",
@@ -370,17 +445,18 @@ pub fn bench(
         }
         let ratio = checked.rate() / raw.rate();
         println!("{n:>8}  ratio checked/raw: {ratio:.2} (requests per second)\n");
-        ratios.push((n, ratio, checked.peak_rss_mib));
+        results.push((n, checked.peak_rss_mib));
     }
-    if ratios.len() > 1 {
-        let (first, last) = (ratios[0], ratios[ratios.len() - 1]);
+    if let (Some(first), Some(last)) = (results.first(), results.last())
+        && results.len() > 1
+    {
         println!(
-            "peak RSS of the checked run from N={} to N={}: {:.1} MiB -> {:.1} MiB ({:.2}x)",
+            "peak RSS of the checked side from N={} to N={}: {:.1} MiB -> {:.1} MiB ({:.2}x)",
             first.0,
             last.0,
-            first.2,
-            last.2,
-            last.2 / first.2.max(1e-9)
+            first.1,
+            last.1,
+            last.1 / first.1.max(1e-9)
         );
     }
     Ok(ExitCode::SUCCESS)

@@ -49,6 +49,12 @@ struct BenchArgs {
     /// Requests in flight, the same for both sides.
     #[arg(long, default_value_t = 16)]
     concurrency: usize,
+    /// Rounds per N; the median round is shown.
+    #[arg(long, default_value_t = 1)]
+    rounds: usize,
+    /// Start the reference server inside each measuring process instead of a `serve` process.
+    #[arg(long)]
+    in_process: bool,
     /// Internal: measure one side (raw or checked) against --target and print it as JSON.
     #[arg(long, hide = true)]
     mode: Option<String>,
@@ -204,9 +210,14 @@ pub fn main() -> ExitCode {
         ),
         Command::Import(a) => import(a),
         Command::Lint(a) => lint(a),
-        Command::Bench(a) => {
-            crate::bench::bench(&a.entities, a.concurrency.max(1), a.mode.as_deref(), a.target.as_deref())
-        }
+        Command::Bench(a) => crate::bench::bench(
+            &a.entities,
+            a.concurrency.max(1),
+            a.rounds,
+            a.in_process,
+            a.mode.as_deref(),
+            a.target.as_deref(),
+        ),
     };
     match result {
         Ok(code) => code,

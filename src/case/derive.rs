@@ -21,6 +21,8 @@
 
 use std::collections::BTreeSet;
 
+use std::sync::Arc;
+
 use serde_json::{Map, Value};
 
 use super::load::LoadedCase;
@@ -80,8 +82,8 @@ pub fn derive(
     }
     out.push(d.select("select_all_structural", &format!("$select={}", structural.join(",")), &structural));
     let mut star = d.select("select_star", "$select=*", &[]);
-    star.expect.body = base.expect.body.clone();
-    star.expect.truncated = base.expect.truncated;
+    Arc::make_mut(&mut star.expect).body = base.expect.body.clone();
+    Arc::make_mut(&mut star.expect).truncated = base.expect.truncated;
     strip_context(&mut star);
     out.push(star);
     let mixed: Vec<&str> = structural.iter().take(2).chain(single_navs.iter().take(1)).copied().collect();
@@ -152,8 +154,8 @@ pub fn derive(
             // The whole entity, so every enum-typed property is in the answer; the example's own
             // context (perhaps with its select list) no longer applies and is checked by rule.
             c.request.query = None;
-            c.expect.truncated = true;
-            c.expect.headers.clear();
+            Arc::make_mut(&mut c.expect).truncated = true;
+            Arc::make_mut(&mut c.expect).headers.clear();
             strip_context(&mut c);
             if prefer {
                 c.request.headers.insert("Prefer".into(), PREFER_UNKNOWN_ENUM_MEMBERS.into());
@@ -187,7 +189,7 @@ impl Deriver<'_> {
         c.origin.derived = Some(format!("{} (from {}: {what})", self.config_file, self.base.name));
         c.request.query = None;
         c.request.headers.clear();
-        c.expect.headers.clear();
+        Arc::make_mut(&mut c.expect).headers.clear();
         c.path_template = Some(self.config.entity_path.clone());
         c.notes.clear();
         c
@@ -207,17 +209,17 @@ impl Deriver<'_> {
                 b.iter().filter(|(k, _)| selected.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect()
             })
             .unwrap_or_default();
-        c.expect.body = Some(Value::Object(documented));
-        c.expect.truncated = true;
+        Arc::make_mut(&mut c.expect).body = Some(Value::Object(documented));
+        Arc::make_mut(&mut c.expect).truncated = true;
         c
     }
 
     fn error_case(&self, name: &str, status: StatusSpec, note: &str) -> Case {
         let mut c = self.new_case(name, note);
-        c.expect.status = status;
-        c.expect.body = None;
-        c.expect.truncated = false;
-        c.expect.expect_error = true;
+        Arc::make_mut(&mut c.expect).status = status;
+        Arc::make_mut(&mut c.expect).body = None;
+        Arc::make_mut(&mut c.expect).truncated = false;
+        Arc::make_mut(&mut c.expect).expect_error = true;
         c.needs_entity = false;
         c.values = ValueCheck::Off;
         c.notes.push(note.to_string());
@@ -242,7 +244,7 @@ fn query_select(c: &Case) -> Option<Select> {
 /// (`$select=*`, a read without the example's `$select`): the context rule checks the answer's
 /// context against the request itself.
 fn strip_context(c: &mut Case) {
-    if let Some(Value::Object(b)) = c.expect.body.as_mut() {
+    if let Some(Value::Object(b)) = Arc::make_mut(&mut c.expect).body.as_mut() {
         b.remove("@odata.context");
     }
 }

@@ -150,7 +150,7 @@ pub fn case_from_file(suite: &str, file: &Path, cf: CaseFile, config: Option<&Su
         path_template: template,
         path_params: cf.path_params,
         pinned_params: Default::default(),
-        expect: cf.response,
+        expect: std::sync::Arc::new(cf.response),
         auth: AuthMode::Target,
         resource_type,
         collection,

@@ -67,7 +67,8 @@ pub struct Case {
     pub path_params: BTreeMap<String, String>,
     /// Path parameters the case sets on purpose (an unknown id); binding real ids leaves them alone.
     pub pinned_params: BTreeSet<String>,
-    pub expect: ExpectedResponse,
+    /// Shared: discovery instantiates each case per entity, and the expectation never changes.
+    pub expect: std::sync::Arc<ExpectedResponse>,
     pub auth: AuthMode,
     /// The resource type of a successful answer (suite configuration first, then the doc annotation).
     pub resource_type: Option<String>,
@@ -77,7 +78,7 @@ pub struct Case {
     pub values: ValueCheck,
     /// The case needs an existing entity: on a live target it runs only with real ids.
     pub needs_entity: bool,
-    /// What the case accepts beyond one exact answer, and why (printed with failures and in `--list --verbose`).
+    /// What the case accepts beyond one exact answer, and why (printed with its failures).
     pub notes: Vec<String>,
 }
 

@@ -26,9 +26,13 @@ pub fn check(x: &Exchange<'_>, out: &mut Vec<Finding>) {
         out.push(Finding::failure("odata.context", "/@odata.context", "@odata.context is not a string"));
         return;
     };
-    let path = ResourcePath::parse(&x.sent.path, x.case.path_template.as_deref());
-    let expected = ContextUrl::expected(x.service_root, &path, x.sent.select.as_ref().filter(|s| !s.star));
-    for problem in problems(text, x.service_root, &path, x.sent.select.as_ref().map(|s| (s.star, &s.items[..]))) {
+    let path = &x.sent.resource;
+    let found = problems(text, x.service_root, path, x.sent.select.as_ref().map(|s| (s.star, &s.items[..])));
+    if found.is_empty() {
+        return;
+    }
+    let expected = ContextUrl::expected(x.service_root, path, x.sent.select.as_ref().filter(|s| !s.star));
+    for problem in found {
         out.push(Finding::failure("odata.context", "/@odata.context", problem).with_values(&expected, text));
     }
 }

@@ -3,10 +3,9 @@
 use serde_json::Value;
 
 use super::{Exchange, Finding};
-use crate::odata::ResourcePath;
 
 pub fn check(x: &Exchange<'_>, out: &mut Vec<Finding>) {
-    let path = ResourcePath::parse(&x.sent.path, x.case.path_template.as_deref());
+    let path = &x.sent.resource;
     let (true, Some(requested)) = (path.is_entity(), path.segments.last().and_then(|s| s.key.as_deref())) else {
         return;
     };

@@ -106,21 +106,35 @@ pub struct Sent {
     pub select: Option<Select>,
     pub prefer_unknown_enum_members: bool,
     pub client_request_id: String,
+    /// `path` split into segments and keys (by the case's template), parsed once for every check.
+    pub resource: crate::odata::ResourcePath,
 }
 
 /// What came back.
 #[derive(Debug, Clone)]
 pub struct Answer {
     pub status: u16,
-    /// Header names lower-cased, in arrival order.
-    pub headers: Vec<(String, String)>,
+    pub headers: reqwest::header::HeaderMap,
     pub body: Vec<u8>,
 }
 
 impl Answer {
     /// The first value of a header (name compared case-insensitively).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// An answer from literal parts (tests, tools).
+    pub fn from_parts(status: u16, headers: &[(String, String)], body: Vec<u8>) -> Self {
+        let mut map = reqwest::header::HeaderMap::new();
+        for (k, v) in headers {
+            if let (Ok(k), Ok(v)) =
+                (reqwest::header::HeaderName::from_bytes(k.as_bytes()), reqwest::header::HeaderValue::from_str(v))
+            {
+                map.append(k, v);
+            }
+        }
+        Answer { status, headers: map, body }
     }
 }
 

@@ -73,7 +73,7 @@ impl Run {
     }
 
     fn findings(&self, case: &Case, schemas: &SchemaSet) -> Vec<Finding> {
-        let answer = Answer { status: self.status, headers: self.headers.clone(), body: self.body.clone() };
+        let answer = Answer::from_parts(self.status, &self.headers, self.body.clone());
         let (json, err) = parse_body(&answer);
         let sent = Sent {
             method: "GET".into(),
@@ -82,6 +82,7 @@ impl Run {
             select: case.request.query.as_deref().and_then(|q| QueryOptions::parse(q).select()),
             prefer_unknown_enum_members: self.prefer,
             client_request_id: "c-1".into(),
+            resource: crate::odata::ResourcePath::parse(&case.request.path, case.path_template.as_deref()),
         };
         let x = Exchange {
             case,
@@ -149,7 +150,7 @@ fn content_type_and_header_rules() {
     assert_eq!(missing_echo.len(), 1);
     assert_eq!(missing_echo[0].severity, Severity::Warning, "a missing echo is only a warning");
     let mut with_doc_header = case.clone();
-    with_doc_header.expect.headers.insert("ETag".into(), "W/\"1\"".into());
+    std::sync::Arc::make_mut(&mut with_doc_header.expect).headers.insert("ETag".into(), "W/\"1\"".into());
     assert_eq!(Run::json(&ok).rules(&with_doc_header, &s), ["headers.documented"]);
 }
 
@@ -168,8 +169,8 @@ fn body_json_rule() {
 fn error_shape_rule() {
     let s = project_schemas();
     let mut case = example(1);
-    case.expect.status = crate::case::StatusSpec::One(404);
-    case.expect.body = None;
+    std::sync::Arc::make_mut(&mut case.expect).status = crate::case::StatusSpec::One(404);
+    std::sync::Arc::make_mut(&mut case.expect).body = None;
     let graph = json!({"error": {"code": "itemNotFound", "message": "x", "innerError": {"date": "2026-11-29T10:18:42", "request-id": "r", "client-request-id": "c"}}});
     let mut ok = Run::json(&graph);
     ok.status = 404;

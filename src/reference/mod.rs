@@ -8,6 +8,7 @@ pub mod inject;
 pub mod reply;
 pub mod responder;
 pub mod serve;
+pub mod standalone;
 pub mod store;
 pub mod synthetic;
 

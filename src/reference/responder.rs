@@ -51,11 +51,18 @@ pub struct Incoming<'a> {
 
 impl Respond for ReferenceServer {
     fn respond(&self, request: &Request) -> ResponseTemplate {
+        self.reply(request).into_template()
+    }
+}
+
+impl ReferenceServer {
+    /// The answer to `request`, before it becomes a wiremock template or a hyper response.
+    pub fn reply(&self, request: &Request) -> Reply {
         let incoming = Incoming::new(request);
         let mut reply = self.handle(&incoming);
         self.finish_headers(&incoming, &mut reply);
         inject::on_reply(self.fault, &mut reply);
-        reply.into_template()
+        reply
     }
 }
 

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use super::{FAULTS, Fault, ServerOptions, Store, start};
+use super::{FAULTS, Fault, Store};
 use crate::case::load_suites;
 use crate::schema::SchemaSet;
 
@@ -37,8 +37,20 @@ pub fn serve(
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
     rt.block_on(async move {
-        let options = ServerOptions { fault, page_size, ..ServerOptions::default() };
-        let server = start(store.clone(), schemas, options, Some(listener)).await;
+        let responder = super::ReferenceServer {
+            store: store.clone(),
+            schemas,
+            fault,
+            auth: super::AuthPolicy::AnyBearer,
+            page_size: page_size.max(1),
+        };
+        let server = match super::standalone::start(responder, Some(listener)) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return;
+            }
+        };
         println!("http://{addr}/beta");
         eprintln!(
             "graph-conformance reference server: {} documented workflows, {} synthetic entities{}; Ctrl-C stops it",

@@ -18,13 +18,28 @@ use crate::target::{HttpClient, Redactor, Secret, TokenSource};
 /// The token the harness sends to its own embedded server (which accepts any non-empty one).
 pub const EMBEDDED_TOKEN: &str = "graph-conformance-embedded-token";
 
+/// The embedded server: wiremock for the suite, the plain transport for scale runs.
+pub enum EmbeddedServer {
+    Wiremock(MockServer),
+    Standalone(reference::standalone::StandaloneServer),
+}
+
+impl EmbeddedServer {
+    pub fn service_root(&self) -> String {
+        match self {
+            EmbeddedServer::Wiremock(s) => reference::service_root(s),
+            EmbeddedServer::Standalone(s) => s.service_root(),
+        }
+    }
+}
+
 /// Everything a case needs to run.
 pub struct Ctx {
     pub rt: tokio::runtime::Runtime,
     pub http: HttpClient,
     pub service_root: String,
     /// The embedded reference server, when it is the target.
-    pub server: Option<MockServer>,
+    pub server: Option<EmbeddedServer>,
     pub profile: Profile,
 }
 
@@ -49,8 +64,21 @@ impl Ctx {
                     page_size: config.embedded.page_size,
                     ..ServerOptions::default()
                 };
-                let server = rt.block_on(reference::start(store, schemas, options, None));
-                (reference::service_root(&server), Some(server), TokenSource::Static(Secret::new(EMBEDDED_TOKEN)))
+                let server = if config.embedded.entities == 0 {
+                    EmbeddedServer::Wiremock(rt.block_on(reference::start(store, schemas, options, None)))
+                } else {
+                    // A scale run: wiremock would keep a copy of every request (see reference::standalone).
+                    let responder = reference::ReferenceServer {
+                        store,
+                        schemas,
+                        fault: options.fault,
+                        auth: options.auth,
+                        page_size: options.page_size.max(1),
+                    };
+                    let _guard = rt.enter();
+                    EmbeddedServer::Standalone(reference::standalone::start(responder, None)?)
+                };
+                (server.service_root(), Some(server), TokenSource::fixed(Secret::new(EMBEDDED_TOKEN))?)
             }
             Some(root) => {
                 let root = root.trim_end_matches('/').to_string();
@@ -62,14 +90,14 @@ impl Ctx {
                 }
                 let origin = url.origin().ascii_serialization();
                 let tokens = match (&config.token, &config.credentials) {
-                    (Some(t), _) => TokenSource::Static(t.clone()),
+                    (Some(t), _) => TokenSource::fixed(t.clone())?,
                     (None, Some(app)) => TokenSource::ClientCredentials(app.for_target(&origin)),
                     (None, None) => TokenSource::Anonymous,
                 };
                 (root, None, tokens)
             }
         };
-        if let TokenSource::Static(t) = &tokens {
+        if let TokenSource::Static { secret: t, .. } = &tokens {
             redactor.add(t);
         }
         if let TokenSource::ClientCredentials(cc) = &tokens {

@@ -252,10 +252,10 @@ pub fn entity_cases(
         c.request.query = None;
         c.request.headers.clear();
         c.values = ValueCheck::ListRow;
-        c.expect.body = Some(Value::Object(
+        Arc::make_mut(&mut c.expect).body = Some(Value::Object(
             row.iter().filter(|(k, _)| !k.starts_with('@')).map(|(k, v)| (k.clone(), v.clone())).collect(),
         ));
-        c.expect.truncated = true;
+        Arc::make_mut(&mut c.expect).truncated = true;
         c.origin = Origin { derived: Some(format!("discovery: the row of {id} in its list")), ..Default::default() };
         c.notes = vec!["the entity read by id must repeat every value of its row in the list".into()];
         out.push(c);

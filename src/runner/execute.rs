@@ -20,7 +20,7 @@ pub async fn execute(shared: &Shared, case: &Case) -> CaseReport {
     let ctx = match shared.ctx() {
         Ok(c) => c,
         Err(e) => {
-            report.outcome = Outcome::Failed;
+            report.fail_with_sources(case);
             report.error = Some(e);
             return report;
         }
@@ -55,11 +55,11 @@ pub async fn execute(shared: &Shared, case: &Case) -> CaseReport {
             report.retries = failure.retries;
             if let Some(head) = &failure.head {
                 info.status = Some(head.status);
-                info.request_id = head.header("request-id").map(str::to_string);
-                info.date = head.header("date").map(str::to_string);
+                info.request_id = head.request_id.clone();
+                info.date = head.date.clone();
             }
             report.findings.push(Finding::failure("transport", "", failure.error.to_string()));
-            report.outcome = Outcome::Failed;
+            report.fail_with_sources(case);
             report.exchange = Some(info);
             return report;
         }
@@ -84,6 +84,7 @@ pub async fn execute(shared: &Shared, case: &Case) -> CaseReport {
                 && v.to_ascii_lowercase().contains(crate::case::derive::PREFER_UNKNOWN_ENUM_MEMBERS)
         }),
         client_request_id,
+        resource: crate::odata::ResourcePath::parse(&case.request.path, case.path_template.as_deref()),
     };
     let exchange = Exchange {
         case,
@@ -114,7 +115,7 @@ pub fn conclude(report: &mut CaseReport, case: &Case, json: Option<&Value>) {
         report.outcome = Outcome::Passed;
         return;
     }
-    report.outcome = Outcome::Failed;
+    report.fail_with_sources(case);
     if (failed.contains(&"body.value") || failed.contains(&"list.consistency"))
         && let (Some(expected), Some(actual)) = (&case.expect.body, json)
     {
@@ -122,6 +123,16 @@ pub fn conclude(report: &mut CaseReport, case: &Case, json: Option<&Value>) {
         report.diff = Some((expected.clone(), normalized));
     } else if failed.iter().any(|r| SHOW_BODY_FOR.contains(r)) {
         report.excerpt = json.cloned();
+    }
+}
+
+impl CaseReport {
+    /// Marks the report failed and attaches what a failure message points at: the case's sources
+    /// and notes (copied only for failures, which are rare).
+    pub fn fail_with_sources(&mut self, case: &Case) {
+        self.outcome = Outcome::Failed;
+        self.origin = case.origin.clone();
+        self.notes = case.notes.clone();
     }
 }
 
@@ -137,8 +148,8 @@ pub fn blank_report(case: &Case) -> CaseReport {
         exchange: None,
         error: None,
         retries: Vec::new(),
-        origin: case.origin.clone(),
-        notes: case.notes.clone(),
+        origin: Default::default(),
+        notes: Vec::new(),
         rerun: String::new(),
     }
 }

@@ -56,7 +56,7 @@ fn trial(shared: Arc<Shared>, planned: Planned) -> Trial {
                 Ok(ctx) => ctx.rt.block_on(execute(&shared, &case)),
                 Err(e) => {
                     let mut r = blank_report(&case);
-                    r.outcome = Outcome::Failed;
+                    r.fail_with_sources(&case);
                     r.error = Some(e);
                     r
                 }
