@@ -92,7 +92,7 @@ pub fn derive(
     if let Some(first) = structural.first() {
         let second = structural.get(1).unwrap_or(first);
         let mut dup = d.select("select_duplicate", &format!("$select={first},{second},{first}"), &[first, second]);
-        dup.notes.push(
+        Arc::make_mut(&mut dup.notes).push(
             "duplicates in $select collapse: the answer and the context's select list name each property once".into(),
         );
         out.push(dup);
@@ -144,13 +144,13 @@ pub fn derive(
         for prefer in [false, true] {
             let mut c = (*example).clone();
             c.name = format!("derived::{}::{}", example.name, if prefer { "with_prefer" } else { "without_prefer" });
-            c.origin.derived = Some(format!(
+            Arc::make_mut(&mut c.origin).derived = Some(format!(
                 "{} (from {}, {} Prefer: {PREFER_UNKNOWN_ENUM_MEMBERS})",
                 config_file,
                 example.name,
                 if prefer { "with" } else { "without" }
             ));
-            c.origin.file = None;
+            Arc::make_mut(&mut c.origin).file = None;
             // The whole entity, so every enum-typed property is in the answer; the example's own
             // context (perhaps with its select list) no longer applies and is checked by rule.
             c.request.query = None;
@@ -159,11 +159,11 @@ pub fn derive(
             strip_context(&mut c);
             if prefer {
                 c.request.headers.insert("Prefer".into(), PREFER_UNKNOWN_ENUM_MEMBERS.into());
-                c.notes.push(
+                Arc::make_mut(&mut c.notes).push(
                     "evolvable enum members (after unknownFutureValue) are allowed: the request asked for them".into(),
                 );
             } else {
-                c.notes.push(
+                Arc::make_mut(&mut c.notes).push(
                     "evolvable enum members (after unknownFutureValue) must come back as unknownFutureValue".into(),
                 );
             }
@@ -185,13 +185,13 @@ impl Deriver<'_> {
         let mut c = self.base.clone();
         c.suite = self.suite.to_string();
         c.name = format!("derived::{name}");
-        c.origin.file = None;
-        c.origin.derived = Some(format!("{} (from {}: {what})", self.config_file, self.base.name));
+        Arc::make_mut(&mut c.origin).file = None;
+        Arc::make_mut(&mut c.origin).derived = Some(format!("{} (from {}: {what})", self.config_file, self.base.name));
         c.request.query = None;
         c.request.headers.clear();
         Arc::make_mut(&mut c.expect).headers.clear();
         c.path_template = Some(self.config.entity_path.clone());
-        c.notes.clear();
+        Arc::make_mut(&mut c.notes).clear();
         c
     }
 
@@ -222,7 +222,7 @@ impl Deriver<'_> {
         Arc::make_mut(&mut c.expect).expect_error = true;
         c.needs_entity = false;
         c.values = ValueCheck::Off;
-        c.notes.push(note.to_string());
+        Arc::make_mut(&mut c.notes).push(note.to_string());
         c
     }
 

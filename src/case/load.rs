@@ -145,7 +145,7 @@ pub fn case_from_file(suite: &str, file: &Path, cf: CaseFile, config: Option<&Su
     Case {
         suite: suite.to_string(),
         name: cf.name,
-        origin: Origin { file: Some(file.to_path_buf()), doc: Some(cf.source), derived: None },
+        origin: std::sync::Arc::new(Origin { file: Some(file.to_path_buf()), doc: Some(cf.source), derived: None }),
         request: cf.request,
         path_template: template,
         path_params: cf.path_params,
@@ -156,7 +156,7 @@ pub fn case_from_file(suite: &str, file: &Path, cf: CaseFile, config: Option<&Su
         collection,
         values: super::ValueCheck::Documented,
         needs_entity,
-        notes: Vec::new(),
+        notes: Default::default(),
     }
 }
 

@@ -13,6 +13,7 @@ pub mod suite;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -61,7 +62,8 @@ pub struct Case {
     /// The case's name within its suite (`lifecycleworkflows_get_run_userprocessingresult_e1`,
     /// `derived::select_id`).
     pub name: String,
-    pub origin: Origin,
+    /// Shared with the case's per-entity copies (discovery clones a case for every entity).
+    pub origin: Arc<Origin>,
     pub request: RequestSpec,
     pub path_template: Option<String>,
     pub path_params: BTreeMap<String, String>,
@@ -79,7 +81,7 @@ pub struct Case {
     /// The case needs an existing entity: on a live target it runs only with real ids.
     pub needs_entity: bool,
     /// What the case accepts beyond one exact answer, and why (printed with its failures).
-    pub notes: Vec<String>,
+    pub notes: Arc<Vec<String>>,
 }
 
 impl Case {

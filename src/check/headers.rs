@@ -8,10 +8,11 @@ pub fn media_type(value: &str) -> String {
     value.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
 }
 
-/// `application/json` or a `+json` suffix type.
+/// `application/json` or a `+json` suffix type (compared without allocating: it runs per answer).
 pub fn is_json_media_type(value: &str) -> bool {
-    let m = media_type(value);
-    m == "application/json" || m.ends_with("+json")
+    let m = value.split(';').next().unwrap_or("").trim();
+    m.eq_ignore_ascii_case("application/json")
+        || (m.len() > 5 && m.is_char_boundary(m.len() - 5) && m[m.len() - 5..].eq_ignore_ascii_case("+json"))
 }
 
 pub fn check(x: &Exchange<'_>, out: &mut Vec<Finding>) {

@@ -115,7 +115,7 @@ pub struct Sent {
 pub struct Answer {
     pub status: u16,
     pub headers: reqwest::header::HeaderMap,
-    pub body: Vec<u8>,
+    pub body: bytes::Bytes,
 }
 
 impl Answer {
@@ -125,7 +125,7 @@ impl Answer {
     }
 
     /// An answer from literal parts (tests, tools).
-    pub fn from_parts(status: u16, headers: &[(String, String)], body: Vec<u8>) -> Self {
+    pub fn from_parts(status: u16, headers: &[(String, String)], body: impl Into<bytes::Bytes>) -> Self {
         let mut map = reqwest::header::HeaderMap::new();
         for (k, v) in headers {
             if let (Ok(k), Ok(v)) =
@@ -134,7 +134,7 @@ impl Answer {
                 map.append(k, v);
             }
         }
-        Answer { status, headers: map, body }
+        Answer { status, headers: map, body: body.into() }
     }
 }
 

@@ -6,7 +6,7 @@ use jsonschema::error::ValidationErrorKind;
 use serde_json::Value;
 
 use super::{Exchange, Finding, Profile, Severity};
-use crate::schema::{SchemaSet, Variant};
+use crate::schema::SchemaSet;
 
 pub fn check(x: &Exchange<'_>, out: &mut Vec<Finding>) {
     let (Some(type_name), Some(body)) = (x.case.resource_type.as_deref(), x.json) else {
@@ -20,26 +20,10 @@ pub fn check(x: &Exchange<'_>, out: &mut Vec<Finding>) {
         ));
         return;
     }
-    let select = x.sent.select.as_ref().filter(|s| !s.star).map(|s| {
-        let mut items = s.items.clone();
-        items.sort();
-        items
-    });
-    let variant = Variant {
-        type_name: type_name.to_string(),
-        collection: x.case.collection,
-        select: select.clone(),
-        include_unknown_enum_members: x.sent.prefer_unknown_enum_members,
-    };
-    match x.schemas.validator(&variant) {
-        Ok(v) => out.extend(schema_findings(
-            &v,
-            body,
-            "schema",
-            select.as_deref(),
-            x.schemas,
-            x.sent.prefer_unknown_enum_members,
-        )),
+    let select = x.sent.select.as_ref().filter(|s| !s.star).map(|s| s.items.as_slice());
+    let prefer = x.sent.prefer_unknown_enum_members;
+    match x.schemas.validator_for(type_name, x.case.collection, select, prefer) {
+        Ok(v) => out.extend(schema_findings(&v, body, "schema", select, x.schemas, prefer)),
         Err(e) => out.push(Finding::failure("schema", "", format!("cannot check: {e}"))),
     }
     if select.is_none() {

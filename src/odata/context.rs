@@ -64,37 +64,53 @@ impl ContextUrl {
 
     /// The context a server sends for `path` read with `select`, under `service_root`.
     pub fn expected(service_root: &str, path: &ResourcePath, select: Option<&Select>) -> String {
-        let mut fragment = String::new();
-        let entity = path.is_entity();
+        // Built in one buffer: this runs for every answer checked.
+        let mut out = String::with_capacity(service_root.len() + 160);
+        out.push_str(service_root.trim_end_matches('/'));
+        out.push_str("/$metadata#");
         let last = path.segments.len().saturating_sub(1);
         for (i, seg) in path.segments.iter().enumerate() {
             if i > 0 {
-                fragment.push('/');
+                out.push('/');
             }
-            fragment.push_str(&seg.name);
+            out.push_str(&seg.name);
             if i == last {
                 if let Some(sel) = select.filter(|s| !s.items.is_empty()) {
-                    fragment.push('(');
-                    fragment.push_str(&sel.items.join(","));
-                    fragment.push(')');
+                    out.push('(');
+                    for (j, item) in sel.items.iter().enumerate() {
+                        if j > 0 {
+                            out.push(',');
+                        }
+                        out.push_str(item);
+                    }
+                    out.push(')');
                 }
             } else if let Some(key) = &seg.key {
-                fragment.push_str(&key_literal(key));
+                push_key_literal(&mut out, key);
             }
         }
-        if entity {
-            fragment.push_str("/$entity");
+        if path.is_entity() {
+            out.push_str("/$entity");
         }
-        format!("{}/$metadata#{}", service_root.trim_end_matches('/'), fragment)
+        out
     }
 }
 
-/// `('guid')` for string keys, `(1)` for integer keys (task-get example: `versions(1)`).
-pub fn key_literal(key: &str) -> String {
+/// Appends `('guid')` for string keys, `(1)` for integer keys (task-get example: `versions(1)`).
+pub fn push_key_literal(out: &mut String, key: &str) {
     if !key.is_empty() && key.bytes().all(|b| b.is_ascii_digit()) {
-        format!("({key})")
+        out.push('(');
+        out.push_str(key);
+        out.push(')');
     } else {
-        format!("('{}')", key.replace('\'', "''"))
+        out.push_str("('");
+        for c in key.chars() {
+            if c == '\'' {
+                out.push('\'');
+            }
+            out.push(c);
+        }
+        out.push_str("')");
     }
 }
 

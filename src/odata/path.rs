@@ -14,8 +14,6 @@ pub struct PathSegment {
     pub name: String,
     /// The key that follows it, if any (`workflows/{id}`).
     pub key: Option<String>,
-    /// The template parameter that names the key (`workflow_id`), when a template was given.
-    pub key_param: Option<String>,
 }
 
 /// A request path relative to the service root, as segments.
@@ -30,19 +28,15 @@ impl ResourcePath {
     pub fn parse(path: &str, template: Option<&str>) -> Self {
         let parts: Vec<&str> = split_path(path);
         let template_parts: Option<Vec<&str>> = template.map(split_path).filter(|t| t.len() == parts.len());
-        let mut segments: Vec<PathSegment> = Vec::new();
+        let mut segments: Vec<PathSegment> = Vec::with_capacity(parts.len());
         for (i, part) in parts.iter().enumerate() {
-            let param = template_parts.as_ref().and_then(|t| template_param(t[i])).map(str::to_string);
             let is_key = match &template_parts {
-                Some(_) => param.is_some(),
+                Some(t) => template_param(t[i]).is_some(),
                 None => looks_like_guid(part),
             };
             match segments.last_mut() {
-                Some(last) if is_key && last.key.is_none() => {
-                    last.key = Some(super::query::percent_decode(part));
-                    last.key_param = param;
-                }
-                _ => segments.push(PathSegment { name: part.to_string(), key: None, key_param: None }),
+                Some(last) if is_key && last.key.is_none() => last.key = Some(super::query::percent_decode(part)),
+                _ => segments.push(PathSegment { name: part.to_string(), key: None }),
             }
         }
         ResourcePath { segments }
@@ -51,11 +45,6 @@ impl ResourcePath {
     /// Whether the path addresses one entity (it ends with a key).
     pub fn is_entity(&self) -> bool {
         self.segments.last().is_some_and(|s| s.key.is_some())
-    }
-
-    /// The key values by template parameter name.
-    pub fn params(&self) -> BTreeMap<String, String> {
-        self.segments.iter().filter_map(|s| Some((s.key_param.clone()?, s.key.clone()?))).collect()
     }
 }
 
@@ -125,7 +114,7 @@ mod tests {
         );
         assert!(p.is_entity());
         assert_eq!(p.segments.len(), 5);
-        assert_eq!(p.params()["runId"], "r1");
+        assert_eq!(p.segments[3].key.as_deref(), Some("r1"));
         assert_eq!(p.segments[2].key.as_deref(), Some("w1"));
     }
 

@@ -75,6 +75,9 @@ impl Select {
 
 /// Percent-decodes a URL component, keeping invalid escapes and invalid UTF-8 visible rather than failing.
 pub fn percent_decode(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_string();
+    }
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -78,7 +78,7 @@ impl CaseReport {
     /// Replaces every known secret in everything the report holds, so no printer, report file or
     /// caller can leak one, whatever the server echoed.
     pub fn redact(&mut self, redactor: &Redactor) {
-        let r = |s: &mut String| *s = redactor.redact(s);
+        let r = |s: &mut String| redactor.redact_in_place(s);
         for f in &mut self.findings {
             r(&mut f.message);
             f.expected.iter_mut().for_each(r);
@@ -128,7 +128,7 @@ impl Default for RenderOptions {
 
 fn redact_value(v: &mut Value, redactor: &Redactor) {
     match v {
-        Value::String(s) => *s = redactor.redact(s),
+        Value::String(s) => redactor.redact_in_place(s),
         Value::Array(items) => items.iter_mut().for_each(|i| redact_value(i, redactor)),
         Value::Object(map) => map.values_mut().for_each(|i| redact_value(i, redactor)),
         _ => {}

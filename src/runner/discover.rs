@@ -256,8 +256,9 @@ pub fn entity_cases(
             row.iter().filter(|(k, _)| !k.starts_with('@')).map(|(k, v)| (k.clone(), v.clone())).collect(),
         ));
         Arc::make_mut(&mut c.expect).truncated = true;
-        c.origin = Origin { derived: Some(format!("discovery: the row of {id} in its list")), ..Default::default() };
-        c.notes = vec!["the entity read by id must repeat every value of its row in the list".into()];
+        c.origin =
+            Arc::new(Origin { derived: Some(format!("discovery: the row of {id} in its list")), ..Default::default() });
+        c.notes = Arc::new(vec!["the entity read by id must repeat every value of its row in the list".into()]);
         out.push(c);
     }
     out

@@ -131,8 +131,8 @@ impl CaseReport {
     /// and notes (copied only for failures, which are rare).
     pub fn fail_with_sources(&mut self, case: &Case) {
         self.outcome = Outcome::Failed;
-        self.origin = case.origin.clone();
-        self.notes = case.notes.clone();
+        self.origin = (*case.origin).clone();
+        self.notes = (*case.notes).clone();
     }
 }
 

@@ -89,9 +89,12 @@ pub fn bind(case: &mut Case, params: &BTreeMap<String, String>) -> bool {
     let mut all = true;
     for name in &names {
         match params.get(*name) {
-            Some(v) if !case.pinned_params.contains(*name) => {
-                case.path_params.insert(name.to_string(), v.clone());
-            }
+            Some(v) if !case.pinned_params.contains(*name) => match case.path_params.get_mut(*name) {
+                Some(slot) => slot.clone_from(v),
+                None => {
+                    case.path_params.insert(name.to_string(), v.clone());
+                }
+            },
             Some(_) => {}
             None => all = false,
         }

@@ -16,7 +16,7 @@ pub mod transform;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, RwLock};
 
 use jsonschema::{Registry, Validator};
 use serde_json::{Value, json};
@@ -36,10 +36,17 @@ pub struct Variant {
     pub type_name: String,
     /// A page of a collection of the type, rather than one entity.
     pub collection: bool,
-    /// The projected properties (deduplicated, sorted); `None` when no `$select` (or `*`) was sent.
+    /// The projected properties (deduplicated, in request order); `None` when no `$select` (or `*`) was sent.
     pub select: Option<Vec<String>>,
     /// The request sent `Prefer: include-unknown-enum-members`.
     pub include_unknown_enum_members: bool,
+}
+
+/// The compiled variants of one type: by (collection, Prefer) slot, without and with a select list.
+#[derive(Default)]
+struct TypeCache {
+    full: [Option<Arc<Validator>>; 4],
+    selected: [HashMap<Vec<String>, Arc<Validator>>; 4],
 }
 
 /// The loaded schema documents, indexed by `$id` and by OData type, with a cache of compiled variants.
@@ -50,7 +57,7 @@ pub struct SchemaSet {
     by_type: BTreeMap<String, String>,
     /// Every enum member that comes after `unknownFutureValue` somewhere.
     evolvable: BTreeSet<String>,
-    cache: Mutex<HashMap<Variant, Arc<Validator>>>,
+    cache: RwLock<HashMap<String, TypeCache>>,
     /// OData type → its declared properties, read once.
     properties: BTreeMap<String, Vec<PropertyInfo>>,
 }
@@ -112,7 +119,7 @@ impl SchemaSet {
             .iter()
             .filter_map(|(t, id)| Some((t.clone(), properties::of_document(documents.get(id)?))))
             .collect();
-        let set = SchemaSet { documents, by_type, evolvable, cache: Mutex::new(HashMap::new()), properties };
+        let set = SchemaSet { documents, by_type, evolvable, cache: RwLock::new(HashMap::new()), properties };
         for t in set.by_type.keys() {
             set.validator(&Variant {
                 type_name: t.clone(),
@@ -171,11 +178,49 @@ impl SchemaSet {
 
     /// The compiled validator of a variant, built once and shared.
     pub fn validator(&self, variant: &Variant) -> Result<Arc<Validator>, String> {
-        if let Some(v) = self.cache.lock().unwrap_or_else(|p| p.into_inner()).get(variant) {
-            return Ok(v.clone());
+        self.validator_for(
+            &variant.type_name,
+            variant.collection,
+            variant.select.as_deref(),
+            variant.include_unknown_enum_members,
+        )
+    }
+
+    /// [`Self::validator`] without building a [`Variant`]: a cache hit allocates nothing, which
+    /// matters because every answer is validated.
+    pub fn validator_for(
+        &self,
+        type_name: &str,
+        collection: bool,
+        select: Option<&[String]>,
+        include_unknown_enum_members: bool,
+    ) -> Result<Arc<Validator>, String> {
+        let slot = usize::from(collection) * 2 + usize::from(include_unknown_enum_members);
+        {
+            let cache = self.cache.read().unwrap_or_else(|p| p.into_inner());
+            let hit = cache.get(type_name).and_then(|t| match select {
+                None => t.full[slot].clone(),
+                Some(items) => t.selected[slot].get(items).cloned(),
+            });
+            if let Some(v) = hit {
+                return Ok(v);
+            }
         }
-        let compiled = Arc::new(self.compile(variant)?);
-        self.cache.lock().unwrap_or_else(|p| p.into_inner()).insert(variant.clone(), compiled.clone());
+        let variant = Variant {
+            type_name: type_name.to_string(),
+            collection,
+            select: select.map(<[String]>::to_vec),
+            include_unknown_enum_members,
+        };
+        let compiled = Arc::new(self.compile(&variant)?);
+        let mut cache = self.cache.write().unwrap_or_else(|p| p.into_inner());
+        let entry = cache.entry(variant.type_name).or_default();
+        match variant.select {
+            None => entry.full[slot] = Some(compiled.clone()),
+            Some(items) => {
+                entry.selected[slot].insert(items, compiled.clone());
+            }
+        }
         Ok(compiled)
     }
 
