@@ -20,6 +20,9 @@ pub enum Body {
     Raw { text: String, content_type: String },
 }
 
+/// A body as sent: `(content type, text)`.
+pub type WireBody = (String, String);
+
 /// An answer the responder has built and the faults may still change.
 #[derive(Debug, Clone)]
 pub struct Reply {
@@ -57,25 +60,37 @@ impl Reply {
         }
     }
 
+    /// The headers other than Content-Type, and the body as `(content type, text)`: what either
+    /// transport (wiremock, the standalone server) puts on the wire.
+    pub fn wire(self) -> (Vec<(String, String)>, Option<WireBody>) {
+        let mut content_type = None;
+        let mut headers = Vec::with_capacity(self.headers.len());
+        for (k, v) in self.headers {
+            if k.eq_ignore_ascii_case("content-type") {
+                content_type = Some(v);
+            } else {
+                headers.push((k, v));
+            }
+        }
+        let body = match self.body {
+            Some(Body::Object(o)) => Some((content_type.unwrap_or_else(|| GRAPH_JSON.to_string()), write_ordered(&o))),
+            Some(Body::Raw { text, content_type }) => Some((content_type, text)),
+            None => None,
+        };
+        (headers, body)
+    }
+
     pub fn into_template(self) -> ResponseTemplate {
         let mut t = ResponseTemplate::new(self.status);
-        let mut content_type = None;
-        for (k, v) in &self.headers {
-            if k.eq_ignore_ascii_case("content-type") {
-                content_type = Some(v.clone());
-            } else {
-                t = t.append_header(k.as_str(), v.as_str());
-            }
-        }
-        match self.body {
-            Some(Body::Object(o)) => {
-                t = t.set_body_raw(write_ordered(&o), content_type.as_deref().unwrap_or(GRAPH_JSON))
-            }
-            Some(Body::Raw { text, content_type }) => t = t.set_body_raw(text, &content_type),
-            None => {}
-        }
         if let Some(d) = self.delay {
             t = t.set_delay(d);
+        }
+        let (headers, body) = self.wire();
+        for (k, v) in &headers {
+            t = t.append_header(k.as_str(), v.as_str());
+        }
+        if let Some((content_type, text)) = body {
+            t = t.set_body_raw(text, &content_type);
         }
         t
     }

@@ -18,7 +18,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::sync::oneshot;
 
-use super::reply::{Body, GRAPH_JSON, Reply, write_ordered};
+use super::reply::Reply;
 use super::responder::ReferenceServer;
 
 /// Request bodies the fake reads (it serves reads; anything bigger is refused).
@@ -98,20 +98,12 @@ async fn answer(
 
 fn to_response(reply: Reply) -> hyper::Response<Full<Bytes>> {
     let mut builder = hyper::Response::builder().status(reply.status);
-    let mut content_type = None;
-    for (k, v) in &reply.headers {
-        if k.eq_ignore_ascii_case("content-type") {
-            content_type = Some(v.clone());
-        } else {
-            builder = builder.header(k.as_str(), v.as_str());
-        }
+    let (headers, body) = reply.wire();
+    for (k, v) in &headers {
+        builder = builder.header(k.as_str(), v.as_str());
     }
-    let body = match reply.body {
-        Some(Body::Object(o)) => {
-            builder = builder.header("content-type", content_type.as_deref().unwrap_or(GRAPH_JSON));
-            Bytes::from(write_ordered(&o))
-        }
-        Some(Body::Raw { text, content_type }) => {
+    let body = match body {
+        Some((content_type, text)) => {
             builder = builder.header("content-type", content_type);
             Bytes::from(text)
         }

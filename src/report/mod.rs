@@ -69,6 +69,33 @@ pub struct CaseReport {
 }
 
 impl CaseReport {
+    /// A passed report with nothing in it yet.
+    pub fn new(name: String, suite: String) -> Self {
+        CaseReport {
+            name,
+            suite,
+            outcome: Outcome::Passed,
+            findings: Vec::new(),
+            diff: None,
+            excerpt: None,
+            exchange: None,
+            error: None,
+            retries: Vec::new(),
+            origin: Origin::default(),
+            notes: Vec::new(),
+            rerun: String::new(),
+        }
+    }
+
+    /// The failed report of a case file (or suite file) that cannot be used.
+    pub fn broken(b: &crate::case::load::BrokenCase) -> Self {
+        let mut r = CaseReport::new(format!("{}::{}", b.suite, b.name), b.suite.clone());
+        r.outcome = Outcome::Failed;
+        r.error = Some(b.message.clone());
+        r.origin = Origin { file: Some(b.file.clone()), ..Default::default() };
+        r
+    }
+
     pub fn failures(&self) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(|f| f.severity == Severity::Failure)
     }

@@ -142,7 +142,6 @@ async fn discover_suite(shared: &Arc<Shared>, sp: &SuitePlan, max_entities: usiz
             Ok(p) => p,
             Err(missing) => {
                 let r = walk_report(
-                    shared,
                     &sp.suite,
                     step,
                     &binding,
@@ -186,20 +185,20 @@ async fn discover_suite(shared: &Arc<Shared>, sp: &SuitePlan, max_entities: usiz
                     }
                 }
                 if found >= max_entities {
-                    let r = walk.finish(shared, &sp.suite, step, &binding);
+                    let r = walk.finish(&sp.suite, step, &binding);
                     let _ = feed.send(Planned::Done(Box::new(r))).await;
                     return;
                 }
             }
         }
-        let r = walk.finish(shared, &sp.suite, step, &binding);
+        let r = walk.finish(&sp.suite, step, &binding);
         if !feed.send(Planned::Done(Box::new(r))).await {
             return;
         }
         pending.extend(children.into_iter().rev());
     }
     if found == 0 {
-        let mut r = walk_report(shared, &sp.suite, &sp.steps[0], &BTreeMap::new(), Vec::new(), None);
+        let mut r = walk_report(&sp.suite, &sp.steps[0], &BTreeMap::new(), Vec::new(), None);
         r.name = format!("{}::discovery", sp.suite);
         r.outcome = Outcome::Failed;
         r.error = Some("discovery found no entity, so no entity case ran; create a workflow run in the tenant, or pass --param for each id".into());
@@ -209,20 +208,8 @@ async fn discover_suite(shared: &Arc<Shared>, sp: &SuitePlan, max_entities: usiz
 
 async fn send(feed: &Feed, case: Case, list_only: bool) -> bool {
     if list_only {
-        let report = CaseReport {
-            name: case.full_name(),
-            suite: case.suite.clone(),
-            outcome: Outcome::Ignored("listed".into()),
-            findings: Vec::new(),
-            diff: None,
-            excerpt: None,
-            exchange: None,
-            error: None,
-            retries: Vec::new(),
-            origin: Origin::default(),
-            notes: Vec::new(),
-            rerun: String::new(),
-        };
+        let mut report = CaseReport::new(case.full_name(), case.suite.clone());
+        report.outcome = Outcome::Ignored("listed".into());
         return feed.send(Planned::Done(Box::new(report))).await;
     }
     feed.send(Planned::Run(Box::new(case))).await
@@ -407,13 +394,7 @@ impl ListWalk {
         Some(items)
     }
 
-    fn finish(
-        mut self,
-        shared: &Shared,
-        suite: &str,
-        step: &DiscoveryStep,
-        binding: &BTreeMap<String, String>,
-    ) -> CaseReport {
+    fn finish(mut self, suite: &str, step: &DiscoveryStep, binding: &BTreeMap<String, String>) -> CaseReport {
         if let Some(count) = self.count
             && self.next.is_none()
             && self.findings.is_empty()
@@ -421,7 +402,7 @@ impl ListWalk {
         {
             self.paging(format!("the pages held {} items, but @odata.count says {count}", self.items));
         }
-        let mut report = walk_report(shared, suite, step, binding, self.findings, self.exchange);
+        let mut report = walk_report(suite, step, binding, self.findings, self.exchange);
         report.retries = self.retries;
         report
     }
@@ -429,7 +410,6 @@ impl ListWalk {
 
 /// The report of one list walk: `<suite>::discovery::<list>[::<parent id>]`.
 fn walk_report(
-    shared: &Shared,
     suite: &str,
     step: &DiscoveryStep,
     binding: &BTreeMap<String, String>,
@@ -443,22 +423,13 @@ fn walk_report(
         Some(id) => format!("{suite}::discovery::{list}::{id}"),
         None => format!("{suite}::discovery::{list}"),
     };
-    let failed = findings.iter().any(|f| f.severity == crate::check::Severity::Failure);
-    CaseReport {
-        rerun: shared.config.rerun(&name),
-        name,
-        suite: suite.to_string(),
-        outcome: if failed { Outcome::Failed } else { Outcome::Passed },
-        findings,
-        diff: None,
-        excerpt: None,
-        exchange,
-        error: None,
-        retries: Vec::new(),
-        origin: Origin {
-            derived: Some(format!("discovery step {} ({})", step.param, step.list)),
-            ..Default::default()
-        },
-        notes: Vec::new(),
+    let mut report = CaseReport::new(name, suite.to_string());
+    if findings.iter().any(|f| f.severity == crate::check::Severity::Failure) {
+        report.outcome = Outcome::Failed;
     }
+    report.findings = findings;
+    report.exchange = exchange;
+    report.origin =
+        Origin { derived: Some(format!("discovery step {} ({})", step.param, step.list)), ..Default::default() };
+    report
 }

@@ -138,18 +138,5 @@ impl CaseReport {
 
 /// A report with the case's identity filled in.
 pub fn blank_report(case: &Case) -> CaseReport {
-    CaseReport {
-        name: case.full_name(),
-        suite: case.suite.clone(),
-        outcome: Outcome::Passed,
-        findings: Vec::new(),
-        diff: None,
-        excerpt: None,
-        exchange: None,
-        error: None,
-        retries: Vec::new(),
-        origin: Default::default(),
-        notes: Vec::new(),
-        rerun: String::new(),
-    }
+    CaseReport::new(case.full_name(), case.suite.clone())
 }

@@ -70,23 +70,7 @@ fn trial(shared: Arc<Shared>, planned: Planned) -> Trial {
             Ok(Completion::ignored_with(reason))
         }),
         Planned::Done(report) => Trial::test(name, move || finish(&shared, *report)),
-        Planned::Broken(broken) => Trial::test(name.clone(), move || {
-            let report = CaseReport {
-                name: name.clone(),
-                suite: broken.suite.clone(),
-                outcome: Outcome::Failed,
-                findings: Vec::new(),
-                diff: None,
-                excerpt: None,
-                exchange: None,
-                error: Some(format!("cannot use {}:\n  {}", broken.file.display(), broken.message)),
-                retries: Vec::new(),
-                origin: crate::case::Origin { file: Some(broken.file.clone()), ..Default::default() },
-                notes: Vec::new(),
-                rerun: shared.config.rerun(&name),
-            };
-            finish(&shared, report)
-        }),
+        Planned::Broken(broken) => Trial::test(name, move || finish(&shared, CaseReport::broken(&broken))),
     }
 }
 

@@ -186,7 +186,7 @@ where
                     let _ = writeln!(lock, "test {} ... FAILED", report.name);
                 }
                 (Outcome::Ignored(reason), Display::Pretty) => {
-                    let _ = writeln!(lock, "test {} ... ignored, {reason}", report.name);
+                    let _ = writeln!(lock, "test {} ... ignored ({reason})", report.name);
                 }
             }
             match report.outcome {
@@ -224,23 +224,7 @@ async fn run_one(shared: &Shared, planned: Planned) -> CaseReport {
             r.outcome = Outcome::Ignored(reason);
             r
         }
-        Planned::Broken(b) => {
-            let name = format!("{}::{}", b.suite, b.name);
-            CaseReport {
-                rerun: shared.config.rerun(&name),
-                name,
-                suite: b.suite.clone(),
-                outcome: Outcome::Failed,
-                findings: Vec::new(),
-                diff: None,
-                excerpt: None,
-                exchange: None,
-                error: Some(b.message.clone()),
-                retries: Vec::new(),
-                origin: crate::case::Origin { file: Some(b.file.clone()), ..Default::default() },
-                notes: Vec::new(),
-            }
-        }
+        Planned::Broken(b) => CaseReport::broken(&b),
     }
 }
 
