@@ -19,7 +19,6 @@
 //! Documented values are compared (under the reference profile) only where the source example shows
 //! them; everything else is checked by shape and semantics.
 
-use std::collections::BTreeSet;
 
 use std::sync::Arc;
 
@@ -247,9 +246,4 @@ fn strip_context(c: &mut Case) {
     if let Some(Value::Object(b)) = Arc::make_mut(&mut c.expect).body.as_mut() {
         b.remove("@odata.context");
     }
-}
-
-/// The set of names derived cases use, for tests.
-pub fn names(cases: &[Case]) -> BTreeSet<String> {
-    cases.iter().map(|c| c.name.clone()).collect()
 }

@@ -137,11 +137,6 @@ impl SchemaSet {
         self.by_type.contains_key(type_name)
     }
 
-    /// The root document of a type.
-    pub fn document(&self, type_name: &str) -> Option<&Value> {
-        self.documents.get(self.by_type.get(type_name)?)
-    }
-
     /// The properties a type declares, with their kinds.
     pub fn properties(&self, type_name: &str) -> &[PropertyInfo] {
         self.properties.get(type_name).map(Vec::as_slice).unwrap_or_default()
