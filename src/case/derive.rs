@@ -19,7 +19,6 @@
 //! Documented values are compared (under the reference profile) only where the source example shows
 //! them; everything else is checked by shape and semantics.
 
-
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
