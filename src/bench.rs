@@ -22,7 +22,7 @@ use crate::case::AuthMode;
 use crate::odata::path::fill_template;
 use crate::runner::RunConfig;
 use crate::runner::discover::{entity_cases, run_discovery, suite_plans};
-use crate::runner::plan::plan;
+use crate::runner::plan::{Planned, plan};
 use crate::runner::stream::Display;
 use crate::schema::SchemaSet;
 use crate::target::Secret;
@@ -273,21 +273,26 @@ pub fn measure_raw(server: &Server, concurrency: usize) -> Result<Measurement, S
                             children.push((depth + 1, b));
                             continue;
                         }
-                        let mut cases = entity_cases(sp, &b, id, row);
+                        let mut cases = entity_cases(sp, Arc::new(b.clone()), id, row);
                         if first {
                             first = false;
                             cases.extend(sp.once.iter().cloned().map(|mut c| {
                                 crate::runner::plan::bind(&mut c, &b);
-                                c
+                                Planned::Run(Box::new(c))
                             }));
                         }
-                        for c in cases {
-                            let url = match &c.request.query {
-                                Some(q) => format!("{root}{}?{q}", c.request.path),
-                                None => format!("{root}{}", c.request.path),
+                        for planned in cases {
+                            let (case, path) = match &planned {
+                                Planned::Run(c) => (&**c, c.request.path.clone()),
+                                Planned::Bound(bound) => (&*bound.case, bound.path()),
+                                _ => continue,
                             };
-                            let headers = c.request.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-                            send(RawRequest { url, auth: c.auth, headers }).await;
+                            let url = match &case.request.query {
+                                Some(q) => format!("{root}{path}?{q}"),
+                                None => format!("{root}{path}"),
+                            };
+                            let headers = case.request.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+                            send(RawRequest { url, auth: case.auth, headers }).await;
                         }
                     }
                 }

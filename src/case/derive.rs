@@ -101,7 +101,7 @@ pub fn derive(
         StatusSpec::One(400),
         "a $select of an unknown property is a 400 with Graph's error body",
     );
-    unknown.request.query = Some(format!("$select={},doesNotExist", structural.first().unwrap_or(&"id")));
+    unknown.set_query(Some(format!("$select={},doesNotExist", structural.first().unwrap_or(&"id"))));
     out.push(unknown);
 
     let params: Vec<String> = config.entity_path.split('/').filter_map(template_param).map(str::to_string).collect();
@@ -151,7 +151,7 @@ pub fn derive(
             Arc::make_mut(&mut c.origin).file = None;
             // The whole entity, so every enum-typed property is in the answer; the example's own
             // context (perhaps with its select list) no longer applies and is checked by rule.
-            c.request.query = None;
+            c.set_query(None);
             Arc::make_mut(&mut c.expect).truncated = true;
             Arc::make_mut(&mut c.expect).headers.clear();
             strip_context(&mut c);
@@ -185,7 +185,7 @@ impl Deriver<'_> {
         c.name = format!("derived::{name}");
         Arc::make_mut(&mut c.origin).file = None;
         Arc::make_mut(&mut c.origin).derived = Some(format!("{} (from {}: {what})", self.config_file, self.base.name));
-        c.request.query = None;
+        c.set_query(None);
         c.request.headers.clear();
         Arc::make_mut(&mut c.expect).headers.clear();
         c.path_template = Some(self.config.entity_path.clone());
@@ -196,7 +196,7 @@ impl Deriver<'_> {
     /// A 200 read with `query`, expecting exactly `selected`; documented values of those properties are compared.
     fn select(&self, name: &str, query: &str, selected: &[&str]) -> Case {
         let mut c = self.new_case(name, query);
-        c.request.query = Some(query.to_string());
+        c.set_query(Some(query.to_string()));
         let documented: Map<String, Value> = self
             .base
             .expect

@@ -157,6 +157,7 @@ pub fn case_from_file(suite: &str, file: &Path, cf: CaseFile, config: Option<&Su
         values: super::ValueCheck::Documented,
         needs_entity,
         notes: Default::default(),
+        select: Default::default(),
     }
 }
 

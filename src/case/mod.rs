@@ -82,6 +82,9 @@ pub struct Case {
     pub needs_entity: bool,
     /// What the case accepts beyond one exact answer, and why (printed with its failures).
     pub notes: Arc<Vec<String>>,
+    /// The request's `$select`, parsed on first use and shared by the case's copies; change the
+    /// query with [`Case::set_query`], which starts a fresh one.
+    pub select: Arc<std::sync::OnceLock<Option<crate::odata::Select>>>,
 }
 
 impl Case {
@@ -93,6 +96,26 @@ impl Case {
     /// GET and HEAD are safe; everything else changes the target and needs `--allow-writes` on a live target.
     pub fn is_mutating(&self) -> bool {
         !matches!(self.request.method.to_ascii_uppercase().as_str(), "GET" | "HEAD")
+    }
+
+    /// Replaces the request's query string (and forgets the `$select` parsed from the old one).
+    pub fn set_query(&mut self, query: Option<String>) {
+        self.request.query = query;
+        self.select = Default::default();
+    }
+
+    /// The `$select` of the request (`$select`, `select` or `%24select`), if any.
+    pub fn select(&self) -> Option<&crate::odata::Select> {
+        self.select
+            .get_or_init(|| self.request.query.as_deref().and_then(|q| crate::odata::QueryOptions::parse(q).select()))
+            .as_ref()
+    }
+
+    /// The request asks for evolvable enum members (`Prefer: include-unknown-enum-members`).
+    pub fn prefers_unknown_enum_members(&self) -> bool {
+        self.request.headers.iter().any(|(k, v)| {
+            k.eq_ignore_ascii_case("prefer") && v.to_ascii_lowercase().contains(derive::PREFER_UNKNOWN_ENUM_MEMBERS)
+        })
     }
 
     /// The documented body, if any.

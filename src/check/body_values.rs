@@ -17,7 +17,7 @@ use crate::case::ValueCheck;
 const CONTEXT: &str = "@odata.context";
 
 pub fn check(x: &Exchange<'_>, out: &mut Vec<Finding>) {
-    let rule = match x.case.values {
+    let rule = match x.values {
         ValueCheck::Documented if x.profile == Profile::Reference => "body.value",
         ValueCheck::ListRow => "list.consistency",
         _ => return,

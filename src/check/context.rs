@@ -27,14 +27,14 @@ pub fn check(x: &Exchange<'_>, out: &mut Vec<Finding>) {
         return;
     };
     let path = &x.sent.resource;
-    let select = x.sent.select.as_ref().filter(|s| !s.star);
+    let select = x.sent.select.filter(|s| !s.star);
     let expected = ContextUrl::expected(x.service_root, path, select);
     // The common case: exactly what a faithful server sends. Anything else is parsed and compared
     // by meaning (key case, select order).
     if text == expected {
         return;
     }
-    let found = problems(text, x.service_root, path, x.sent.select.as_ref().map(|s| (s.star, &s.items[..])));
+    let found = problems(text, x.service_root, path, x.sent.select.map(|s| (s.star, &s.items[..])));
     for problem in found {
         out.push(Finding::failure("odata.context", "/@odata.context", problem).with_values(&expected, text));
     }

@@ -72,13 +72,13 @@ pub fn check(x: &Exchange<'_>, out: &mut Vec<Finding>) {
         ));
     }
     match a.header("client-request-id") {
-        Some(v) if !v.eq_ignore_ascii_case(&x.sent.client_request_id) => out.push(
+        Some(v) if !v.eq_ignore_ascii_case(x.sent.client_request_id) => out.push(
             Finding::failure(
                 "headers.client-request-id",
                 "header:client-request-id",
                 "the answer's client-request-id is not the one sent",
             )
-            .with_values(&x.sent.client_request_id, v),
+            .with_values(x.sent.client_request_id, v),
         ),
         Some(_) => {}
         None => out.push(Finding::warning(

@@ -98,14 +98,14 @@ impl Finding {
 
 /// What was sent, as the checks need it.
 #[derive(Debug, Clone)]
-pub struct Sent {
-    pub method: String,
+pub struct Sent<'a> {
+    pub method: &'a str,
     /// Path below the service root.
-    pub path: String,
-    pub query: Option<String>,
-    pub select: Option<Select>,
+    pub path: &'a str,
+    pub query: Option<&'a str>,
+    pub select: Option<&'a Select>,
     pub prefer_unknown_enum_members: bool,
-    pub client_request_id: String,
+    pub client_request_id: &'a str,
     /// `path` split into segments and keys (by the case's template), parsed once for every check.
     pub resource: crate::odata::ResourcePath,
 }
@@ -141,7 +141,9 @@ impl Answer {
 /// Everything a check may look at.
 pub struct Exchange<'a> {
     pub case: &'a Case,
-    pub sent: &'a Sent,
+    /// Which expected values are compared for this sending of the case.
+    pub values: crate::case::ValueCheck,
+    pub sent: &'a Sent<'a>,
     pub answer: &'a Answer,
     /// The body parsed strictly; `None` for an empty body or one that is not JSON.
     pub json: Option<&'a Value>,

@@ -20,7 +20,7 @@ pub fn check(x: &Exchange<'_>, out: &mut Vec<Finding>) {
         ));
         return;
     }
-    let select = x.sent.select.as_ref().filter(|s| !s.star).map(|s| s.items.as_slice());
+    let select = x.sent.select.filter(|s| !s.star).map(|s| s.items.as_slice());
     let prefer = x.sent.prefer_unknown_enum_members;
     match x.schemas.validator_for(type_name, x.case.collection, select, prefer) {
         Ok(v) => out.extend(schema_findings(&v, body, "schema", select, x.schemas, prefer)),

@@ -5,7 +5,6 @@ use serde_json::{Value, json};
 
 use super::*;
 use crate::case::{Case, LoadedCase, load_suites};
-use crate::odata::QueryOptions;
 use crate::schema::{SchemaSet, project_schemas};
 
 const ROOT: &str = "http://127.0.0.1:9/beta";
@@ -76,16 +75,17 @@ impl Run {
         let answer = Answer::from_parts(self.status, &self.headers, self.body.clone());
         let (json, err) = parse_body(&answer);
         let sent = Sent {
-            method: "GET".into(),
-            path: case.request.path.clone(),
-            query: case.request.query.clone(),
-            select: case.request.query.as_deref().and_then(|q| QueryOptions::parse(q).select()),
+            method: "GET",
+            path: &case.request.path,
+            query: case.request.query.as_deref(),
+            select: case.select(),
             prefer_unknown_enum_members: self.prefer,
-            client_request_id: "c-1".into(),
+            client_request_id: "c-1",
             resource: crate::odata::ResourcePath::parse(&case.request.path, case.path_template.as_deref()),
         };
         let x = Exchange {
             case,
+            values: case.values,
             sent: &sent,
             answer: &answer,
             json: json.as_ref(),

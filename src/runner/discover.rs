@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 
 use super::config::RunConfig;
 use super::ctx::{Ctx, Shared};
+use super::instance::Bound;
 use super::plan::{Planned, bind, plan};
 use super::stream::{self, Counts, Display, Feed};
 use crate::case::suite::DiscoveryStep;
@@ -34,8 +35,8 @@ const MAX_LIST_FINDINGS: usize = 20;
 pub struct SuitePlan {
     pub suite: String,
     pub steps: Vec<DiscoveryStep>,
-    /// Cases run for every entity.
-    pub per_entity: Vec<Case>,
+    /// Cases run for every entity, shared by all of them.
+    pub per_entity: Vec<Arc<Case>>,
     /// Cases run once, bound to the first entity.
     pub once: Vec<Case>,
 }
@@ -65,8 +66,8 @@ pub fn suite_plans(
             _ => None,
         };
         match (p, suite_plan) {
-            (Planned::Run(c), Some(sp)) if c.needs_entity => sp.per_entity.push(*c),
-            (Planned::Skip(c, _), Some(sp)) if c.needs_entity && !c.is_mutating() => sp.per_entity.push(*c),
+            (Planned::Run(c), Some(sp)) if c.needs_entity => sp.per_entity.push(Arc::new(*c)),
+            (Planned::Skip(c, _), Some(sp)) if c.needs_entity && !c.is_mutating() => sp.per_entity.push(Arc::new(*c)),
             (Planned::Run(c), Some(sp)) => sp.once.push(*c),
             (other, _) => passthrough.push(other),
         }
@@ -173,14 +174,14 @@ async fn discover_suite(shared: &Arc<Shared>, sp: &SuitePlan, max_entities: usiz
                     for case in &sp.once {
                         let mut c = case.clone();
                         bind(&mut c, &b);
-                        if !send(feed, c, list_only).await {
+                        if !send(feed, Planned::Run(Box::new(c)), list_only).await {
                             return;
                         }
                     }
                 }
                 found += 1;
-                for case in entity_cases(sp, &b, &id, &item) {
-                    if !send(feed, case, list_only).await {
+                for planned in entity_cases(sp, Arc::new(b), &id, &item) {
+                    if !send(feed, planned, list_only).await {
                         return;
                     }
                 }
@@ -206,47 +207,46 @@ async fn discover_suite(shared: &Arc<Shared>, sp: &SuitePlan, max_entities: usiz
     }
 }
 
-async fn send(feed: &Feed, case: Case, list_only: bool) -> bool {
+async fn send(feed: &Feed, planned: Planned, list_only: bool) -> bool {
     if list_only {
-        let mut report = CaseReport::new(case.full_name(), case.suite.clone());
+        let mut report = CaseReport::new(planned.name(), String::new());
         report.outcome = Outcome::Ignored("listed".into());
         return feed.send(Planned::Done(Box::new(report))).await;
     }
-    feed.send(Planned::Run(Box::new(case))).await
+    feed.send(planned).await
 }
 
 /// The cases of one discovered entity: every entity case bound to its ids, and the list-row check.
 pub fn entity_cases(
     sp: &SuitePlan,
-    binding: &BTreeMap<String, String>,
+    binding: Arc<BTreeMap<String, String>>,
     id: &str,
     row: &Map<String, Value>,
-) -> Vec<Case> {
-    let mut out = Vec::with_capacity(sp.per_entity.len() + 1);
-    for template in &sp.per_entity {
-        let mut c = template.clone();
-        bind(&mut c, binding);
-        c.name = format!("{}::{id}", c.name);
-        out.push(c);
-    }
+) -> Vec<Planned> {
+    let id: Arc<str> = Arc::from(id);
+    let mut out: Vec<Planned> = Vec::with_capacity(sp.per_entity.len() + 1);
     let plain_read = sp.per_entity.iter().find(|c| {
         c.request.query.is_none() && c.request.headers.is_empty() && c.request.method.eq_ignore_ascii_case("GET")
     });
     if let Some(read) = plain_read.or(sp.per_entity.first()) {
-        let mut c = read.clone();
-        bind(&mut c, binding);
+        let mut c = (**read).clone();
+        bind(&mut c, &binding);
         c.name = format!("discovered::list_consistency::{id}");
-        c.request.query = None;
+        c.set_query(None);
         c.request.headers.clear();
         c.values = ValueCheck::ListRow;
-        Arc::make_mut(&mut c.expect).body = Some(Value::Object(
+        let expect = Arc::make_mut(&mut c.expect);
+        expect.body = Some(Value::Object(
             row.iter().filter(|(k, _)| !k.starts_with('@')).map(|(k, v)| (k.clone(), v.clone())).collect(),
         ));
-        Arc::make_mut(&mut c.expect).truncated = true;
+        expect.truncated = true;
         c.origin =
             Arc::new(Origin { derived: Some(format!("discovery: the row of {id} in its list")), ..Default::default() });
         c.notes = Arc::new(vec!["the entity read by id must repeat every value of its row in the list".into()]);
-        out.push(c);
+        out.push(Planned::Run(Box::new(c)));
+    }
+    for case in &sp.per_entity {
+        out.push(Planned::Bound(Box::new(Bound { case: case.clone(), params: binding.clone(), id: id.clone() })));
     }
     out
 }

@@ -3,9 +3,9 @@
 use serde_json::Value;
 
 use super::ctx::Shared;
+use super::instance::Instance;
 use crate::case::Case;
 use crate::check::{self, Answer, Exchange, Finding, Sent};
-use crate::odata::QueryOptions;
 use crate::report::{CaseReport, ExchangeInfo, Outcome};
 use crate::target::{Outgoing, RetryNote};
 
@@ -13,10 +13,11 @@ use crate::target::{Outgoing, RetryNote};
 const SHOW_BODY_FOR: &[&str] =
     &["select", "schema", "enum.evolvable", "undocumented-property", "error.shape", "odata.context", "odata.id"];
 
-/// Runs `case` against the run's target. Never panics on what the server sends; a transport problem
-/// is a failed case, not an error. The drivers [`finalize`] every report before anyone sees it.
-pub async fn execute(shared: &Shared, case: &Case) -> CaseReport {
-    let mut report = blank_report(case);
+/// Runs a case against the run's target. Never panics on what the server sends; a transport
+/// problem is a failed case, not an error. The drivers [`finalize`] every report before anyone sees it.
+pub async fn execute(shared: &Shared, inst: &Instance<'_>) -> CaseReport {
+    let case = inst.case;
+    let mut report = CaseReport::new(inst.name.clone(), case.suite.clone());
     let ctx = match shared.ctx() {
         Ok(c) => c,
         Err(e) => {
@@ -26,37 +27,34 @@ pub async fn execute(shared: &Shared, case: &Case) -> CaseReport {
         }
     };
     let client_request_id = uuid::Uuid::new_v4().to_string();
-    let query = case.request.query.clone().filter(|q| !q.is_empty());
-    let url = match &query {
-        Some(q) => format!("{}{}?{}", ctx.service_root, case.request.path, q),
-        None => format!("{}{}", ctx.service_root, case.request.path),
+    let query = case.request.query.as_deref().filter(|q| !q.is_empty());
+    let url = match query {
+        Some(q) => format!("{}{}?{}", ctx.service_root, inst.path, q),
+        None => format!("{}{}", ctx.service_root, inst.path),
     };
     let mut headers: Vec<(String, String)> = case.request.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     headers.push(("client-request-id".into(), client_request_id.clone()));
     headers.push(("Accept".into(), "application/json".into()));
     let outgoing = Outgoing {
         method: case.request.method.to_ascii_uppercase(),
-        url: url.clone(),
+        url,
         headers,
         body: case.request.body.as_ref().map(|b| b.to_string().into_bytes()),
         auth: case.auth,
     };
-    let mut info = ExchangeInfo {
-        method: outgoing.method.clone(),
-        url: url.clone(),
-        client_request_id: client_request_id.clone(),
-        ..Default::default()
-    };
     let redactor = &shared.redactor;
-    let on_retry = |note: &RetryNote| eprintln!("{}", redactor.redact(&format!("note: {}: {note}", case.full_name())));
-    let delivered = match ctx.http.send(&outgoing, &on_retry).await {
+    let on_retry = |note: &RetryNote| eprintln!("{}", redactor.redact(&format!("note: {}: {note}", inst.name)));
+    let sent_result = ctx.http.send(&outgoing, &on_retry).await;
+    let Outgoing { method, url, .. } = outgoing;
+    let mut info = ExchangeInfo { method, url, client_request_id, ..Default::default() };
+    let delivered = match sent_result {
         Ok(d) => d,
         Err(failure) => {
             report.retries = failure.retries;
-            if let Some(head) = &failure.head {
+            if let Some(head) = failure.head {
                 info.status = Some(head.status);
-                info.request_id = head.request_id.clone();
-                info.date = head.date.clone();
+                info.request_id = head.request_id;
+                info.date = head.date;
             }
             report.findings.push(Finding::failure("transport", "", failure.error.to_string()));
             report.fail_with_sources(case);
@@ -70,24 +68,20 @@ pub async fn execute(shared: &Shared, case: &Case) -> CaseReport {
     info.request_id = answer.header("request-id").map(str::to_string);
     info.date = answer.header("date").map(str::to_string);
     info.elapsed = delivered.elapsed;
-    report.exchange = Some(info);
 
     let (json, json_error) = check::parse_body(&answer);
-    let options = query.as_deref().map(QueryOptions::parse).unwrap_or_default();
     let sent = Sent {
-        method: outgoing.method.clone(),
-        path: case.request.path.clone(),
+        method: &info.method,
+        path: &inst.path,
         query,
-        select: options.select(),
-        prefer_unknown_enum_members: case.request.headers.iter().any(|(k, v)| {
-            k.eq_ignore_ascii_case("prefer")
-                && v.to_ascii_lowercase().contains(crate::case::derive::PREFER_UNKNOWN_ENUM_MEMBERS)
-        }),
-        client_request_id,
-        resource: crate::odata::ResourcePath::parse(&case.request.path, case.path_template.as_deref()),
+        select: case.select(),
+        prefer_unknown_enum_members: case.prefers_unknown_enum_members(),
+        client_request_id: &info.client_request_id,
+        resource: crate::odata::ResourcePath::parse(&inst.path, case.path_template.as_deref()),
     };
     let exchange = Exchange {
         case,
+        values: inst.values,
         sent: &sent,
         answer: &answer,
         json: json.as_ref(),
@@ -96,6 +90,7 @@ pub async fn execute(shared: &Shared, case: &Case) -> CaseReport {
         schemas: &shared.schemas,
     };
     report.findings = check::check_all(&exchange, json_error.as_deref());
+    report.exchange = Some(info);
     conclude(&mut report, case, json.as_ref());
     report
 }

@@ -8,6 +8,7 @@ use libtest_mimic::{Arguments, Completion, Conclusion, Failed, Trial};
 use super::config::RunConfig;
 use super::ctx::Shared;
 use super::execute::{blank_report, execute, finalize};
+use super::instance::Instance;
 use super::plan::{Planned, plan};
 use crate::reference::Store;
 use crate::report::{CaseReport, Outcome, Palette, RenderOptions, render_failure};
@@ -53,7 +54,7 @@ fn trial(shared: Arc<Shared>, planned: Planned) -> Trial {
     match planned {
         Planned::Run(case) => Trial::test(name, move || {
             let report = match shared.ctx() {
-                Ok(ctx) => ctx.rt.block_on(execute(&shared, &case)),
+                Ok(ctx) => ctx.rt.block_on(execute(&shared, &Instance::of(&case))),
                 Err(e) => {
                     let mut r = blank_report(&case);
                     r.fail_with_sources(&case);
@@ -70,6 +71,18 @@ fn trial(shared: Arc<Shared>, planned: Planned) -> Trial {
             Ok(Completion::ignored_with(reason))
         }),
         Planned::Done(report) => Trial::test(name, move || finish(&shared, *report)),
+        Planned::Bound(bound) => Trial::test(name, move || {
+            let report = match shared.ctx() {
+                Ok(ctx) => ctx.rt.block_on(execute(&shared, &Instance::bound(&bound))),
+                Err(e) => {
+                    let mut r = CaseReport::new(bound.name(), bound.case.suite.clone());
+                    r.fail_with_sources(&bound.case);
+                    r.error = Some(e);
+                    r
+                }
+            };
+            finish(&shared, report)
+        }),
         Planned::Broken(broken) => Trial::test(name, move || finish(&shared, CaseReport::broken(&broken))),
     }
 }

@@ -7,6 +7,7 @@ pub mod config;
 pub mod ctx;
 pub mod discover;
 pub mod execute;
+pub mod instance;
 pub mod libtest;
 pub mod plan;
 pub mod stream;

@@ -21,6 +21,8 @@ pub enum Planned {
     Skip(Box<Case>, String),
     /// Already decided without a request of its own (discovery's list walks).
     Done(Box<crate::report::CaseReport>),
+    /// An entity case bound to a discovered entity.
+    Bound(Box<super::instance::Bound>),
 }
 
 impl Planned {
@@ -29,6 +31,7 @@ impl Planned {
             Planned::Run(c) | Planned::Skip(c, _) => c.full_name(),
             Planned::Broken(b) => format!("{}::{}", b.suite, b.name),
             Planned::Done(r) => r.name.clone(),
+            Planned::Bound(b) => b.name(),
         }
     }
 }
@@ -148,5 +151,6 @@ fn source_of(p: &Planned) -> String {
             .unwrap_or_else(|| "(unknown)".into()),
         Planned::Broken(b) => b.file.display().to_string(),
         Planned::Done(r) => r.name.clone(),
+        Planned::Bound(b) => b.case.origin.derived.clone().unwrap_or_else(|| b.name()),
     }
 }

@@ -11,6 +11,7 @@ use tokio::sync::{Semaphore, mpsc};
 
 use super::ctx::Shared;
 use super::execute::{blank_report, execute, finalize};
+use super::instance::Instance;
 use super::plan::Planned;
 use crate::report::{CaseReport, Outcome, render_failure};
 
@@ -218,7 +219,8 @@ where
 async fn run_one(shared: &Shared, planned: Planned) -> CaseReport {
     match planned {
         Planned::Done(report) => *report,
-        Planned::Run(case) => execute(shared, &case).await,
+        Planned::Run(case) => execute(shared, &Instance::of(&case)).await,
+        Planned::Bound(bound) => execute(shared, &Instance::bound(&bound)).await,
         Planned::Skip(case, reason) => {
             let mut r = blank_report(&case);
             r.outcome = Outcome::Ignored(reason);
