@@ -158,15 +158,16 @@ fn bench_config(server: &Server, concurrency: usize) -> RunConfig {
 
 /// The **checked** side: discovery with every check, in this process.
 pub fn measure_checked(server: &Server, concurrency: usize) -> Result<Measurement, String> {
-    let histogram = Mutex::new(Histogram::default());
+    let histogram = Arc::new(Mutex::new(Histogram::default()));
     let started = Instant::now();
-    let counts = run_discovery(bench_config(server, concurrency), &Arguments::default(), Display::Silent, |r| {
+    let sink = histogram.clone();
+    let counts = run_discovery(bench_config(server, concurrency), &Arguments::default(), Display::Silent, move |r| {
         if let Some(x) = &r.exchange {
-            histogram.lock().unwrap_or_else(|p| p.into_inner()).record(x.elapsed);
+            sink.lock().unwrap_or_else(|p| p.into_inner()).record(x.elapsed);
         }
     })?;
     let seconds = started.elapsed().as_secs_f64();
-    let h = histogram.into_inner().unwrap_or_else(|p| p.into_inner());
+    let h = histogram.lock().unwrap_or_else(|p| p.into_inner()).clone();
     Ok(Measurement {
         mode: "checked".into(),
         requests: counts.requests,

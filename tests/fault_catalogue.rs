@@ -31,22 +31,25 @@ fn config(fault: Option<&FaultInfo>) -> RunConfig {
 /// Runs the suite (and discovery, for paging faults) and returns the failed reports.
 fn failures(fault: Option<&FaultInfo>) -> Result<Vec<CaseReport>, String> {
     let args = Arguments::default();
-    let mut failed = Vec::new();
-    let mut keep = |r: &CaseReport| {
-        if r.outcome == Outcome::Failed {
-            failed.push(r.clone());
+    let failed = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let keep = |into: std::sync::Arc<std::sync::Mutex<Vec<CaseReport>>>| {
+        move |r: &CaseReport| {
+            if r.outcome == Outcome::Failed {
+                into.lock().unwrap().push(r.clone());
+            }
         }
     };
-    run_cases(config(fault), &args, Display::Silent, &mut keep)?;
+    run_cases(config(fault), &args, Display::Silent, keep(failed.clone()))?;
     if fault.is_none_or(|f| f.needs_discovery) {
         let mut c = config(fault);
         c.profile = Some(graph_conformance::check::Profile::Live);
         c.discover = true;
         // Discovery runs every entity case for each entity; a sample of them shows every fault.
         c.max_entities = Some(if fault.is_some() { 120 } else { 250 });
-        run_discovery(c, &args, Display::Silent, &mut keep)?;
+        run_discovery(c, &args, Display::Silent, keep(failed.clone()))?;
     }
-    Ok(failed)
+    let collected = failed.lock().unwrap().clone();
+    Ok(collected)
 }
 
 fn main() -> std::process::ExitCode {

@@ -83,7 +83,7 @@ pub fn run_discovery(
     config: RunConfig,
     args: &Arguments,
     display: Display,
-    mut observe: impl FnMut(&CaseReport),
+    mut observe: impl FnMut(&CaseReport) + Send + 'static,
 ) -> Result<Counts, String> {
     let schemas = Arc::new(SchemaSet::load(&config.schemas_dir)?);
     let (planned, suites) = plan(&config, &schemas)?;
@@ -107,7 +107,7 @@ pub fn run_discovery(
         }
     };
     let display = if list_only { Display::Silent } else { display };
-    let counts = stream::run(shared.clone(), args, display, concurrency, producer, |r| {
+    let counts = stream::run(shared.clone(), args, display, concurrency, producer, move |r| {
         if list_only {
             println!("{}: test", r.name);
         }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use libtest_mimic::{Arguments, FormatSetting, Trial};
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::Semaphore;
 
 use super::ctx::Shared;
 use super::execute::{blank_report, execute, finalize};
@@ -45,7 +45,7 @@ pub fn run_cases(
     config: super::RunConfig,
     args: &Arguments,
     display: Display,
-    observe: impl FnMut(&CaseReport),
+    observe: impl FnMut(&CaseReport) + Send + 'static,
 ) -> Result<Counts, String> {
     let schemas = Arc::new(crate::schema::SchemaSet::load(&config.schemas_dir)?);
     let (planned, suites) = super::plan::plan(&config, &schemas)?;
@@ -92,7 +92,7 @@ pub struct Counts {
 pub struct Feed {
     shared: Arc<Shared>,
     permits: Arc<Semaphore>,
-    done: mpsc::Sender<CaseReport>,
+    collector: Arc<std::sync::Mutex<Collector>>,
     args: Arc<Arguments>,
     /// Whether any filter is set (a name is only built when one is).
     filtering: bool,
@@ -108,19 +108,81 @@ impl Feed {
             return true;
         }
         let Ok(permit) = self.permits.clone().acquire_owned().await else { return false };
-        let (shared, done) = (self.shared.clone(), self.done.clone());
+        let (shared, collector) = (self.shared.clone(), self.collector.clone());
         tokio::spawn(async move {
-            let report = run_one(&shared, planned).await;
+            let mut report = run_one(&shared, planned).await;
+            // Reports are finished where they are made: no hand-off to another thread per case.
+            finalize(&shared, &mut report);
+            shared.record(&report);
+            collector.lock().unwrap_or_else(|p| p.into_inner()).take(&shared, &report);
+            // The run owns the runtime through `shared`: release it before the permit, so that the
+            // caller, once every permit is back, holds the last reference and drops the runtime
+            // outside of it.
+            drop(collector);
+            drop(shared);
             drop(permit);
-            let _ = done.send(report).await;
         });
-        !self.done.is_closed()
+        true
     }
 }
 
 /// Whether libtest's filter, `--skip`, `--exact` and `--ignored` exclude a case name.
 pub fn is_filtered_out(args: &Arguments, name: &str) -> bool {
     args.is_filtered_out(&Trial::test(name, || Ok(())))
+}
+
+/// Where finished reports go: the counts, the progress lines, the kept failure messages, and the
+/// caller's observer.
+struct Collector {
+    counts: Counts,
+    failures: Vec<(String, String)>,
+    failures_dropped: usize,
+    display: Display,
+    observe: Box<dyn FnMut(&CaseReport) + Send>,
+}
+
+impl Collector {
+    fn take(&mut self, shared: &Shared, report: &CaseReport) {
+        (self.observe)(report);
+        let out = std::io::stdout();
+        let mut lock = out.lock();
+        match (&report.outcome, self.display) {
+            (_, Display::Silent) => {}
+            (o, Display::Terse) => {
+                let mark = match o {
+                    Outcome::Passed => '.',
+                    Outcome::Failed => 'F',
+                    Outcome::Ignored(_) => 'i',
+                };
+                let _ = write!(lock, "{mark}");
+                if (self.counts.passed + self.counts.failed + self.counts.ignored + 1).is_multiple_of(88) {
+                    let _ = writeln!(lock);
+                }
+            }
+            (Outcome::Passed, Display::Pretty) => {
+                let _ = writeln!(lock, "test {} ... ok", report.name);
+            }
+            (Outcome::Failed, Display::Pretty) => {
+                let _ = writeln!(lock, "test {} ... FAILED", report.name);
+            }
+            (Outcome::Ignored(reason), Display::Pretty) => {
+                let _ = writeln!(lock, "test {} ... ignored ({reason})", report.name);
+            }
+        }
+        match report.outcome {
+            Outcome::Passed => self.counts.passed += 1,
+            Outcome::Ignored(_) => self.counts.ignored += 1,
+            Outcome::Failed => {
+                self.counts.failed += 1;
+                if self.failures.len() < MAX_FAILURE_MESSAGES {
+                    let message = shared.redactor.redact(&render_failure(report, shared.render));
+                    self.failures.push((report.name.clone(), message));
+                } else {
+                    self.failures_dropped += 1;
+                }
+            }
+        }
+    }
 }
 
 /// Runs what `produce` feeds, `concurrency` at a time, recording every report in the sinks and
@@ -131,7 +193,7 @@ pub fn run<P, F>(
     display: Display,
     concurrency: usize,
     produce: P,
-    mut observe: impl FnMut(&CaseReport),
+    observe: impl FnMut(&CaseReport) + Send + 'static,
 ) -> Result<Counts, String>
 where
     P: FnOnce(Feed) -> F,
@@ -139,81 +201,40 @@ where
 {
     let ctx = shared.ctx()?;
     let started = Instant::now();
-    let (done_tx, mut done_rx) = mpsc::channel::<CaseReport>(concurrency.max(1) * 2);
+    let slots = concurrency.max(1);
+    let permits = Arc::new(Semaphore::new(slots));
+    let collector = Arc::new(std::sync::Mutex::new(Collector {
+        counts: Counts::default(),
+        failures: Vec::new(),
+        failures_dropped: 0,
+        display,
+        observe: Box::new(observe),
+    }));
     let filtered = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let filtering = args.filter.is_some() || !args.skip.is_empty() || args.ignored;
     let feed = Feed {
         shared: shared.clone(),
-        permits: Arc::new(Semaphore::new(concurrency.max(1))),
-        done: done_tx,
+        permits: permits.clone(),
+        collector: collector.clone(),
         args: Arc::new(args.clone()),
         filtering,
         filtered: filtered.clone(),
     };
-    let mut counts = Counts::default();
-    let mut failures: Vec<(String, String)> = Vec::new();
-    let mut failures_dropped = 0usize;
-    let out = std::io::stdout();
     if display == Display::Pretty {
         println!("\nrunning cases as they are discovered on {}", ctx.service_root);
     }
     ctx.rt.block_on(async {
-        let producer = tokio::spawn(produce(feed));
-        while let Some(mut report) = done_rx.recv().await {
-            finalize(&shared, &mut report);
-            shared.record(&report);
-            observe(&report);
-            let mut lock = out.lock();
-            match (&report.outcome, display) {
-                (_, Display::Silent) => {}
-                (o, Display::Terse) => {
-                    let _ = write!(
-                        lock,
-                        "{}",
-                        match o {
-                            Outcome::Passed => '.',
-                            Outcome::Failed => 'F',
-                            Outcome::Ignored(_) => 'i',
-                        }
-                    );
-                    if (counts.passed + counts.failed + counts.ignored + 1) % 88 == 0 {
-                        let _ = writeln!(lock);
-                    }
-                }
-                (Outcome::Passed, Display::Pretty) => {
-                    let _ = writeln!(lock, "test {} ... ok", report.name);
-                }
-                (Outcome::Failed, Display::Pretty) => {
-                    let _ = writeln!(lock, "test {} ... FAILED", report.name);
-                }
-                (Outcome::Ignored(reason), Display::Pretty) => {
-                    let _ = writeln!(lock, "test {} ... ignored ({reason})", report.name);
-                }
-            }
-            match report.outcome {
-                Outcome::Passed => counts.passed += 1,
-                Outcome::Ignored(_) => counts.ignored += 1,
-                Outcome::Failed => {
-                    counts.failed += 1;
-                    if failures.len() < MAX_FAILURE_MESSAGES {
-                        failures.push((
-                            report.name.clone(),
-                            shared.redactor.redact(&render_failure(&report, shared.render)),
-                        ));
-                    } else {
-                        failures_dropped += 1;
-                    }
-                }
-            }
-        }
-        let _ = producer.await;
+        let _ = tokio::spawn(produce(feed)).await;
+        // Every permit back means every case has finished and been collected.
+        let _ = permits.acquire_many(slots as u32).await;
     });
-    counts.filtered_out = filtered.load(std::sync::atomic::Ordering::Relaxed);
-    counts.requests = ctx.http.attempts();
+    let mut c = collector.lock().unwrap_or_else(|p| p.into_inner());
+    c.counts.filtered_out = filtered.load(std::sync::atomic::Ordering::Relaxed);
+    c.counts.requests = ctx.http.attempts();
     if display != Display::Silent {
-        print_summary(&counts, &failures, failures_dropped, started.elapsed());
+        print_summary(&c.counts, &c.failures, c.failures_dropped, started.elapsed());
     }
-    Ok(counts)
+    Ok(c.counts)
 }
 
 async fn run_one(shared: &Shared, planned: Planned) -> CaseReport {

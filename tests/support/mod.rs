@@ -111,7 +111,9 @@ pub fn config_for(root: &str, token: &str) -> RunConfig {
 /// Runs the cases whose name contains `filter` (exactly `filter` with `exact`) and returns their reports.
 pub fn run(config: RunConfig, filter: &str, exact: bool) -> Vec<CaseReport> {
     let args = Arguments { filter: Some(filter.to_string()), exact, ..Arguments::default() };
-    let mut reports = Vec::new();
-    run_cases(config, &args, Display::Silent, |r| reports.push(r.clone())).expect("the run starts");
-    reports
+    let reports = std::sync::Arc::new(Mutex::new(Vec::new()));
+    let sink = reports.clone();
+    run_cases(config, &args, Display::Silent, move |r| sink.lock().unwrap().push(r.clone())).expect("the run starts");
+    let collected = reports.lock().unwrap().clone();
+    collected
 }
