@@ -48,7 +48,8 @@ fn failures(fault: Option<&FaultInfo>) -> Result<Vec<CaseReport>, String> {
         c.max_entities = Some(if fault.is_some() { 120 } else { 250 });
         run_discovery(c, &args, Display::Silent, keep(failed.clone()))?;
     }
-    let collected = failed.lock().unwrap().clone();
+    let mut collected = Vec::new();
+    std::mem::swap(&mut collected, &mut *failed.lock().unwrap());
     Ok(collected)
 }
 

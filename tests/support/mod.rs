@@ -114,6 +114,7 @@ pub fn run(config: RunConfig, filter: &str, exact: bool) -> Vec<CaseReport> {
     let reports = std::sync::Arc::new(Mutex::new(Vec::new()));
     let sink = reports.clone();
     run_cases(config, &args, Display::Silent, move |r| sink.lock().unwrap().push(r.clone())).expect("the run starts");
-    let collected = reports.lock().unwrap().clone();
+    let mut collected = Vec::new();
+    std::mem::swap(&mut collected, &mut *reports.lock().unwrap());
     collected
 }
