@@ -70,6 +70,7 @@ const fn f(
     FaultInfo { fault, name, area, description, caught_by, needs_discovery: false }
 }
 
+/// A fault only discovery's list walks can see.
 const fn d(
     fault: Fault,
     name: &'static str,
@@ -77,7 +78,7 @@ const fn d(
     description: &'static str,
     caught_by: &'static str,
 ) -> FaultInfo {
-    FaultInfo { fault, name, area, description, caught_by, needs_discovery: true }
+    FaultInfo { needs_discovery: true, ..f(fault, name, area, description, caught_by) }
 }
 
 /// The catalogue.

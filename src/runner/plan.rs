@@ -112,19 +112,18 @@ pub fn bind(case: &mut Case, params: &BTreeMap<String, String>) -> bool {
 /// Turns every repeated name after the first into a broken trial that names both sources.
 fn dedupe(planned: Vec<Planned>) -> Vec<Planned> {
     let mut out: Vec<Planned> = Vec::with_capacity(planned.len());
-    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    // name -> (the first source, how many times the name came so far)
+    let mut seen: BTreeMap<String, (String, usize)> = BTreeMap::new();
     for p in planned {
         let name = p.name();
         let source = source_of(&p);
-        match seen.get(&name) {
-            Some(first) => {
+        match seen.get_mut(&name) {
+            Some((first, count)) => {
+                *count += 1;
                 let (suite, short) = name.split_once("::").unwrap_or(("", &name));
                 out.push(Planned::Broken(BrokenCase {
                     suite: suite.to_string(),
-                    name: format!(
-                        "{short}#{}",
-                        out.iter().filter(|o| o.name().starts_with(&format!("{name}#"))).count() + 2
-                    ),
+                    name: format!("{short}#{count}"),
                     file: source.clone().into(),
                     message: format!(
                         "the name {name} is used by {first} and by {source}; names must be unique: rename one"
@@ -132,7 +131,7 @@ fn dedupe(planned: Vec<Planned>) -> Vec<Planned> {
                 }));
             }
             None => {
-                seen.insert(name, source);
+                seen.insert(name, (source, 1));
                 out.push(p);
             }
         }
@@ -152,5 +151,33 @@ fn source_of(p: &Planned) -> String {
         Planned::Broken(b) => b.file.display().to_string(),
         Planned::Done(r) => r.name.clone(),
         Planned::Bound(b) => b.case.origin.derived.clone().unwrap_or_else(|| b.name()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn broken(suite: &str, name: &str, file: &str) -> Planned {
+        Planned::Broken(BrokenCase {
+            suite: suite.into(),
+            name: name.into(),
+            file: file.into(),
+            message: String::new(),
+        })
+    }
+
+    #[test]
+    fn a_repeated_name_becomes_a_failing_trial_naming_both_sources() {
+        let out = dedupe(vec![
+            broken("s", "x", "a.json"),
+            broken("s", "x", "b.json"),
+            broken("s", "x", "c.json"),
+            broken("s", "y", "d.json"),
+        ]);
+        let names: Vec<String> = out.iter().map(Planned::name).collect();
+        assert_eq!(names, ["s::x", "s::x#2", "s::x#3", "s::y"]);
+        let Planned::Broken(b) = &out[1] else { panic!("a broken trial") };
+        assert!(b.message.contains("a.json") && b.message.contains("b.json"), "{}", b.message);
     }
 }

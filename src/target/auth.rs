@@ -158,8 +158,8 @@ impl ClientCredentials {
 
 /// Renew five minutes before expiry, or halfway through a token shorter-lived than ten minutes.
 pub fn renewal_delay(expires_in_secs: u64) -> Duration {
-    let secs = expires_in_secs.saturating_sub(300).max(expires_in_secs / 2);
-    Duration::from_millis(secs * 1000).max(Duration::from_millis(expires_in_secs * 500))
+    let lifetime = Duration::from_secs(expires_in_secs);
+    lifetime.saturating_sub(Duration::from_secs(300)).max(lifetime / 2)
 }
 
 impl TokenSource {
