@@ -129,12 +129,13 @@ fn against_schema(pair: &Pair, page: &str, schemas: &SchemaSet, out: &mut Vec<Di
     if !schemas.knows(&type_name) || !(200..300).contains(&pair.response.status) {
         return;
     }
-    let select =
-        pair.request.query.as_deref().and_then(|q| QueryOptions::parse(q).select()).filter(|s| !s.star).map(|s| {
-            let mut i = s.items;
-            i.sort();
-            i
-        });
+    let select = pair
+        .request
+        .query
+        .as_deref()
+        .and_then(|q| QueryOptions::parse(q).select())
+        .filter(|s| !s.star)
+        .map(|s| s.items);
     let variant = Variant { type_name: type_name.clone(), collection, select, include_unknown_enum_members: true };
     let Ok(validator) = schemas.validator(&variant) else {
         return;

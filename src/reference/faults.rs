@@ -70,15 +70,9 @@ const fn f(
     FaultInfo { fault, name, area, description, caught_by, needs_discovery: false }
 }
 
-/// A fault only discovery's list walks can see.
-const fn d(
-    fault: Fault,
-    name: &'static str,
-    area: &'static str,
-    description: &'static str,
-    caught_by: &'static str,
-) -> FaultInfo {
-    FaultInfo { needs_discovery: true, ..f(fault, name, area, description, caught_by) }
+/// Marks a fault that only discovery's list walks can see.
+const fn discovery_only(info: FaultInfo) -> FaultInfo {
+    FaultInfo { needs_discovery: true, ..info }
 }
 
 /// The catalogue.
@@ -245,27 +239,27 @@ pub const FAULTS: &[FaultInfo] = &[
     f(Fault::ODataVersion3, "odata-version-3", "headers", "sends OData-Version: 3.0", "headers.odata-version"),
     f(Fault::Status201, "status-201", "status codes", "answers reads with 201 Created", "status"),
     f(Fault::Stall, "stall", "timing", "never finishes answering a plain read of an entity", "transport"),
-    d(
+    discovery_only(f(
         Fault::PagingLoop,
         "paging-loop",
         "paging",
         "points @odata.nextLink of the results list back at its first page",
         "list.paging",
-    ),
-    d(
+    )),
+    discovery_only(f(
         Fault::PagingTruncated,
         "paging-truncated",
         "paging",
         "ends the results list after its first page although @odata.count says more",
         "list.paging",
-    ),
-    d(
+    )),
+    discovery_only(f(
         Fault::ListRowDiffers,
         "list-row-differs",
         "paging",
         "lists results with other values than a read by id returns",
         "list.consistency",
-    ),
+    )),
 ];
 
 impl Fault {
