@@ -9,7 +9,6 @@
 //! with the same concurrency, and prints requests per second, p50/p99 latency, peak RSS and the
 //! ratio checked/raw.
 
-use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, ExitCode, Stdio};
 use std::sync::{Arc, Mutex};
@@ -21,8 +20,8 @@ use serde_json::{Value, json};
 use crate::case::AuthMode;
 use crate::odata::path::fill_template;
 use crate::runner::RunConfig;
-use crate::runner::discover::{entity_cases, run_discovery, suite_plans};
-use crate::runner::plan::{Planned, plan};
+use crate::runner::discover::{run_discovery, tree};
+use crate::runner::plan::{Pins, Planned, plan};
 use crate::runner::stream::Display;
 use crate::schema::SchemaSet;
 use crate::target::Secret;
@@ -184,14 +183,17 @@ struct RawRequest {
     url: String,
     auth: AuthMode,
     headers: Vec<(String, String)>,
+    /// A walk case: its pages are followed through `@odata.nextLink`, as the harness does.
+    walk: bool,
 }
 
 /// The **raw** side: the same requests as discovery sends, from a plain reqwest loop, unchecked.
 pub fn measure_raw(server: &Server, concurrency: usize) -> Result<Measurement, String> {
     let config = bench_config(server, concurrency);
-    let schemas = SchemaSet::load(&config.schemas_dir)?;
+    let schemas = Arc::new(SchemaSet::load(&config.schemas_dir)?);
     let (planned, suites) = plan(&config, &schemas)?;
-    let (plans, _) = suite_plans(planned, &suites)?;
+    let pins = Pins::default();
+    let tree = tree(planned, &pins, &schemas);
     crate::target::install_tls_provider();
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -211,16 +213,10 @@ pub fn measure_raw(server: &Server, concurrency: usize) -> Result<Measurement, S
     let embedded = match server {
         Server::Root(_) => None,
         Server::InProcess(n) => {
-            let store = Arc::new(crate::reference::Store::from_suites(&suites, *n));
-            let responder = crate::reference::ReferenceServer {
-                store,
-                schemas: Arc::new(schemas),
-                fault: None,
-                auth: crate::reference::AuthPolicy::AnyBearer,
-                page_size: 100,
-            };
+            let store = Arc::new(crate::reference::Store::from_suites(&suites, schemas.clone(), *n)?);
+            let server = crate::reference::Faulty::new(store, &crate::reference::ServerOptions::default());
             let _guard = rt.enter();
-            Some(crate::reference::standalone::start(responder, None)?)
+            Some(crate::reference::standalone::start(server, None, None)?)
         }
     };
     let root = match (server, &embedded) {
@@ -238,67 +234,100 @@ pub fn measure_raw(server: &Server, concurrency: usize) -> Result<Measurement, S
             async move {
                 let Ok(permit) = permits.acquire_owned().await else { return };
                 tokio::spawn(async move {
-                    let t = Instant::now();
-                    if send_raw(&client, &req).await.is_none() {
-                        f.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let mut req = req;
+                    loop {
+                        let t = Instant::now();
+                        let body = send_raw(&client, &req).await;
+                        if body.is_none() {
+                            f.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        }
+                        h.lock().unwrap_or_else(|p| p.into_inner()).record(t.elapsed());
+                        n.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let next = body
+                            .filter(|_| req.walk)
+                            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+                            .and_then(|v| v.get("@odata.nextLink").and_then(Value::as_str).map(str::to_string));
+                        match next {
+                            Some(url) => req.url = url,
+                            None => break,
+                        }
                     }
-                    h.lock().unwrap_or_else(|p| p.into_inner()).record(t.elapsed());
-                    n.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     drop(permit);
                 });
             }
         };
-        for sp in &plans {
-            let mut first = true;
-            let mut pending: Vec<(usize, BTreeMap<String, String>)> = vec![(0, BTreeMap::new())];
-            while let Some((depth, binding)) = pending.pop() {
-                let step = &sp.steps[depth];
-                let Ok(path) = fill_template(&step.list, &binding) else { break };
-                let mut next = Some(format!("{root}{path}"));
-                let mut children = Vec::new();
-                while let Some(url) = next.take() {
-                    let t = Instant::now();
-                    let page =
-                        send_raw(&client, &RawRequest { url, auth: AuthMode::Target, headers: Vec::new() }).await;
-                    histogram.lock().unwrap_or_else(|p| p.into_inner()).record(t.elapsed());
-                    requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(page) = page.and_then(|b| serde_json::from_slice::<Value>(&b).ok()) else { break };
-                    next = page.get("@odata.nextLink").and_then(Value::as_str).map(str::to_string);
-                    for item in page.get("value").and_then(Value::as_array).into_iter().flatten() {
-                        let (Some(id), Some(row)) = (item.get("id").and_then(Value::as_str), item.as_object()) else {
-                            continue;
-                        };
-                        let mut b = binding.clone();
-                        b.insert(step.param.clone(), id.to_string());
-                        if depth + 1 < sp.steps.len() {
-                            children.push((depth + 1, b));
-                            continue;
-                        }
-                        let mut cases = entity_cases(sp, Arc::new(b.clone()), id, row);
-                        if first {
-                            first = false;
-                            cases.extend(sp.once.iter().cloned().map(|mut c| {
-                                crate::runner::plan::bind(&mut c, &b);
-                                Planned::Run(Box::new(c))
-                            }));
-                        }
-                        for planned in cases {
-                            let (case, path) = match &planned {
-                                Planned::Run(c) => (&**c, c.request.path.clone()),
-                                Planned::Bound(bound) => (&*bound.case, bound.path()),
-                                _ => continue,
-                            };
-                            let url = match &case.request.query {
-                                Some(q) => format!("{root}{path}?{q}"),
-                                None => format!("{root}{path}"),
-                            };
-                            let headers = case.request.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-                            send(RawRequest { url, auth: case.auth, headers }).await;
+        let request_of = |case: &crate::case::Case, path: String| {
+            let url = match &case.request.query {
+                Some(q) => format!("{root}{path}?{q}"),
+                None => format!("{root}{path}"),
+            };
+            RawRequest {
+                url,
+                auth: case.auth,
+                headers: case.request.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                walk: case.walk,
+            }
+        };
+        for p in &tree.passthrough {
+            if let Planned::Run(c) = p {
+                send(request_of(c, c.request.path.clone())).await;
+            }
+        }
+        // Depth-first over the levels, as discovery walks them.
+        let levels = &tree.levels;
+        let mut once_sent = vec![false; levels.len()];
+        let mut stack: Vec<(usize, Vec<String>)> =
+            (0..levels.len()).rev().filter(|i| levels[*i].parent.is_none()).map(|i| (i, Vec::new())).collect();
+        while let Some((li, chain)) = stack.pop() {
+            let level = &levels[li];
+            let Ok(path) = fill_template(&level.list, |p| {
+                level.list_params.iter().position(|x| x == p).and_then(|i| chain.get(i)).map(String::as_str)
+            }) else {
+                continue;
+            };
+            let mut next = Some(format!("{root}{path}"));
+            let mut children: Vec<(usize, Vec<String>)> = Vec::new();
+            while let Some(url) = next.take() {
+                let t = Instant::now();
+                let page =
+                    send_raw(&client, &RawRequest { url, auth: AuthMode::Target, headers: Vec::new(), walk: false })
+                        .await;
+                histogram.lock().unwrap_or_else(|p| p.into_inner()).record(t.elapsed());
+                requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(page) = page.and_then(|b| serde_json::from_slice::<Value>(&b).ok()) else { break };
+                next = page.get("@odata.nextLink").and_then(Value::as_str).map(str::to_string);
+                for item in page.get("value").and_then(Value::as_array).into_iter().flatten() {
+                    let id = match item.get(&level.item.key) {
+                        Some(Value::String(s)) => s.clone(),
+                        Some(Value::Number(n)) => n.to_string(),
+                        _ => continue,
+                    };
+                    let mut ids = chain.clone();
+                    ids.push(id);
+                    let shared_ids: Arc<[String]> = ids.clone().into();
+                    let bound = |case: &Arc<crate::case::Case>| crate::runner::instance::Bound {
+                        case: case.clone(),
+                        ids: shared_ids.clone(),
+                        label: "x".into(),
+                    };
+                    if !once_sent[li] {
+                        once_sent[li] = true;
+                        for c in &level.once {
+                            send(request_of(c, bound(c).path())).await;
                         }
                     }
+                    if let Some(read) = &level.read {
+                        send(request_of(read, bound(read).path())).await;
+                    }
+                    for c in &level.per_entity {
+                        send(request_of(c, bound(c).path())).await;
+                    }
+                    for child in (0..levels.len()).filter(|c| levels[*c].parent == Some(li)) {
+                        children.push((child, ids.clone()));
+                    }
                 }
-                pending.extend(children.into_iter().rev());
             }
+            stack.extend(children.into_iter().rev());
         }
         // Wait for the last requests: every permit back means every task is done.
         let _ = permits.acquire_many(concurrency as u32).await;

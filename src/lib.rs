@@ -23,6 +23,7 @@ pub mod check;
 pub mod cli;
 pub mod import;
 pub mod json_strict;
+pub mod metadata;
 pub mod odata;
 pub mod reference;
 pub mod report;

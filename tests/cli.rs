@@ -1,28 +1,40 @@
 //! The command line as a user meets it: exit codes, `--list`, `--json`, a failing value against a
-//! faulty `serve`, `import --check` and `lint`.
+//! faulty `serve`, usage errors that never reach a case, reports that cannot be written, `import
+//! --check` and `lint`, a page the project has never seen, sharding by workflow.
+
+mod support;
 
 use std::io::BufRead;
 use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Output, Stdio};
 
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_graph-conformance");
 const E1: &str = "identitygovernance-userprocessingresult-get::lifecycleworkflows_get_run_userprocessingresult_e1";
+const TEMPLATE_PAGE: &str = "tests/pages/identitygovernance-workflowtemplate-get.md";
 
 fn cli(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("GRAPH_CONFORMANCE_TARGET")
-        .env_remove("GRAPH_TOKEN")
-        .env_remove("AZURE_CLIENT_SECRET")
-        .args(args)
-        .output()
-        .unwrap()
+    support::clean_command(BIN).args(args).output().unwrap()
+}
+
+fn cli_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut c = support::clean_command(BIN);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.args(args).output().unwrap()
 }
 
 fn text(o: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let p = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_file(&p);
+    let _ = std::fs::remove_dir_all(&p);
+    p
 }
 
 struct Serve(Child, String);
@@ -35,8 +47,7 @@ impl Drop for Serve {
 }
 
 fn serve(extra: &[&str]) -> Serve {
-    let mut child = Command::new(BIN)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+    let mut child = support::clean_command(BIN)
         .args(["serve", "--port", "0"])
         .args(extra)
         .stdout(Stdio::piped())
@@ -48,19 +59,27 @@ fn serve(extra: &[&str]) -> Serve {
     Serve(child, line.trim().to_string())
 }
 
-#[test]
-fn the_main_job_passes_and_writes_the_json_report() {
-    let json = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli-main.json");
-    let o = cli(&["run", "--json", json.to_str().unwrap()]);
+fn listed(args: &[&str]) -> Vec<String> {
+    let mut a = vec!["run", "--list"];
+    a.extend_from_slice(args);
+    let o = cli(&a);
     assert!(o.status.success(), "{}", text(&o));
-    assert!(text(&o).contains("test result: ok. 29 passed; 0 failed"), "{}", text(&o));
+    String::from_utf8_lossy(&o.stdout).lines().filter_map(|l| l.strip_suffix(": test")).map(str::to_string).collect()
+}
+
+#[test]
+fn the_main_job_passes_every_listed_case_and_writes_the_json_report() {
+    let names = listed(&[]);
+    assert!(names.len() >= 300, "at least 300 cases: {}", names.len());
+    let suites: std::collections::BTreeSet<&str> = names.iter().filter_map(|n| n.split("::").next()).collect();
+    assert_eq!(suites.len(), 33, "one suite per page of the family");
+    assert!(names.iter().any(|n| n == E1), "the seed's cases keep their names");
+    let json = tmp("cli-main.json");
+    let o = cli(&["run", "-q", "--json", json.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
     let report: Value = serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
-    assert_eq!(
-        (report["passed"].as_u64(), report["failed"].as_u64(), report["ignored"].as_u64()),
-        (Some(29), Some(0), Some(0))
-    );
-    let first = &report["cases"][0];
-    assert!(first["name"].is_string() && first["outcome"] == "passed" && first["message"].is_null(), "{first}");
+    assert_eq!(report["passed"].as_u64(), Some(names.len() as u64), "every listed case ran and passed");
+    assert_eq!((report["failed"].as_u64(), report["ignored"].as_u64()), (Some(0), Some(0)));
 }
 
 #[test]
@@ -77,43 +96,113 @@ fn a_wrong_value_fails_with_the_pointer_the_values_and_a_diff() {
         "a diff: {out}"
     );
     assert!(
-        out.contains(&format!("rerun: graph-conformance run --target {} --profile reference --exact '{E1}'", bad.1)),
+        out.contains(&format!(
+            "rerun: graph-conformance run --target {} --profile reference --exact {E1}   # with GRAPH_TOKEN set",
+            bad.1
+        )),
         "{out}"
     );
     assert!(!out.contains("Bearer T"), "the token is not printed");
-
+    assert!(
+        out.contains(
+            "https://learn.microsoft.com/graph/api/identitygovernance-userprocessingresult-get?view=graph-rest-beta"
+        ),
+        "the page's address, where no local copy is: {out}"
+    );
     let good = serve(&[]);
-    let o = cli(&["run", "--target", &good.1, "--token", "T", "--profile", "reference"]);
+    let o = cli(&["run", "-q", "--target", &good.1, "--token", "T", "--profile", "reference"]);
     assert!(o.status.success(), "{}", text(&o));
 }
 
 #[test]
 fn list_starts_nothing_and_needs_no_reachable_target() {
-    let o =
-        cli(&["run", "--list", "--target", "http://127.0.0.1:9/beta", "identitygovernance-userprocessingresult-get"]);
-    let out = String::from_utf8_lossy(&o.stdout).to_string();
-    assert!(o.status.success(), "{}", text(&o));
-    let names: Vec<&str> = out.lines().filter(|l| l.ends_with(": test")).collect();
-    assert_eq!(names.len(), 29, "{out}");
+    let names = listed(&["--target", "http://127.0.0.1:9/beta", "identitygovernance-userprocessingresult-get::"]);
+    assert_eq!(names.len(), 29, "{names:?}");
     assert!(names.iter().filter(|n| n.contains("::derived::")).count() >= 25);
     assert!(names.windows(2).all(|w| w[0] <= w[1]), "sorted");
 }
 
 #[test]
-fn usage_errors_are_distinct_from_failures() {
-    assert_eq!(cli(&["run", "--param", "runId"]).status.code(), Some(2));
-    assert_eq!(cli(&["run", "--timeout", "0"]).status.code(), Some(2));
-    assert_eq!(cli(&["run", "--cases", "/nonexistent"]).status.code(), Some(2));
-    assert_eq!(cli(&["run", "--bogus"]).status.code(), Some(2));
-    let o = cli(&["serve", "--fault", "nope"]);
+fn usage_errors_exit_2_before_any_case() {
+    let cases_root = tmp("empty-cases");
+    std::fs::create_dir_all(&cases_root).unwrap();
+    let empty = cases_root.to_str().unwrap();
+    for args in [
+        vec!["run", "--param", "runId"],
+        vec!["run", "--param", "nosuchparameter=x"],
+        vec!["run", "--timeout", "0"],
+        vec!["run", "--timeout", "inf"],
+        vec!["run", "--timeout", "-1"],
+        vec!["run", "--timeout", "2e19"],
+        vec!["run", "--timeout", "1e-300"],
+        vec!["run", "--test-threads", "0"],
+        vec!["run", "--max-entities", "0", "--discover"],
+        vec!["run", "--concurrency", "0"],
+        vec!["run", "--cases", "/nonexistent"],
+        vec!["run", "--cases", empty],
+        vec!["run", "--bogus"],
+        vec!["run", "--target", "not a url"],
+        vec!["run", "--target", "ftp://x"],
+        vec!["serve", "--fault", "nope"],
+        vec!["serve", "--entities", "2000000000000", "--port", "0"],
+    ] {
+        let o = cli(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o));
+        assert!(!String::from_utf8_lossy(&o.stdout).contains("test "), "{args:?} ran a case: {}", text(&o));
+    }
+    let o = cli_env(&["run"], &[("GRAPH_CONFORMANCE_TIMEOUT", "inf")]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let o = cli(&["run", "--target", "https://someone:hunter22-secret@graph.example/beta"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o).contains("--list-faults"), "{}", text(&o));
+    assert!(!text(&o).contains("hunter22-secret"), "a password in the URL is never printed: {}", text(&o));
+    assert!(text(&o).contains("--list-faults") || cli(&["serve", "--fault", "nope"]).status.code() == Some(2));
+}
+
+#[test]
+fn reports_that_cannot_be_written_end_the_run_with_2() {
+    for flag in ["--json", "--junit"] {
+        let o = cli(&["run", "-q", flag, "/dev/full", "select_id"]);
+        assert_eq!(o.status.code(), Some(2), "{flag} /dev/full: {}", text(&o));
+        assert!(text(&o).contains("/dev/full"), "names the path: {}", text(&o));
+        let o = cli(&["run", "-q", flag, "/nonexistent-dir/report", "select_id"]);
+        assert_eq!(o.status.code(), Some(2), "{flag} in a missing folder: {}", text(&o));
+        assert!(text(&o).contains("No such file or directory"), "the OS error: {}", text(&o));
+    }
+    let kept = tmp("kept-report.json");
+    std::fs::write(&kept, "{\"earlier\": true}").unwrap();
+    let o = cli(&["run", "--list", "--json", kept.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(std::fs::read_to_string(&kept).unwrap(), "{\"earlier\": true}", "--list writes no report");
+}
+
+#[test]
+fn the_profile_variable_means_the_same_for_run() {
+    let good = serve(&[]);
+    let o =
+        cli_env(&["run", "--target", &good.1, "--token", "T", "select_id"], &[("GRAPH_CONFORMANCE_PROFILE", "live")]);
+    // The verdict counts the ignored cases by reason.
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(out.contains("  needs a real entity on a live target"), "live, as GRAPH_CONFORMANCE_PROFILE says: {out}");
 }
 
 #[test]
 fn live_profile_without_ids_skips_entity_cases_with_the_reason() {
     let good = serve(&[]);
-    let o = cli(&["run", "--target", &good.1, "--token", "T", "--profile", "live", "--test-threads", "2"]);
+    let o = cli(&[
+        "run",
+        "--target",
+        &good.1,
+        "--token",
+        "T",
+        "--profile",
+        "live",
+        "--test-threads",
+        "2",
+        "--format",
+        "pretty",
+        "identitygovernance-userprocessingresult-get::",
+    ]);
     let out = text(&o);
     assert!(o.status.success(), "{out}");
     assert!(out.contains("ignored (needs a real entity on a live target: pass --discover"), "{out}");
@@ -123,37 +212,190 @@ fn live_profile_without_ids_skips_entity_cases_with_the_reason() {
 
 #[test]
 fn import_check_notices_a_stale_case_and_lint_reports_file_lines() {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli-import");
-    let _ = std::fs::remove_dir_all(&dir);
-    let seed = "../shared/seed/identitygovernance-userprocessingresult-get.md";
-    let o = cli(&["import", "--out", dir.to_str().unwrap(), seed]);
+    let dir = tmp("cli-import");
+    let o = cli(&["import", "--out", dir.to_str().unwrap(), TEMPLATE_PAGE]);
     assert!(o.status.success(), "{}", text(&o));
-    assert!(text(&o).contains("2 case(s), 0 diagnostic(s)"));
-    assert_eq!(cli(&["import", "--check", "--out", dir.to_str().unwrap(), seed]).status.code(), Some(0));
-    let file =
-        dir.join("identitygovernance-userprocessingresult-get/lifecycleworkflows_get_run_userprocessingresult_e1.json");
-    let edited = std::fs::read_to_string(&file).unwrap().replace("\"failedTasksCount\": 0", "\"failedTasksCount\": 7");
+    assert!(text(&o).contains("2 case(s), 0 diagnostic(s)"), "{}", text(&o));
+    assert_eq!(cli(&["import", "--check", "--out", dir.to_str().unwrap(), TEMPLATE_PAGE]).status.code(), Some(0));
+    let file = dir.join("identitygovernance-workflowtemplate-get/conformance_get_workflowtemplate.json");
+    let edited = std::fs::read_to_string(&file).unwrap().replace("\"leaver\"", "\"joiner\"");
     std::fs::write(&file, edited).unwrap();
-    let o = cli(&["import", "--check", "--out", dir.to_str().unwrap(), seed]);
+    let o = cli(&["import", "--check", "--out", dir.to_str().unwrap(), TEMPLATE_PAGE]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("differs from what the page generates"), "{}", text(&o));
 
-    let o = cli(&["lint", seed]);
-    let out = text(&o);
+    let bugs = "tests/pages/doc-bugs.md";
+    let o = cli(&["lint", bugs]);
     assert!(
-        out.contains(&format!(
-            "{seed}:114: warning: the annotation's @odata.type is microsoft.graph.identityGovernance.run"
+        text(&o).contains(&format!(
+            "{bugs}:25: warning: the annotation's @odata.type is microsoft.graph.identityGovernance.run"
         )),
-        "{out}"
+        "{}",
+        text(&o)
     );
-    assert_eq!(cli(&["lint", "--deny-warnings", seed]).status.code(), Some(1));
+    assert_eq!(cli(&["lint", "--deny-warnings", bugs]).status.code(), Some(1));
+    assert_eq!(cli(&["lint", "--deny-warnings", TEMPLATE_PAGE]).status.code(), Some(0));
 }
 
 #[test]
-fn the_fault_catalogue_is_listed() {
+fn a_page_the_project_has_never_seen_runs_and_is_served_with_no_hand_written_file() {
+    let dir = tmp("never-seen");
+    let o = cli(&["import", "--out", dir.to_str().unwrap(), TEMPLATE_PAGE]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = cli(&["run", "--cases", dir.to_str().unwrap(), "--color", "never", "--format", "pretty"]);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(
+        out.lines().any(|l| l.contains("identitygovernance-workflowtemplate-get::derived::select_displayName ")
+            && l.ends_with("ok")),
+        "{out}"
+    );
+    let n = out.lines().filter(|l| l.ends_with("... ok")).count();
+    assert!(n >= 15, "derived cases for the new type: {n}");
+    let served = serve(&["--cases", dir.to_str().unwrap()]);
+    let o = cli(&[
+        "run",
+        "-q",
+        "--cases",
+        dir.to_str().unwrap(),
+        "--target",
+        &served.1,
+        "--token",
+        "T",
+        "--profile",
+        "reference",
+    ]);
+    assert!(o.status.success(), "serve --cases serves it: {}", text(&o));
+}
+
+#[test]
+fn the_fault_catalogue_is_listed_with_how_each_shows() {
     let o = cli(&["serve", "--list-faults"]);
     let out = text(&o);
     for f in graph_conformance::reference::FAULTS {
-        assert!(out.contains(f.name) && out.contains(f.caught_by), "{}", f.name);
+        let line = out
+            .lines()
+            .find(|l| l.starts_with(&format!("{} ", f.name)))
+            .unwrap_or_else(|| panic!("{} missing", f.name));
+        assert!(line.contains(f.caught_by), "{line}");
+        if f.needs_discovery() {
+            assert!(line.contains("--discover"), "{line}");
+        }
     }
+}
+
+#[test]
+fn sharding_by_workflow_with_param_and_discover_works_as_readme_says() {
+    let served = serve(&["--entities", "2000", "--page-size", "50"]);
+    let workflow = "a0000000-0000-4000-a000-000000000001";
+    let json = tmp("shard.json");
+    let o = cli(&[
+        "run",
+        "--target",
+        &served.1,
+        "--token",
+        "T",
+        "--discover",
+        "--param",
+        &format!("workflowId={workflow}"),
+        "--max-entities",
+        "3",
+        "-q",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
+    let names: Vec<&str> = report["cases"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert!(
+        names.iter().any(|n| n.contains(&format!("::{workflow}/"))),
+        "cases under the pinned workflow ran: {names:?}"
+    );
+    assert!(names.iter().any(|n| n.ends_with(&format!("::{workflow}"))), "and the workflow's own cases");
+    assert!(!names.iter().any(|n| n.contains("a0000000-0000-4000-a000-000000000000")), "no other workflow was walked");
+}
+
+/// The `rerun:` line of the first failed case whose name satisfies `pick`, from a JSON report.
+fn rerun_of(report: &std::path::Path, pick: impl Fn(&str) -> bool) -> (String, String) {
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(report).unwrap()).unwrap();
+    let case = v["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["outcome"] == "failed" && pick(c["name"].as_str().unwrap()))
+        .unwrap_or_else(|| panic!("no failed case to rerun in {}", report.display()));
+    let message = case["message"].as_str().unwrap();
+    let line = message
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("rerun: "))
+        .unwrap_or_else(|| panic!("no rerun line in {message}"));
+    (case["name"].as_str().unwrap().to_string(), line.to_string())
+}
+
+/// Runs a printed rerun line in a shell, with the binary for `graph-conformance` and the token in
+/// `GRAPH_TOKEN`.
+fn run_rerun_line(line: &str) -> Output {
+    let rest = line.strip_prefix("graph-conformance ").expect("the line starts with the command");
+    let mut c = support::clean_command("sh");
+    c.env("GRAPH_TOKEN", "T").arg("-c").arg(format!("'{BIN}' {rest}"));
+    c.output().unwrap()
+}
+
+#[test]
+fn the_rerun_line_of_a_discovered_case_reproduces_its_failure() {
+    let served = serve(&["--fault", "negative-count", "--entities", "300", "--page-size", "40"]);
+    let json = tmp("rerun-discovered.json");
+    let o = cli_env(
+        &["run", "--target", &served.1, "--discover", "--max-entities", "2", "-q", "--json", json.to_str().unwrap()],
+        &[("GRAPH_TOKEN", "T")],
+    );
+    assert_eq!(o.status.code(), Some(101), "{}", text(&o));
+    let (name, line) =
+        rerun_of(&json, |n| n.starts_with("identitygovernance-run-get::derived::select_failedTasksCount::"));
+    assert!(line.contains("--discover") && line.contains("--param"), "{line}");
+    assert!(!line.contains(" T ") && line.contains("GRAPH_TOKEN"), "names the variable, not the token: {line}");
+    let again = run_rerun_line(&line);
+    let out = text(&again);
+    assert_eq!(again.status.code(), Some(101), "{line}\n{out}");
+    assert!(out.contains(&format!("---- {name} ----")), "the same case failed again:\n{out}");
+    assert!(out.contains("1 failed"), "and only it ran:\n{out}");
+    assert!(out.contains("invariant.counts-non-negative"), "with the same rule:\n{out}");
+}
+
+#[test]
+fn the_rerun_line_of_a_case_from_another_folder_reproduces_its_failure() {
+    let served = serve(&["--fault", "value-drift"]);
+    let dir = tmp("rerun-cases");
+    let suite = dir.join("identitygovernance-userprocessingresult-get");
+    std::fs::create_dir_all(&suite).unwrap();
+    for f in std::fs::read_dir("cases/identitygovernance-userprocessingresult-get").unwrap() {
+        let f = f.unwrap().path();
+        std::fs::copy(&f, suite.join(f.file_name().unwrap())).unwrap();
+    }
+    let json = tmp("rerun-cases.json");
+    let o = cli_env(
+        &[
+            "run",
+            "--cases",
+            dir.to_str().unwrap(),
+            "--target",
+            &served.1,
+            "--profile",
+            "reference",
+            "--timeout",
+            "7",
+            "-q",
+            "--json",
+            json.to_str().unwrap(),
+        ],
+        &[("GRAPH_TOKEN", "T")],
+    );
+    assert_eq!(o.status.code(), Some(101), "{}", text(&o));
+    let (name, line) = rerun_of(&json, |n| n.ends_with("_e1"));
+    assert!(line.contains("--cases") && line.contains("--timeout 7") && line.contains("--profile reference"), "{line}");
+    let again = run_rerun_line(&line);
+    let out = text(&again);
+    assert_eq!(again.status.code(), Some(101), "{line}\n{out}");
+    assert!(out.contains(&format!("---- {name} ----")), "{out}");
+    assert!(out.contains("body.value"), "{out}");
 }

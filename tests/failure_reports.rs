@@ -78,7 +78,6 @@ fn every_failure_kind_renders_as_its_golden_file() {
         target: Some(root.clone()),
         token: Some(Secret::new("golden-token")),
         profile: Some(graph_conformance::check::Profile::Reference),
-        rerun_prefix: format!("graph-conformance run --cases tests/failing/cases --target {root} --profile reference"),
         ..RunConfig::default()
     };
     let reports = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -99,9 +98,15 @@ fn every_failure_kind_renders_as_its_golden_file() {
 
     let update = std::env::var_os("UPDATE_GOLDEN").is_some();
     let mut problems = Vec::new();
-    let corpus: Vec<String> = std::fs::read_dir("tests/failing/cases/failing-corpus")
+    let corpus: Vec<String> = std::fs::read_dir("tests/failing/cases")
         .unwrap()
-        .map(|e| e.unwrap().path().file_stem().unwrap().to_string_lossy().into_owned())
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .flat_map(|dir| {
+            std::fs::read_dir(dir)
+                .unwrap()
+                .map(|e| e.unwrap().path().file_stem().unwrap().to_string_lossy().into_owned())
+        })
         .collect();
     for name in &corpus {
         let Some(actual) = rendered.get(name) else {

@@ -169,3 +169,42 @@ fn a_server_that_echoes_the_token_cannot_get_it_printed() {
     assert!(text.contains("Bearer [REDACTED]"), "{text}");
     assert!(!text.contains(CANARY));
 }
+
+/// Runs `case` against a raw server answering `body`; the one failed report and its rendering.
+fn list_failure(case: &str, body: &'static [u8]) -> (graph_conformance::report::CaseReport, String) {
+    let server = RawServer::start(body_with(body));
+    let reports = run(config_for(&server.root(), CANARY), case, true);
+    assert_eq!(reports.len(), 1, "one case, one report");
+    let r = reports.into_iter().next().unwrap();
+    assert_eq!(r.outcome, Outcome::Failed);
+    let text = render_failure(&r, RenderOptions::default());
+    (r, text)
+}
+
+#[test]
+fn a_page_of_a_million_empty_rows_gives_a_bounded_report() {
+    let body = format!("{{\"value\": [{}{{}}]}}", "{},".repeat(999_999));
+    let body: &'static [u8] = Box::leak(body.into_bytes().into_boxed_slice());
+    let (r, text) = list_failure("identitygovernance-workflow-list-runs::lifecycleworkflows_list_run", body);
+    assert!(r.findings.len() <= 50, "findings are capped while they are made: {}", r.findings.len());
+    assert!(text.len() < 64 * 1024, "the rendered failure is {} bytes", text.len());
+    assert!(text.contains("schema"), "{}", &text[..text.len().min(2000)]);
+}
+
+#[test]
+fn an_entity_with_200000_unknown_keys_gives_a_bounded_report() {
+    let mut body = String::from(r#"{"id": "78b83505-6967-4168-a7ea-4921c0543ce9""#);
+    for i in 0..200_000 {
+        body.push_str(&format!(r#", "unknownProperty{i}": {i}"#));
+    }
+    body.push('}');
+    let body: &'static [u8] = Box::leak(body.into_bytes().into_boxed_slice());
+    let server = RawServer::start(body_with(body));
+    let reports = run(config_for(&server.root(), CANARY), E1, true);
+    let r = &reports[0];
+    assert_eq!(r.outcome, Outcome::Failed);
+    assert!(r.findings.len() <= 50, "findings are capped: {}", r.findings.len());
+    let text = render_failure(r, RenderOptions::default());
+    assert!(text.len() < 64 * 1024, "the rendered failure is {} bytes", text.len());
+    assert!(text.contains("more") || text.contains("…"), "the report says findings were left out:\n{}", &text[..2000]);
+}

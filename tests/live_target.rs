@@ -12,7 +12,7 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use graph_conformance::case::load_suites;
-use graph_conformance::reference::{AuthPolicy, Fault, ReferenceServer, Store};
+use graph_conformance::reference::{AuthPolicy, Fault, Faulty, ServerOptions, Store};
 use graph_conformance::report::Outcome;
 use graph_conformance::schema::SchemaSet;
 use graph_conformance::target::{AppCredentials, Redactor, Secret};
@@ -55,7 +55,7 @@ impl Respond for TokenEndpoint {
 
 /// Answers the first `throttle` requests 429 (Retry-After: 1), then delegates.
 struct Throttled {
-    inner: ReferenceServer,
+    inner: Faulty,
     throttle: AtomicUsize,
 }
 
@@ -82,10 +82,15 @@ struct Tenant {
 fn tenant(fault: Option<Fault>, entities: usize, throttle: usize, expires_in: u64) -> Tenant {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let schemas = Arc::new(SchemaSet::load("schemas".as_ref()).unwrap());
-    let store = Arc::new(Store::from_suites(&load_suites("cases".as_ref()).unwrap(), entities));
+    let store = Arc::new(
+        Store::from_suites(&load_suites("cases".as_ref(), &schemas).unwrap(), schemas.clone(), entities).unwrap(),
+    );
     let accepted = Arc::new(RwLock::new(HashSet::new()));
     let token_calls = Arc::new(AtomicUsize::new(0));
-    let graph = ReferenceServer { store, schemas, fault, auth: AuthPolicy::Tokens(accepted.clone()), page_size: 40 };
+    let graph = Faulty::new(
+        store,
+        &ServerOptions { fault, auth: AuthPolicy::Tokens(accepted.clone()), page_size: 40, ..ServerOptions::default() },
+    );
     let server = rt.block_on(async {
         let s = MockServer::start().await;
         Mock::given(method("POST"))
@@ -156,8 +161,19 @@ fn client_credentials_discovery_through_throttling_checks_every_entity() {
     assert_no_secret(&t, &[&output, &json, &junit]);
     let report: Value = serde_json::from_str(&json).unwrap();
     let names: Vec<&str> = report["cases"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
-    let checked = names.iter().filter(|n| n.contains("::discovered::list_consistency::")).count();
-    assert_eq!(checked, 152, "every entity (2 documented + 150 synthetic) is read and compared with its row");
+    let results: Vec<&&str> = names
+        .iter()
+        .filter(|n| n.starts_with("identitygovernance-userprocessingresult-get::discovered::list_consistency::"))
+        .collect();
+    let synthetic = results.iter().filter(|n| n.contains("/c0000000-0000-4000-c000-")).count();
+    assert_eq!(synthetic, 150, "every synthetic result is read by key and compared with its row");
+    assert!(results.len() > 150, "and the documented ones: {}", results.len());
+    let levels: std::collections::BTreeSet<&str> = names
+        .iter()
+        .filter(|n| n.contains("::discovered::list_consistency::"))
+        .filter_map(|n| n.split("::").next())
+        .collect();
+    assert!(levels.len() >= 6, "rows are compared at every level with a read by key: {levels:?}");
     assert_eq!(report["failed"], 0);
     assert!(output.contains("429 answered, retried after 1.0 s (Retry-After: 1)"), "retries are reported:\n{output}");
     assert!(junit.contains("<testsuite name=\"identitygovernance-userprocessingresult-get\""), "{junit}");
@@ -195,6 +211,46 @@ fn invalid_client_is_reported_with_the_aadsts_code_and_never_the_secret() {
     assert!(!text.contains("wrong-secret-value") && !text.contains("Trace ID"), "{text}");
 }
 
+/// The command line with the Azure variables of `secret` against the tenant, `args` appended.
+fn cli_with_secret(t: &Tenant, secret: &str, args: &[&str]) -> (Option<i32>, String) {
+    let root = format!("{}/beta", t.server.uri());
+    let out = support::clean_command(BIN)
+        .env("AZURE_TENANT_ID", "contoso-tenant")
+        .env("AZURE_CLIENT_ID", "app-client-id")
+        .env("AZURE_CLIENT_SECRET", secret)
+        .env("AZURE_AUTHORITY_HOST", t.server.uri())
+        .args(["run", "--target", &root])
+        .args(args)
+        .output()
+        .unwrap();
+    (out.status.code(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+}
+
+#[test]
+fn setup_mistakes_are_one_message_and_exit_2_before_any_case() {
+    let t = tenant(None, 0, 0, 3599);
+    let (code, out) = cli_with_secret(&t, "wrong-secret-value", &["--discover"]);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("AADSTS7000215"), "the identity platform's reason: {out}");
+    assert!(!out.contains("wrong-secret-value"), "{out}");
+    assert!(!out.contains("test "), "no case ran: {out}");
+    assert_eq!(out.trim().lines().count(), 1, "one message: {out}");
+    // No credentials at all: an error unless --no-auth says the server needs none.
+    let root = format!("{}/beta", t.server.uri());
+    let out = support::clean_command(BIN).args(["run", "--target", &root, "select_id"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--no-auth"));
+    // An unreachable service root and one without its version.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    for target in [format!("http://127.0.0.1:{port}/beta"), t.server.uri()] {
+        let out = support::clean_command(BIN).args(["run", "--target", &target, "--token", "x"]).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(2), "{target}: {text}");
+        assert!(!text.contains("test "), "{target}: no case ran: {text}");
+        assert_eq!(text.trim().lines().count(), 1, "{target}: one message: {text}");
+    }
+}
+
 #[test]
 fn tokens_are_cached_and_renewed_before_they_expire() {
     for (expires_in, pause, expected_calls) in [(3599, Duration::ZERO, 1), (1, Duration::from_millis(700), 2)] {
@@ -222,7 +278,7 @@ fn tokens_are_cached_and_renewed_before_they_expire() {
 /// 429 with delta-seconds, then 503 with an HTTP-date, then the answer.
 struct Sequence {
     calls: AtomicUsize,
-    inner: ReferenceServer,
+    inner: Faulty,
 }
 
 impl Respond for Sequence {
@@ -243,14 +299,11 @@ fn httpdate(t: std::time::SystemTime) -> String {
     ts.strftime("%a, %d %b %Y %H:%M:%S GMT").to_string()
 }
 
-fn reference(fault: Option<Fault>) -> ReferenceServer {
-    ReferenceServer {
-        store: Arc::new(Store::from_suites(&load_suites("cases".as_ref()).unwrap(), 0)),
-        schemas: Arc::new(SchemaSet::load("schemas".as_ref()).unwrap()),
-        fault,
-        auth: AuthPolicy::AnyBearer,
-        page_size: 100,
-    }
+fn reference(fault: Option<Fault>) -> Faulty {
+    let schemas = Arc::new(SchemaSet::load("schemas".as_ref()).unwrap());
+    let store =
+        Arc::new(Store::from_suites(&load_suites("cases".as_ref(), &schemas).unwrap(), schemas.clone(), 0).unwrap());
+    Faulty::new(store, &ServerOptions { fault, ..ServerOptions::default() })
 }
 
 fn serve_with(responder: impl Respond + 'static) -> (MockServer, tokio::runtime::Runtime) {
@@ -298,7 +351,7 @@ fn a_stalling_server_fails_each_case_after_the_timeout() {
     let mut c = config_for(&format!("{}/beta", server.uri()), "token");
     c.http.timeout = Duration::from_secs(1);
     let started = Instant::now();
-    let reports = run(c, "select_", false);
+    let reports = run(c, "identitygovernance-userprocessingresult-get::derived::select_", false);
     assert!(reports.len() > 10);
     assert!(reports.iter().all(|r| r.failed_rules() == ["transport"]));
     assert!(started.elapsed() < Duration::from_secs(15), "cases time out instead of hanging: {:?}", started.elapsed());
@@ -343,8 +396,8 @@ fn writes_stay_off_live_targets_unless_allowed_and_each_request_has_its_own_clie
     let received = rt.block_on(server.received_requests()).unwrap();
     assert_eq!(
         received.iter().filter(|r| r.method.as_str() == "PATCH").count(),
-        1,
-        "PATCH went out only with --allow-writes"
+        3,
+        "PATCH went out only with --allow-writes: the case and its two derived authorization cases"
     );
     let ids: HashSet<String> =
         received.iter().map(|r| r.headers.get("client-request-id").unwrap().to_str().unwrap().to_string()).collect();
@@ -378,10 +431,29 @@ fn discovery_pages_through_a_serve_process() {
     assert!(out.status.success(), "{text}");
     let report: Value = serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
     let cases = report["cases"].as_array().unwrap();
-    let entities =
-        cases.iter().filter(|c| c["name"].as_str().unwrap().contains("::discovered::list_consistency::")).count();
-    assert_eq!(entities, 402);
-    let result_lists =
-        cases.iter().filter(|c| c["name"].as_str().unwrap().contains("::discovery::userProcessingResults::")).count();
-    assert_eq!(result_lists, 6, "4 synthetic runs and 2 documented ones were listed");
+    let names: Vec<&str> = cases.iter().map(|c| c["name"].as_str().unwrap()).collect();
+    let synthetic_results = names
+        .iter()
+        .filter(|n| n.contains("::discovered::list_consistency::") && n.contains("/c0000000-0000-4000-c000-"))
+        .count();
+    assert_eq!(synthetic_results, 400, "every synthetic result, through pages of 30");
+    let synthetic_run_lists =
+        names.iter().filter(|n| n.starts_with("discovery::workflows.runs.userProcessingResults::a0000000-")).count();
+    assert_eq!(synthetic_run_lists, 4, "the 4 synthetic runs' results were listed");
+    for level in [
+        "workflows",
+        "workflows.runs",
+        "workflows.versions",
+        "workflows.tasks",
+        "workflows.taskReports",
+        "taskDefinitions",
+        "customTaskExtensions",
+    ] {
+        assert!(
+            names
+                .iter()
+                .any(|n| *n == format!("discovery::{level}") || n.starts_with(&format!("discovery::{level}::"))),
+            "the {level} lists were walked"
+        );
+    }
 }

@@ -21,7 +21,7 @@ fn every_rule_is_in_the_rules_table_with_its_source() {
 fn every_fault_is_in_the_catalogue_table_with_the_rule_that_catches_it() {
     let text = readme();
     for f in FAULTS {
-        let how = if f.needs_discovery {
+        let how = if f.needs_discovery() {
             format!("`{}` (with `--discover`)", f.caught_by)
         } else {
             format!("`{}`", f.caught_by)

@@ -1,24 +1,30 @@
-//! Derived cases: generated from the suite's schema and its documented entities, never written by
-//! hand one by one. For a suite whose configuration sets `"derive": true`:
+//! Derived cases: generated per endpoint of a suite from the model and the documented examples,
+//! never written by hand one by one. An endpoint is a path template of the suite read with GET
+//! (one page may document several, such as a list under a workflow and under a run). Names are
+//! `derived::<case>` for a suite with one endpoint, `derived::<example>::<case>` otherwise.
 //!
-//! | name | request | expected |
-//! |---|---|---|
-//! | `derived::select_<p>` | `$select=<p>` for each structural property `p` | 200, exactly `p` (+ control information) |
-//! | `derived::select_subject` | `$select=subject` | 200, `subject` with its `id` |
-//! | `derived::select_all_structural` | every structural property | 200, all of them |
-//! | `derived::select_star` | `$select=*` | 200, the full entity; the context's select list is not checked |
-//! | `derived::select_without_dollar` | beta's `select=` | as `$select` |
-//! | `derived::select_percent_encoded` | `%24select=` (what Kiota SDKs send) | as `$select` |
-//! | `derived::select_duplicate` | a property twice | duplicates collapse |
-//! | `derived::select_unknown_property` | a property the type lacks | 400, Graph's error body |
-//! | `derived::unknown_<param>` | each id replaced by an unknown GUID | 404, Graph's error body |
-//! | `derived::malformed_<last param>` | `not-a-guid` as the entity id | 400 or 404 (Graph's choice is undocumented) |
-//! | `derived::no_authorization`, `derived::empty_bearer_token` | no token | 401, Graph's error body |
-//! | `derived::<example>::without_prefer` / `::with_prefer` | each documented entity, read whole, without and with `Prefer: include-unknown-enum-members` | 200; evolvable members only with the header |
+//! | case | endpoints | request | expected |
+//! |---|---|---|---|
+//! | `select_<p>` | entity, list | `$select=<p>` for each structural property `p` | 200, exactly `p` (+ control information, + the key) in the entity or each row |
+//! | `select_<nav>` | entity | `$select=<nav>` for each single-valued navigation the endpoint returns by default | 200, the navigation |
+//! | `select_all_structural` | entity, list | every structural property | 200, all of them |
+//! | `select_star` | entity | `$select=*` | 200, the full entity |
+//! | `select_without_dollar` | entity, list | beta's `select=` | as `$select` |
+//! | `select_percent_encoded` | entity, list | `%24select=` (what Kiota SDKs send) | as `$select` |
+//! | `select_duplicate` | entity | a property twice | duplicates collapse |
+//! | `select_unknown_property` | entity, list | a property the type lacks | 400, Graph's error body |
+//! | `top_1` | list | `$top=1` | 200, at most one row |
+//! | `count` | list | `$count=true` | 200, `@odata.count` at least the rows on the page, equal when there is no next page |
+//! | `paging` | list | `$top=2`, then every `@odata.nextLink` | the pages end, stay in the collection, never repeat a row |
+//! | `unknown_<param>` | all | each key replaced by an unknown value of its type | 404, Graph's error body |
+//! | `malformed_<last param>` | entity | a key that is not of its type | 400 or 404 (Graph's choice is undocumented) |
+//! | `no_authorization`, `empty_bearer_token` | all | no token | 401, Graph's error body |
+//! | `<example>::without_prefer` / `::with_prefer` | entity, list (types with evolvable enums) | the example read whole, without and with `Prefer: include-unknown-enum-members` | 200; evolvable members only with the header |
 //!
 //! Documented values are compared (under the reference profile) only where the source example shows
 //! them; everything else is checked by shape and semantics.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
@@ -26,125 +32,222 @@ use serde_json::{Map, Value};
 use super::load::LoadedCase;
 use super::suite::SuiteConfig;
 use super::{AuthMode, Case, StatusSpec, ValueCheck};
-use crate::odata::path::{fill_template, match_template, template_param};
+use crate::metadata::resolve::{Shape, StepKind};
+use crate::odata::path::{fill_like, template_param};
 use crate::odata::{QueryOptions, Select};
 use crate::schema::{Navigation, SchemaSet};
 
 /// An id no tenant has: the nil GUID's neighbour, easy to spot in logs.
 pub const UNKNOWN_ID: &str = "00000000-0000-0000-0000-0000000000ff";
-/// A key that is not a GUID.
+/// An integer key no tenant has.
+pub const UNKNOWN_NUMBER: &str = "987654321";
+/// A key that is not a GUID (nor a number).
 pub const MALFORMED_ID: &str = "not-a-guid";
 /// Graph's Prefer preference for evolvable enum members.
 pub const PREFER_UNKNOWN_ENUM_MEMBERS: &str = "include-unknown-enum-members";
+/// Rows per page of the derived paging walk.
+pub const PAGING_TOP: usize = 2;
 
-/// The derived cases of a suite (empty unless its configuration asks for them and an example reads the entity).
+/// The derived cases of a suite.
 pub fn derive(
     suite: &str,
-    config: &SuiteConfig,
+    config: Option<&SuiteConfig>,
     cases: &[LoadedCase],
     schemas: &SchemaSet,
     config_file: &str,
 ) -> Vec<Case> {
-    if !config.derive {
+    if config.is_some_and(|c| !c.derive) {
         return Vec::new();
     }
-    let examples: Vec<&Case> = cases
+    let ready: Vec<&Case> = cases
         .iter()
         .filter_map(|c| match c {
             LoadedCase::Ready(c) => Some(c.as_ref()),
             LoadedCase::Broken(_) => None,
         })
-        .filter(|c| {
-            c.request.method.eq_ignore_ascii_case("GET")
-                && c.expect.status.accepts(200)
-                && c.expect.body.as_ref().is_some_and(Value::is_object)
-                && match_template(&config.entity_path, &c.request.path).is_some()
-        })
+        .filter(|c| c.unresolved.is_none() && c.path_template.is_some())
         .collect();
-    // The richest example: one without $select (it documents the most values).
-    let Some(base) = examples.iter().find(|c| query_select(c).is_none()).or(examples.first()).copied() else {
-        return Vec::new();
-    };
-    let props = schemas.properties(&config.resource);
-    let structural: Vec<&str> = props.iter().filter(|p| p.is_structural()).map(|p| p.name.as_str()).collect();
-    let single_navs: Vec<&str> =
-        props.iter().filter(|p| p.navigation == Some(Navigation::Single)).map(|p| p.name.as_str()).collect();
-    let d = Deriver { suite, config, base, config_file };
+    // Endpoints: GET examples with a successful JSON answer, grouped by template.
+    let mut endpoints: BTreeMap<String, Vec<&Case>> = BTreeMap::new();
+    for c in &ready {
+        let reads = c.request.method.eq_ignore_ascii_case("GET") && c.expect.status.is_success();
+        if reads && c.resource_type.is_some() {
+            endpoints.entry(c.path_template.clone().unwrap_or_default()).or_default().push(c);
+        }
+    }
+    let single = endpoints.len() == 1;
     let mut out = Vec::new();
+    for examples in endpoints.values() {
+        // The richest example: one without a query (it documents the most values).
+        let Some(base) = examples.iter().find(|c| c.request.query.is_none()).or(examples.first()).copied() else {
+            continue;
+        };
+        let prefix = if single { "derived::".to_string() } else { format!("derived::{}::", base.name) };
+        let d = Deriver { suite, base, config_file, prefix, schemas };
+        out.extend(d.cases(examples));
+    }
+    // Writes and actions: only the authorization cases (the embedded server keeps their effects per case).
+    for c in ready.iter().filter(|c| c.is_mutating()) {
+        let d = Deriver { suite, base: c, config_file, prefix: format!("derived::{}::", c.name), schemas };
+        out.extend(d.auth_cases());
+    }
+    out
+}
 
-    for p in &structural {
-        out.push(d.select(&format!("select_{p}"), &format!("$select={p}"), &[p]));
+struct Deriver<'a> {
+    suite: &'a str,
+    base: &'a Case,
+    config_file: &'a str,
+    prefix: String,
+    schemas: &'a SchemaSet,
+}
+
+impl Deriver<'_> {
+    fn cases(&self, examples: &[&Case]) -> Vec<Case> {
+        let base = self.base;
+        let type_name = base.resource_type.clone().unwrap_or_default();
+        let shape = base.shape().cloned();
+        let list = matches!(shape, Some(Shape::Collection(_)));
+        let entity = matches!(shape, Some(Shape::Entity(_)));
+        let keyed = base.resolved.as_deref().is_some_and(|r| r.is_keyed_entity());
+        let props = self.schemas.properties(&type_name);
+        let structural: Vec<&str> = props.iter().filter(|p| p.is_structural()).map(|p| p.name.as_str()).collect();
+        let mut out = Vec::new();
+        if entity || list {
+            for p in &structural {
+                out.push(self.select(&format!("select_{p}"), &format!("$select={p}"), &[p], list));
+            }
+            if entity {
+                let single_navs: Vec<&str> = props
+                    .iter()
+                    .filter(|p| p.navigation == Some(Navigation::Single) && base.default_navigations.contains(&p.name))
+                    .map(|p| p.name.as_str())
+                    .collect();
+                for p in &single_navs {
+                    out.push(self.select(&format!("select_{p}"), &format!("$select={p}"), &[p], false));
+                }
+            }
+            out.push(self.select(
+                "select_all_structural",
+                &format!("$select={}", structural.join(",")),
+                &structural,
+                list,
+            ));
+            let mixed: Vec<&str> = structural.iter().take(2).copied().collect();
+            out.push(self.select("select_without_dollar", &format!("select={}", mixed.join(",")), &mixed, list));
+            out.push(self.select("select_percent_encoded", &format!("%24select={}", mixed.join(",")), &mixed, list));
+            if entity {
+                let mut star = self.select("select_star", "$select=*", &[], false);
+                Arc::make_mut(&mut star.expect).body = base.expect.body.clone();
+                Arc::make_mut(&mut star.expect).truncated = true;
+                strip_context(&mut star);
+                out.push(star);
+                if let Some(first) = structural.first() {
+                    let second = structural.get(1).unwrap_or(first);
+                    let mut dup = self.select(
+                        "select_duplicate",
+                        &format!("$select={first},{second},{first}"),
+                        &[first, second],
+                        false,
+                    );
+                    Arc::make_mut(&mut dup.notes).push(
+                        "duplicates in $select collapse: the answer and the context's select list name each property once"
+                            .into(),
+                    );
+                    out.push(dup);
+                }
+            }
+            let mut unknown = self.error_case(
+                "select_unknown_property",
+                StatusSpec::One(400),
+                "a $select of an unknown property is a 400 with Graph's error body",
+            );
+            unknown.set_query(Some(format!("$select={},doesNotExist", structural.first().unwrap_or(&"id"))));
+            out.push(unknown);
+        }
+        if list {
+            out.push(self.list_case("top_1", "$top=1", "$top=1: at most one row"));
+            out.push(self.list_case(
+                "count",
+                "$count=true",
+                "$count=true: @odata.count is at least the number of rows on the page, and equal when there is no next page",
+            ));
+            let mut paging = self.list_case(
+                "paging",
+                &format!("$top={PAGING_TOP}"),
+                "the pages, followed through @odata.nextLink, end, stay in the collection and never repeat a row",
+            );
+            paging.walk = true;
+            out.push(paging);
+        }
+        out.extend(self.key_cases(keyed));
+        out.extend(self.auth_cases());
+        if (entity || list) && self.has_evolvable_enums(&type_name) {
+            for example in examples.iter().filter(|e| e.expand().is_empty()) {
+                out.extend(self.prefer_cases(example));
+            }
+        }
+        out
     }
-    for p in &single_navs {
-        out.push(d.select(&format!("select_{p}"), &format!("$select={p}"), &[p]));
+
+    /// The path's keys replaced by unknown values (404), and the last one by a malformed value.
+    fn key_cases(&self, keyed: bool) -> Vec<Case> {
+        let mut out = Vec::new();
+        let Some(r) = self.base.resolved.as_deref() else { return out };
+        let keys: Vec<(String, String)> = r
+            .keys()
+            .filter_map(|(_, s)| match &s.kind {
+                StepKind::Key { param: Some(p), edm, .. } => Some((p.clone(), edm.clone())),
+                _ => None,
+            })
+            .collect();
+        for (param, edm) in &keys {
+            let mut c = self.error_case(
+                &format!("unknown_{param}"),
+                StatusSpec::One(404),
+                "an unknown id is a 404 with Graph's error body",
+            );
+            let unknown = if edm.starts_with("Edm.Int") { UNKNOWN_NUMBER } else { UNKNOWN_ID };
+            self.pin(&mut c, param, unknown);
+            out.push(c);
+        }
+        if keyed && let Some((last, _)) = keys.last() {
+            let mut c = self.error_case(
+                &format!("malformed_{last}"),
+                StatusSpec::AnyOf(vec![400, 404]),
+                "accepts 400 or 404: Graph's answer to a malformed id is not documented",
+            );
+            self.pin(&mut c, last, MALFORMED_ID);
+            out.push(c);
+        }
+        out
     }
-    out.push(d.select("select_all_structural", &format!("$select={}", structural.join(",")), &structural));
-    let mut star = d.select("select_star", "$select=*", &[]);
-    Arc::make_mut(&mut star.expect).body = base.expect.body.clone();
-    Arc::make_mut(&mut star.expect).truncated = base.expect.truncated;
-    strip_context(&mut star);
-    out.push(star);
-    let mixed: Vec<&str> = structural.iter().take(2).chain(single_navs.iter().take(1)).copied().collect();
-    out.push(d.select("select_without_dollar", &format!("select={}", mixed.join(",")), &mixed));
-    out.push(d.select("select_percent_encoded", &format!("%24select={}", mixed.join(",")), &mixed));
-    if let Some(first) = structural.first() {
-        let second = structural.get(1).unwrap_or(first);
-        let mut dup = d.select("select_duplicate", &format!("$select={first},{second},{first}"), &[first, second]);
-        Arc::make_mut(&mut dup.notes).push(
-            "duplicates in $select collapse: the answer and the context's select list name each property once".into(),
+
+    /// No token, and an empty one: 401.
+    fn auth_cases(&self) -> Vec<Case> {
+        let mut no_auth = self.error_case(
+            "no_authorization",
+            StatusSpec::One(401),
+            "no Authorization header is a 401 with Graph's error body",
         );
-        out.push(dup);
-    }
-
-    let mut unknown = d.error_case(
-        "select_unknown_property",
-        StatusSpec::One(400),
-        "a $select of an unknown property is a 400 with Graph's error body",
-    );
-    unknown.set_query(Some(format!("$select={},doesNotExist", structural.first().unwrap_or(&"id"))));
-    out.push(unknown);
-
-    let params: Vec<String> = config.entity_path.split('/').filter_map(template_param).map(str::to_string).collect();
-    for param in &params {
-        let mut c = d.error_case(
-            &format!("unknown_{param}"),
-            StatusSpec::One(404),
-            "an unknown id is a 404 with Graph's error body",
+        no_auth.auth = AuthMode::None;
+        let mut empty = self.error_case(
+            "empty_bearer_token",
+            StatusSpec::One(401),
+            "an empty bearer token is a 401 with Graph's error body",
         );
-        d.pin(&mut c, param, UNKNOWN_ID);
-        out.push(c);
+        empty.auth = AuthMode::EmptyBearer;
+        vec![no_auth, empty]
     }
-    if let Some(last) = params.last() {
-        let mut c = d.error_case(
-            &format!("malformed_{last}"),
-            StatusSpec::AnyOf(vec![400, 404]),
-            "accepts 400 or 404: Graph's answer to a malformed id is not documented",
-        );
-        d.pin(&mut c, last, MALFORMED_ID);
-        out.push(c);
-    }
-    let mut no_auth = d.error_case(
-        "no_authorization",
-        StatusSpec::One(401),
-        "no Authorization header is a 401 with Graph's error body",
-    );
-    no_auth.auth = AuthMode::None;
-    out.push(no_auth);
-    let mut empty = d.error_case(
-        "empty_bearer_token",
-        StatusSpec::One(401),
-        "an empty bearer token is a 401 with Graph's error body",
-    );
-    empty.auth = AuthMode::EmptyBearer;
-    out.push(empty);
 
-    for example in &examples {
+    fn prefer_cases(&self, example: &Case) -> Vec<Case> {
+        let mut out = Vec::new();
         for prefer in [false, true] {
-            let mut c = (*example).clone();
+            let mut c = example.clone();
             c.name = format!("derived::{}::{}", example.name, if prefer { "with_prefer" } else { "without_prefer" });
             Arc::make_mut(&mut c.origin).derived = Some(format!(
                 "{} (from {}, {} Prefer: {PREFER_UNKNOWN_ENUM_MEMBERS})",
-                config_file,
+                self.config_file,
                 example.name,
                 if prefer { "with" } else { "without" }
             ));
@@ -155,6 +258,10 @@ pub fn derive(
             Arc::make_mut(&mut c.expect).truncated = true;
             Arc::make_mut(&mut c.expect).headers.clear();
             strip_context(&mut c);
+            if c.collection {
+                // Which rows a page holds is the server's business; the rows' values are not compared.
+                c.values = ValueCheck::Off;
+            }
             if prefer {
                 c.request.headers.insert("Prefer".into(), PREFER_UNKNOWN_ENUM_MEMBERS.into());
                 Arc::make_mut(&mut c.notes).push(
@@ -167,57 +274,82 @@ pub fn derive(
             }
             out.push(c);
         }
+        out
     }
-    out
-}
 
-struct Deriver<'a> {
-    suite: &'a str,
-    config: &'a SuiteConfig,
-    base: &'a Case,
-    config_file: &'a str,
-}
+    fn has_evolvable_enums(&self, type_name: &str) -> bool {
+        let model = self.schemas.model();
+        model.all_properties(type_name).iter().any(|p| {
+            model.enum_type(&p.type_name).is_some_and(|e| {
+                e.members
+                    .iter()
+                    .position(|m| m.name == crate::schema::transform::UNKNOWN_FUTURE_VALUE)
+                    .is_some_and(|i| i + 1 < e.members.len())
+            })
+        })
+    }
 
-impl Deriver<'_> {
     fn new_case(&self, name: &str, what: &str) -> Case {
         let mut c = self.base.clone();
         c.suite = self.suite.to_string();
-        c.name = format!("derived::{name}");
+        c.name = format!("{}{name}", self.prefix);
         Arc::make_mut(&mut c.origin).file = None;
         Arc::make_mut(&mut c.origin).derived = Some(format!("{} (from {}: {what})", self.config_file, self.base.name));
         c.set_query(None);
         c.request.headers.clear();
+        c.request.body = None;
         Arc::make_mut(&mut c.expect).headers.clear();
-        c.path_template = Some(self.config.entity_path.clone());
         Arc::make_mut(&mut c.notes).clear();
         c
     }
 
-    /// A 200 read with `query`, expecting exactly `selected`; documented values of those properties are compared.
-    fn select(&self, name: &str, query: &str, selected: &[&str]) -> Case {
+    /// A 200 read with `query`, expecting exactly `selected`; for an entity, documented values of
+    /// those properties are compared.
+    fn select(&self, name: &str, query: &str, selected: &[&str], list: bool) -> Case {
         let mut c = self.new_case(name, query);
         c.set_query(Some(query.to_string()));
-        let documented: Map<String, Value> = self
-            .base
-            .expect
-            .body
-            .as_ref()
-            .and_then(Value::as_object)
-            .map(|b| {
-                b.iter().filter(|(k, _)| selected.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect()
-            })
-            .unwrap_or_default();
-        Arc::make_mut(&mut c.expect).body = Some(Value::Object(documented));
+        if list {
+            // Which rows come back is the server's; the select rule checks every row.
+            Arc::make_mut(&mut c.expect).body = None;
+            c.values = ValueCheck::Off;
+        } else {
+            let documented: Map<String, Value> = self
+                .base
+                .expect
+                .body
+                .as_ref()
+                .and_then(Value::as_object)
+                .map(|b| {
+                    b.iter()
+                        .filter(|(k, _)| selected.contains(&k.as_str()))
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            Arc::make_mut(&mut c.expect).body = Some(Value::Object(documented));
+        }
         Arc::make_mut(&mut c.expect).truncated = true;
+        c
+    }
+
+    /// A read of the list with `query`; rows are not compared with the example.
+    fn list_case(&self, name: &str, query: &str, note: &str) -> Case {
+        let mut c = self.new_case(name, query);
+        c.set_query(Some(query.to_string()));
+        Arc::make_mut(&mut c.expect).body = None;
+        c.values = ValueCheck::Off;
+        Arc::make_mut(&mut c.notes).push(note.to_string());
         c
     }
 
     fn error_case(&self, name: &str, status: StatusSpec, note: &str) -> Case {
         let mut c = self.new_case(name, note);
-        Arc::make_mut(&mut c.expect).status = status;
-        Arc::make_mut(&mut c.expect).body = None;
-        Arc::make_mut(&mut c.expect).truncated = false;
-        Arc::make_mut(&mut c.expect).expect_error = true;
+        let e = Arc::make_mut(&mut c.expect);
+        e.status = status;
+        e.body = None;
+        e.truncated = false;
+        e.expect_error = true;
+        e.is_empty = false;
         c.needs_entity = false;
         c.values = ValueCheck::Off;
         Arc::make_mut(&mut c.notes).push(note.to_string());
@@ -228,13 +360,21 @@ impl Deriver<'_> {
     fn pin(&self, c: &mut Case, param: &str, value: &str) {
         c.path_params.insert(param.to_string(), value.to_string());
         c.pinned_params.insert(param.to_string());
-        if let Ok(path) = fill_template(&self.config.entity_path, &c.path_params) {
+        if let Some(t) = c.path_template.as_deref()
+            && let Ok(path) = fill_like(t, &c.request.path, |p| c.path_params.get(p).map(String::as_str))
+        {
             c.request.path = path;
         }
     }
 }
 
-fn query_select(c: &Case) -> Option<Select> {
+/// Whether the template has parameters (used by plans).
+pub fn has_params(template: &str) -> bool {
+    template.split('/').any(|s| template_param(s).is_some())
+}
+
+/// The `$select` of a case's query, if any.
+pub fn query_select(c: &Case) -> Option<Select> {
     c.request.query.as_deref().and_then(|q| QueryOptions::parse(q).select())
 }
 

@@ -22,6 +22,10 @@ pub struct CaseFile {
     /// The example's values of the template's parameters.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub path_params: BTreeMap<String, String>,
+    /// The query options the page says the endpoint supports (`$select`, `$filter`, ...), as its
+    /// "Optional query parameters" section names them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub query_options: Vec<String>,
     pub response: ExpectedResponse,
 }
 
@@ -29,7 +33,16 @@ pub struct CaseFile {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DocSource {
+    /// The page's path in Microsoft's docs repository
+    /// (`api-reference/beta/api/identitygovernance-userprocessingresult-get.md`).
     pub page: String,
+    /// The page's public address.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub url: String,
+    /// A fingerprint of the page's text as imported (FNV-1a 64): a local copy of the page is used for
+    /// line pointers only when it is this version.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub content: String,
     pub request_line: u32,
     pub response_line: u32,
 }

@@ -3,14 +3,20 @@
 //! Nothing here aborts the run. A file that cannot be read or parsed becomes a broken case that fails
 //! its own trial with the file, the field and what to do; every other case still runs.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::Value;
 
 use super::file::CaseFile;
 use super::suite::SuiteConfig;
 use super::{AuthMode, Case, Origin};
-use crate::odata::path::{ResourcePath, match_template};
+use crate::metadata::Model;
+use crate::metadata::resolve::{Resolved, Shape, StepKind};
+use crate::odata::path::match_template;
+use crate::schema::SchemaSet;
 
 /// A suite: the cases under `cases/<name>/` and its configuration.
 #[derive(Debug)]
@@ -48,8 +54,9 @@ impl LoadedCase {
     }
 }
 
-/// Loads every suite under `root`, sorted by name. Fails only when `root` itself cannot be listed.
-pub fn load_suites(root: &Path) -> Result<Vec<Suite>, String> {
+/// Loads every suite under `root`, sorted by name, resolving each case against the model in
+/// `schemas`. Fails only when `root` itself cannot be listed.
+pub fn load_suites(root: &Path, schemas: &SchemaSet) -> Result<Vec<Suite>, String> {
     let entries = fs::read_dir(root).map_err(|e| {
         format!(
             "cannot read the cases directory {}: {e}; run from the project root or pass --cases DIR",
@@ -58,10 +65,12 @@ pub fn load_suites(root: &Path) -> Result<Vec<Suite>, String> {
     })?;
     let mut dirs: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_dir()).collect();
     dirs.sort();
-    Ok(dirs.into_iter().map(|dir| load_suite(root, &dir)).collect())
+    let mut suites: Vec<Suite> = dirs.into_iter().map(|dir| load_suite(root, &dir, schemas)).collect();
+    super::conflicts::mark(&mut suites, schemas.model());
+    Ok(suites)
 }
 
-fn load_suite(root: &Path, dir: &Path) -> Suite {
+fn load_suite(root: &Path, dir: &Path, schemas: &SchemaSet) -> Suite {
     let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let mut cases = Vec::new();
     let config_path = root.join(format!("{name}.suite.json"));
@@ -119,7 +128,13 @@ fn load_suite(root: &Path, dir: &Path) -> Suite {
                 }),
                 None => {
                     seen.insert(case_file.name.clone(), file.clone());
-                    LoadedCase::Ready(Box::new(case_from_file(&name, &file, case_file, config.as_ref())))
+                    LoadedCase::Ready(Box::new(case_from_file(
+                        &name,
+                        &file,
+                        case_file,
+                        config.as_ref(),
+                        schemas.model(),
+                    )))
                 }
             },
             Err(message) => {
@@ -128,36 +143,191 @@ fn load_suite(root: &Path, dir: &Path) -> Suite {
         };
         cases.push(loaded);
     }
+    attach_default_navigations(&mut cases, config.as_ref(), schemas);
     Suite { name, dir: dir.to_path_buf(), config, config_file, cases }
 }
 
-/// Builds the runnable case of a case file.
-pub fn case_from_file(suite: &str, file: &Path, cf: CaseFile, config: Option<&SuiteConfig>) -> Case {
-    let template = cf.path_template.clone().or_else(|| config.map(|c| c.entity_path.clone()));
-    let path = ResourcePath::parse(&cf.request.path, template.as_deref());
-    let reads_suite_entity = config.is_some_and(|c| match_template(&c.entity_path, &cf.request.path).is_some());
-    let (resource_type, collection) = if reads_suite_entity {
-        (config.map(|c| c.resource.clone()), false)
-    } else {
-        (cf.response.odata_type.clone(), cf.response.is_collection)
+/// Which navigation properties the suite's endpoints return without `$expand`: those its own
+/// examples show in answers to requests without `$expand` (the page is the source), those the
+/// overlay lists for the type, and those the suite override adds. Kept per (type, one entity or a
+/// list), since Graph returns `tasks` with a workflow read by key but not in the list of workflows.
+fn attach_default_navigations(cases: &mut [LoadedCase], config: Option<&SuiteConfig>, schemas: &SchemaSet) {
+    let model = schemas.model();
+    let mut shown: BTreeMap<(String, bool), BTreeSet<String>> = BTreeMap::new();
+    for c in cases.iter() {
+        let LoadedCase::Ready(c) = c else { continue };
+        let (Some(t), Some(body)) = (c.resource_type.as_deref(), c.expect.body.as_ref()) else { continue };
+        if !c.expect.status.is_success() || !c.expand().is_empty() {
+            continue;
+        }
+        let rows: Vec<&Value> = if c.collection {
+            body.get("value").and_then(Value::as_array).map(|a| a.iter().collect()).unwrap_or_default()
+        } else {
+            vec![body]
+        };
+        let navs = model.all_navigations(t);
+        let set = shown.entry((t.to_string(), !c.collection)).or_default();
+        for row in rows {
+            for n in &navs {
+                if row.get(&n.name).is_some() {
+                    set.insert(n.name.clone());
+                }
+            }
+        }
+    }
+    for c in cases.iter_mut() {
+        let LoadedCase::Ready(c) = c else { continue };
+        let Some(t) = c.resource_type.clone() else { continue };
+        let mut set = shown.get(&(t.clone(), !c.collection)).cloned().unwrap_or_default();
+        set.extend(schemas.overlay().default_navigations(&t, !c.collection).map(str::to_string));
+        if let Some(cfg) = config {
+            set.extend(cfg.default_navigations.iter().cloned());
+        }
+        c.default_navigations = Arc::new(set);
+    }
+}
+
+/// Builds the runnable case of a case file: its path resolved against the model (a page's slip
+/// such as `workflow` for `workflows` corrected, with a note), its template and parameters, and
+/// what a successful answer is.
+pub fn case_from_file(suite: &str, file: &Path, cf: CaseFile, config: Option<&SuiteConfig>, model: &Model) -> Case {
+    let mut request = cf.request;
+    let mut notes: Vec<String> = Vec::new();
+    let concrete = model.resolve(&request.path);
+    let mut unresolved = None;
+    if let Ok(r) = &concrete
+        && !r.corrections.is_empty()
+    {
+        let corrected = correct_path(&request.path, &r.corrections);
+        notes.push(format!(
+            "the page writes {}; the metadata has {}, so the case sends {corrected} (`graph-conformance lint` reports the page)",
+            r.corrections.iter().map(|(w, _)| format!("'{w}'")).collect::<Vec<_>>().join(", "),
+            r.corrections.iter().map(|(_, m)| format!("'{m}'")).collect::<Vec<_>>().join(", "),
+        ));
+        request.path = corrected;
+    }
+    if let Err(e) = &concrete {
+        unresolved = Some(format!(
+            "the documented path does not resolve against the metadata ({e}); `graph-conformance lint` reports the page"
+        ));
+    }
+    let documented_template = cf
+        .path_template
+        .as_deref()
+        .map(|t| match model.resolve(t) {
+            Ok(r) if !r.corrections.is_empty() => correct_path(t, &r.corrections),
+            _ => t.to_string(),
+        })
+        .filter(|t| match_template(t, &request.path).is_some());
+    let template = match (&documented_template, &concrete) {
+        (Some(t), _) => Some(t.clone()),
+        (None, Ok(r)) => Some(synthesize_template(r)),
+        (None, Err(_)) => None,
     };
-    let needs_entity = cf.response.status.is_success() && path.segments.iter().any(|s| s.key.is_some());
+    let resolved = template.as_deref().and_then(|t| model.resolve(t).ok()).map(Arc::new);
+    let path_params = template.as_deref().and_then(|t| match_template(t, &request.path)).unwrap_or_default();
+    let (mut resource_type, collection) = match resolved.as_deref().map(|r| &r.shape) {
+        Some(Shape::Entity(t)) => (Some(t.clone()), false),
+        Some(Shape::Collection(t)) => (Some(t.clone()), true),
+        Some(Shape::Value { type_name, collection }) if !type_name.starts_with("Edm.") => {
+            (Some(type_name.clone()), *collection)
+        }
+        _ => (None, false),
+    };
+    if let Some(r) = config.and_then(|c| c.resource.clone()) {
+        resource_type = Some(r);
+    }
+    let needs_entity =
+        cf.response.status.is_success() && resolved.as_deref().is_some_and(|r| r.keys().next().is_some());
     Case {
         suite: suite.to_string(),
         name: cf.name,
-        origin: std::sync::Arc::new(Origin { file: Some(file.to_path_buf()), doc: Some(cf.source), derived: None }),
-        request: cf.request,
+        origin: Arc::new(Origin { file: Some(file.to_path_buf()), doc: Some(cf.source), derived: None }),
+        request,
         path_template: template,
-        path_params: cf.path_params,
+        path_params,
         pinned_params: Default::default(),
-        expect: std::sync::Arc::new(cf.response),
+        discovered: None,
+        expect: Arc::new(cf.response),
         auth: AuthMode::Target,
         resource_type,
         collection,
         values: super::ValueCheck::Documented,
         needs_entity,
-        notes: Default::default(),
+        notes: Arc::new(notes),
         select: Default::default(),
+        resolved,
+        unresolved,
+        default_navigations: Default::default(),
+        query_options: Arc::new(cf.query_options),
+        walk: false,
+        unchecked: Default::default(),
+    }
+}
+
+/// `path` with each corrected segment written as the model writes it.
+fn correct_path(path: &str, corrections: &[(String, String)]) -> String {
+    let (p, q) = match path.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (path, None),
+    };
+    let mut out: String = crate::metadata::resolve::split_segments(p)
+        .into_iter()
+        .map(|seg| {
+            let fixed = corrections.iter().find(|(w, _)| w == seg).map(|(_, m)| m.as_str()).unwrap_or(seg);
+            format!("/{fixed}")
+        })
+        .collect();
+    if p.ends_with('/') {
+        out.push('/');
+    }
+    if let Some(q) = q {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+/// A template for a page without one (or whose template does not fit its example): each key
+/// named after its collection (`workflows` → `{workflowId}`).
+pub fn synthesize_template(r: &Resolved) -> String {
+    let mut out = String::new();
+    let mut used: Vec<String> = Vec::new();
+    let mut collection = String::new();
+    for step in &r.steps {
+        out.push('/');
+        match &step.kind {
+            StepKind::Member { name, .. } => {
+                collection = name.clone();
+                out.push_str(name);
+            }
+            StepKind::Key { .. } => {
+                let base = format!("{}Id", singular(&collection));
+                let mut name = base.clone();
+                let mut n = 2;
+                while used.contains(&name) {
+                    name = format!("{base}{n}");
+                    n += 1;
+                }
+                used.push(name.clone());
+                out.push('{');
+                out.push_str(&name);
+                out.push('}');
+            }
+            _ => out.push_str(&step.written),
+        }
+    }
+    out
+}
+
+/// `workflows` → `workflow`, `taskDefinitions` → `taskDefinition`, `properties` → `property`.
+pub fn singular(name: &str) -> String {
+    if let Some(stem) = name.strip_suffix("ies") {
+        format!("{stem}y")
+    } else if let Some(stem) = name.strip_suffix('s') {
+        stem.to_string()
+    } else {
+        name.to_string()
     }
 }
 

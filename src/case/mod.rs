@@ -1,11 +1,14 @@
 //! Cases: one request and what its answer must satisfy.
 //!
 //! Imported cases are JSON files under `cases/<suite>/`, one per documented request/response pair,
-//! written by `graph-conformance import` ([`file::CaseFile`]). A suite may also have a hand-written
-//! `cases/<suite>.suite.json` ([`suite::SuiteConfig`]) naming its resource type, from which
-//! [`derive`] generates further cases. Loading never fails as a whole: a file that cannot be read
-//! becomes a [`LoadedCase::Broken`] that fails its own trial.
+//! written by `graph-conformance import` ([`file::CaseFile`]). Loading resolves each case's path
+//! against the model (`schemas/metadata.json`): what the answer is, which segments are keys, which
+//! lists yield them. [`derive`] generates further cases per suite. An optional hand-written
+//! `cases/<suite>.suite.json` ([`suite::SuiteConfig`]) overrides what a page gets wrong. Loading
+//! never fails as a whole: a file that cannot be read becomes a [`LoadedCase::Broken`] that fails
+//! its own trial.
 
+pub mod conflicts;
 pub mod derive;
 pub mod file;
 pub mod load;
@@ -69,6 +72,8 @@ pub struct Case {
     pub path_params: BTreeMap<String, String>,
     /// Path parameters the case sets on purpose (an unknown id); binding real ids leaves them alone.
     pub pinned_params: BTreeSet<String>,
+    /// The discovered ids this case was made for (a list-consistency check), in path order.
+    pub discovered: Option<std::sync::Arc<[String]>>,
     /// Shared: discovery instantiates each case per entity, and the expectation never changes.
     pub expect: std::sync::Arc<ExpectedResponse>,
     pub auth: AuthMode,
@@ -85,6 +90,21 @@ pub struct Case {
     /// The request's `$select`, parsed on first use and shared by the case's copies; change the
     /// query with [`Case::set_query`], which starts a fresh one.
     pub select: Arc<std::sync::OnceLock<Option<crate::odata::Select>>>,
+    /// The path template resolved against the model; `None` when it does not resolve.
+    pub resolved: Option<Arc<crate::metadata::resolve::Resolved>>,
+    /// Why the path does not resolve (the case is then not sent).
+    pub unresolved: Option<String>,
+    /// Navigation properties this endpoint returns without `$expand` (from the suite's examples,
+    /// the overlay and the suite override).
+    pub default_navigations: Arc<BTreeSet<String>>,
+    /// The query options the page says the endpoint supports.
+    pub query_options: Arc<Vec<String>>,
+    /// Pointers into the documented body that are not compared, with the reason (the docs
+    /// contradict themselves there).
+    pub unchecked: Arc<BTreeMap<String, String>>,
+    /// A list read page by page through `@odata.nextLink` (the derived paging case), checking the
+    /// paging rules over the whole walk.
+    pub walk: bool,
 }
 
 impl Case {
@@ -121,5 +141,44 @@ impl Case {
     /// The documented body, if any.
     pub fn documented_body(&self) -> Option<&Value> {
         self.expect.body.as_ref()
+    }
+
+    /// The request's `$expand` items (top level), if any.
+    pub fn expand(&self) -> Vec<String> {
+        self.request
+            .query
+            .as_deref()
+            .and_then(|q| {
+                crate::odata::QueryOptions::parse(q).system_option("expand").map(crate::odata::query::expand_items)
+            })
+            .unwrap_or_default()
+    }
+
+    /// The resolved shape of the answer, if the path resolves.
+    pub fn shape(&self) -> Option<&crate::metadata::resolve::Shape> {
+        self.resolved.as_deref().map(|r| &r.shape)
+    }
+
+    /// The discovery level of each key of the path, in order: the model's names of the members up
+    /// to the key's collection (`identityGovernance/lifecycleWorkflows/workflows/runs`).
+    pub fn levels(&self) -> Vec<String> {
+        let Some(r) = self.resolved.as_deref() else { return Vec::new() };
+        r.keys().map(|(i, _)| r.node(i)).collect()
+    }
+
+    /// The template's key parameters, in path order.
+    pub fn key_params(&self) -> Vec<String> {
+        let Some(r) = self.resolved.as_deref() else { return Vec::new() };
+        r.keys()
+            .filter_map(|(_, s)| match &s.kind {
+                crate::metadata::resolve::StepKind::Key { param, .. } => param.clone(),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Whether the page says the endpoint supports query option `name` (`filter`, `orderby`, ...).
+    pub fn supports(&self, name: &str) -> bool {
+        self.query_options.iter().any(|o| o.trim_start_matches('$').eq_ignore_ascii_case(name))
     }
 }

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::{Exchange, Finding};
+use crate::odata::path::PathKind;
 use crate::odata::{ContextUrl, ResourcePath};
 
 pub fn check(x: &Exchange<'_>, out: &mut Vec<Finding>) {
@@ -34,19 +35,29 @@ pub fn check(x: &Exchange<'_>, out: &mut Vec<Finding>) {
     if text == expected {
         return;
     }
-    let found = problems(text, x.service_root, path, x.sent.select.map(|s| (s.star, &s.items[..])));
+    let request = Request {
+        select: x.sent.select.map(|s| (s.star, &s.items[..])),
+        expand: &x.sent.expand,
+        key: x.case.resource_type.as_deref().map(|t| x.schemas.model().key_of(t)).unwrap_or_default(),
+    };
+    let found = problems(text, x.service_root, path, &request);
     for problem in found {
         out.push(Finding::failure("odata.context", "/@odata.context", problem).with_values(&expected, text));
     }
 }
 
-/// Everything wrong with `context` for a read of `path` with `select` (`(star, items)`), as messages.
-pub fn problems(
-    context: &str,
-    service_root: &str,
-    path: &ResourcePath,
-    select: Option<(bool, &[String])>,
-) -> Vec<String> {
+/// What of the request the context reflects.
+pub struct Request<'a> {
+    /// `(star, items)` of the `$select`, if one was sent.
+    pub select: Option<(bool, &'a [String])>,
+    /// The top-level `$expand` items.
+    pub expand: &'a [String],
+    /// The key properties of the answer's type, which a select list may leave out.
+    pub key: Vec<String>,
+}
+
+/// Everything wrong with `context` for a read of `path` with `request`'s options, as messages.
+pub fn problems(context: &str, service_root: &str, path: &ResourcePath, request: &Request<'_>) -> Vec<String> {
     let mut found = Vec::new();
     let ctx = match ContextUrl::parse(context) {
         Ok(c) => c,
@@ -54,6 +65,19 @@ pub fn problems(
     };
     if !ctx.root.eq_ignore_ascii_case(service_root.trim_end_matches('/')) {
         found.push(format!("the context's service root is {}, the target's is {}", ctx.root, service_root));
+    }
+    match &path.kind {
+        PathKind::Value { type_name, collection } => {
+            let want = if *collection { format!("Collection({type_name})") } else { type_name.clone() };
+            if !ctx.fragment.eq_ignore_ascii_case(&want) {
+                found.push(format!("an operation's result is named by its type: #{want}, not #{}", ctx.fragment));
+            }
+            return found;
+        }
+        // An action's entity result: the docs name it by type (restore: `#workflow`) or by its
+        // collection; either is accepted.
+        PathKind::ActionEntity | PathKind::Other => return found,
+        PathKind::Entity | PathKind::Collection => {}
     }
     let names: Vec<String> = path.segments.iter().map(|s| s.name.to_ascii_lowercase()).collect();
     let ctx_names: Vec<String> = ctx.segments.iter().map(|s| s.name.to_ascii_lowercase()).collect();
@@ -92,26 +116,37 @@ pub fn problems(
     if !path.is_entity() && ctx.entity {
         found.push("the context ends with /$entity, but a collection was read".into());
     }
-    match (select, &ctx.select) {
+    // An expanded navigation may appear in the list as `tasks()`; the key may be left out (the
+    // docs show both); a collection's context may lack the list (the docs show both).
+    let listed: Option<BTreeSet<&str>> = ctx.select.as_ref().map(|l| {
+        l.iter()
+            .filter(|i| !(i.ends_with("()") && request.expand.iter().any(|e| *e == i[..i.len() - 2])))
+            .map(String::as_str)
+            .collect()
+    });
+    match (request.select, listed) {
         (Some((true, _)), _) => {}
-        (Some((false, items)), Some(list)) => {
+        (Some((false, items)), Some(got)) => {
             let want: BTreeSet<&str> = items.iter().map(String::as_str).collect();
-            let got: BTreeSet<&str> = list.iter().map(String::as_str).collect();
-            if want != got {
+            let without_key: BTreeSet<&str> =
+                want.iter().copied().filter(|i| !request.key.iter().any(|k| k == i)).collect();
+            if got != want && got != without_key {
                 found.push(format!(
                     "the context's select list ({}) is not the requested one ({})",
-                    list.join(","),
+                    got.into_iter().collect::<Vec<_>>().join(","),
                     items.join(",")
                 ));
             }
         }
-        (Some((false, items)), None) => {
+        (Some((false, items)), None) if path.is_entity() => {
             found.push(format!("$select={} was sent, but the context has no select list", items.join(",")))
         }
-        (None, Some(list)) => {
-            found.push(format!("the context has a select list ({}), but no $select was sent", list.join(",")))
-        }
-        (None, None) => {}
+        (Some(_), None) => {}
+        (None, Some(list)) if !list.is_empty() => found.push(format!(
+            "the context has a select list ({}), but no $select was sent",
+            list.into_iter().collect::<Vec<_>>().join(",")
+        )),
+        (None, _) => {}
     }
     found
 }
@@ -140,15 +175,29 @@ pub fn equivalent_fragments(a: &str, b: &str) -> bool {
 mod tests {
     use super::*;
     use crate::odata::Select;
+    use crate::odata::path::PathSegment;
 
-    const PATH: &str = "/identityGovernance/lifecycleWorkflows/workflows/w1/runs/r1/userProcessingResults/u1";
-    const TEMPLATE: &str = "/identityGovernance/lifecycleWorkflows/workflows/{a}/runs/{b}/userProcessingResults/{c}";
     const ROOT: &str = "http://127.0.0.1:1/beta";
 
     fn check(ctx: &str, select: Option<&str>) -> Vec<String> {
-        let path = ResourcePath::parse(PATH, Some(TEMPLATE));
+        let seg = |name: &str, key: Option<&str>| PathSegment {
+            name: name.into(),
+            key: key.map(str::to_string),
+            numeric_key: false,
+        };
+        let path = ResourcePath {
+            segments: vec![
+                seg("identityGovernance", None),
+                seg("lifecycleWorkflows", None),
+                seg("workflows", Some("w1")),
+                seg("runs", Some("r1")),
+                seg("userProcessingResults", Some("u1")),
+            ],
+            kind: PathKind::Entity,
+        };
         let sel = select.map(Select::parse);
-        problems(ctx, ROOT, &path, sel.as_ref().map(|s| (s.star, &s.items[..])))
+        let request = Request { select: sel.as_ref().map(|s| (s.star, &s.items[..])), expand: &[], key: vec![] };
+        problems(ctx, ROOT, &path, &request)
     }
 
     #[test]

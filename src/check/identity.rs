@@ -6,7 +6,7 @@ use super::{Exchange, Finding};
 
 pub fn check(x: &Exchange<'_>, out: &mut Vec<Finding>) {
     let path = &x.sent.resource;
-    let (true, Some(requested)) = (path.is_entity(), path.segments.last().and_then(|s| s.key.as_deref())) else {
+    let (true, Some(requested)) = (path.is_keyed_entity(), path.segments.last().and_then(|s| s.key.as_deref())) else {
         return;
     };
     let Some(actual) = x.json.and_then(|b| b.get("id")) else {

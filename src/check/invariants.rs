@@ -1,13 +1,19 @@
-//! `invariant.*`: relations between a processing result's values that hold whatever the tenant.
-//! Each applies to any entity that has the properties it names (userProcessingResult and run share
-//! them); a missing or mistyped property is the schema's business, not an invariant's.
+//! `invariant.*`: relations between an answer's values that hold whatever the tenant. They apply by
+//! property name to every type of the family that has the properties (results, runs, task reports,
+//! summaries): counts are not negative, the failed (or unprocessed) part of a total is within it,
+//! the outcomes together are within the total, and nothing completes before it starts. A missing or
+//! mistyped property is the schema's business, not an invariant's.
 
 use jiff::Timestamp;
 use serde_json::{Map, Value};
 
 use super::{Exchange, Finding};
 
-const COUNTS: [&str; 3] = ["failedTasksCount", "totalTasksCount", "totalUnprocessedTasksCount"];
+/// The things counted: `failedTasksCount` / `totalTasksCount`, `failedUsers` / `totalUsers`, ...
+const NOUNS: [&str; 3] = ["Tasks", "Users", "Runs"];
+const SUFFIXES: [&str; 2] = ["Count", ""];
+/// Rows of a collection checked per answer.
+const MAX_ROWS: usize = 1_000;
 
 pub fn check(x: &Exchange<'_>, out: &mut Vec<Finding>) {
     let Some(body) = x.json else { return };
@@ -15,7 +21,7 @@ pub fn check(x: &Exchange<'_>, out: &mut Vec<Finding>) {
         return;
     }
     if x.case.collection {
-        for (i, item) in body.get("value").and_then(Value::as_array).into_iter().flatten().enumerate() {
+        for (i, item) in body.get("value").and_then(Value::as_array).into_iter().flatten().take(MAX_ROWS).enumerate() {
             if let Some(obj) = item.as_object() {
                 check_entity(obj, &format!("/value/{i}"), out);
             }
@@ -25,27 +31,67 @@ pub fn check(x: &Exchange<'_>, out: &mut Vec<Finding>) {
     }
 }
 
-/// The invariants of one entity object at pointer `base`.
+/// Whether a property name is a count (`totalTasksCount`, `failedUsers`, `unprocessedUsersCount`).
+fn is_count(name: &str) -> bool {
+    name.ends_with("Count")
+        || ["total", "failed", "successful", "unprocessed"]
+            .iter()
+            .any(|p| name.strip_prefix(p).is_some_and(|rest| NOUNS.contains(&rest)))
+}
+
+/// The invariants of one entity (or result) object at pointer `base`.
 pub fn check_entity(obj: &Map<String, Value>, base: &str, out: &mut Vec<Finding>) {
     let int = |k: &str| obj.get(k).and_then(Value::as_i64);
-    for k in COUNTS {
-        if let Some(n) = int(k).filter(|n| *n < 0) {
+    for (k, v) in obj.iter().filter(|(k, _)| is_count(k)) {
+        if let Some(n) = v.as_i64().filter(|n| *n < 0) {
             out.push(
                 Finding::failure("invariant.counts-non-negative", format!("{base}/{k}"), format!("{k} is negative"))
                     .with_values(">= 0", n.to_string()),
             );
         }
     }
-    if let Some(total) = int("totalTasksCount") {
-        for (k, rule) in [
-            ("failedTasksCount", "invariant.failed-within-total"),
-            ("totalUnprocessedTasksCount", "invariant.unprocessed-within-total"),
-        ] {
-            if let Some(n) = int(k).filter(|n| *n > total) {
-                out.push(
-                    Finding::failure(rule, format!("{base}/{k}"), format!("{k} exceeds totalTasksCount ({total})"))
-                        .with_values(format!("<= {total}"), n.to_string()),
-                );
+    for noun in NOUNS {
+        for suffix in SUFFIXES {
+            let total_key = format!("total{noun}{suffix}");
+            let Some(total) = int(&total_key) else { continue };
+            let failed_key = format!("failed{noun}{suffix}");
+            let unprocessed_key = [format!("totalUnprocessed{noun}{suffix}"), format!("unprocessed{noun}{suffix}")]
+                .into_iter()
+                .find(|k| obj.contains_key(k));
+            for (k, rule) in [
+                (Some(failed_key.clone()), "invariant.failed-within-total"),
+                (unprocessed_key.clone(), "invariant.unprocessed-within-total"),
+            ] {
+                let Some(k) = k else { continue };
+                if let Some(n) = int(&k).filter(|n| *n > total) {
+                    out.push(
+                        Finding::failure(rule, format!("{base}/{k}"), format!("{k} exceeds {total_key} ({total})"))
+                            .with_values(format!("<= {total}"), n.to_string()),
+                    );
+                }
+            }
+            let successful_key = format!("successful{noun}{suffix}");
+            if let Some(successful) = int(&successful_key) {
+                let failed = int(&failed_key).unwrap_or(0);
+                let unprocessed = unprocessed_key.as_deref().and_then(int).unwrap_or(0);
+                let parts = successful.saturating_add(failed).saturating_add(unprocessed);
+                if successful >= 0 && failed >= 0 && unprocessed >= 0 && parts > total {
+                    let mut names = vec![successful_key.clone()];
+                    if obj.contains_key(&failed_key) {
+                        names.push(failed_key.clone());
+                    }
+                    if let Some(u) = &unprocessed_key {
+                        names.push(u.clone());
+                    }
+                    out.push(
+                        Finding::failure(
+                            "invariant.outcomes-within-total",
+                            format!("{base}/{successful_key}"),
+                            format!("{} add up to {parts}, more than {total_key} ({total})", names.join(" + ")),
+                        )
+                        .with_values(format!("<= {total}"), parts.to_string()),
+                    );
+                }
             }
         }
     }
@@ -76,10 +122,16 @@ mod tests {
     }
 
     #[test]
-    fn the_seed_example_holds() {
+    fn the_documented_examples_hold() {
         let e1 = json!({"failedTasksCount": 0, "totalTasksCount": 2, "totalUnprocessedTasksCount": 0,
             "startedDateTime": "2022-08-24T23:28:04.490313Z", "completedDateTime": "2022-08-24T23:28:11.1348863Z"});
         assert!(rules(e1).is_empty());
+        let insights = json!({"totalRuns": 106, "successfulRuns": 71, "failedRuns": 35, "totalUsers": 150,
+            "successfulUsers": 112, "failedUsers": 38, "totalTasks": 75, "successfulTasks": 56, "failedTasks": 19});
+        assert!(rules(insights).is_empty());
+        let report =
+            json!({"failedUsersCount": 0, "successfulUsersCount": 2, "unprocessedUsersCount": 0, "totalUsersCount": 2});
+        assert!(rules(report).is_empty());
     }
 
     #[test]
@@ -89,6 +141,10 @@ mod tests {
         assert_eq!(
             rules(json!({"totalUnprocessedTasksCount": 3, "totalTasksCount": 2})),
             ["invariant.unprocessed-within-total"]
+        );
+        assert_eq!(
+            rules(json!({"successfulRuns": 2, "failedRuns": 1, "totalRuns": 2})),
+            ["invariant.outcomes-within-total"]
         );
         assert_eq!(
             rules(

@@ -8,6 +8,8 @@ pub mod errors;
 pub mod headers;
 pub mod identity;
 pub mod invariants;
+pub mod navigation;
+pub mod query;
 pub mod rules;
 pub mod schema;
 pub mod status;
@@ -106,8 +108,10 @@ pub struct Sent<'a> {
     pub select: Option<&'a Select>,
     pub prefer_unknown_enum_members: bool,
     pub client_request_id: &'a str,
-    /// `path` split into segments and keys (by the case's template), parsed once for every check.
+    /// `path` split into segments and keys (by the case's resolution), parsed once for every check.
     pub resource: crate::odata::ResourcePath,
+    /// The request's top-level `$expand` items.
+    pub expand: Vec<String>,
 }
 
 /// What came back.
@@ -165,8 +169,14 @@ pub fn parse_body(answer: &Answer) -> (Option<Value>, Option<String>) {
     }
 }
 
-/// Runs every check on an exchange, in rule order.
-pub fn check_all(x: &Exchange<'_>, json_error: Option<&str>) -> Vec<Finding> {
+/// Findings kept per case; the rest are counted in one last finding.
+pub const MAX_FINDINGS: usize = 50;
+
+/// A check the run adds to the built-in ones (a project's own rule, or a test's).
+pub type ExtraCheck = std::sync::Arc<dyn Fn(&Exchange<'_>, &mut Vec<Finding>) + Send + Sync>;
+
+/// Runs every check on an exchange, in rule order, then `extra`; at most [`MAX_FINDINGS`] findings.
+pub fn check_all(x: &Exchange<'_>, json_error: Option<&str>, extra: &[ExtraCheck]) -> Vec<Finding> {
     let mut out = Vec::new();
     let status_ok = status::check(x, &mut out);
     headers::check(x, &mut out);
@@ -176,10 +186,25 @@ pub fn check_all(x: &Exchange<'_>, json_error: Option<&str>) -> Vec<Finding> {
     errors::check(x, &mut out);
     if status_ok && (200..300).contains(&x.answer.status) {
         schema::check(x, &mut out);
+        navigation::check(x, &mut out);
         context::check(x, &mut out);
         identity::check(x, &mut out);
         invariants::check(x, &mut out);
+        query::check(x, &mut out);
         body_values::check(x, &mut out);
+    }
+    for check in extra {
+        check(x, &mut out);
+    }
+    if out.len() > MAX_FINDINGS {
+        let more = out.len() - MAX_FINDINGS;
+        out.truncate(MAX_FINDINGS);
+        let last = &out[MAX_FINDINGS - 1];
+        let note = Finding {
+            severity: last.severity,
+            ..Finding::failure(last.rule, "", format!("… and {more} more findings (not shown)"))
+        };
+        out.push(note);
     }
     out
 }

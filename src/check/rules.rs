@@ -12,6 +12,11 @@ pub struct Rule {
 /// The rules, in the order checks run.
 pub const RULES: &[Rule] = &[
     Rule {
+        id: "harness",
+        requires: "the harness itself can check the case: its schema compiles, its template fills, its case file reads (not a finding about the server)",
+        source: "harness",
+    },
+    Rule {
         id: "transport",
         requires: "the request completes within --timeout, with a body no larger than --max-body-bytes, without a redirect",
         source: "harness",
@@ -67,6 +72,16 @@ pub const RULES: &[Rule] = &[
         source: "Graph evolvable-enum rule (graph-facts 3); members from the CSDL",
     },
     Rule {
+        id: "odata.type",
+        requires: "an entity's @odata.type, when present, names the expected type or one derived from it",
+        source: "OData 4.01 JSON Format 4.5.3; metadata (BaseType)",
+    },
+    Rule {
+        id: "navigation.expanded",
+        requires: "a navigation property is in a full answer only when $expand asked for it or the endpoint returns it by default (its documented answers or the overlay say so)",
+        source: "OData 4.01 Protocol 11.2.5.2 ($expand); doc examples per endpoint; schemas/overlay.json",
+    },
+    Rule {
         id: "select",
         requires: "with $select (or beta's select), every selected property is present and no other property is (OData control information and the key excepted)",
         source: "OData 4.01 Protocol 11.2.5.1; doc seed example 2",
@@ -78,8 +93,8 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         id: "odata.context",
-        requires: "@odata.context is present, rooted at the target's service root, names the request's path and keys, ends with /$entity for one entity, and carries the $select list (as a set) when one was sent",
-        source: "doc seed examples 1 and 2; OData 4.01 JSON Format 10",
+        requires: "@odata.context is present, rooted at the target's service root, names the request's path and keys (an operation's result: its type), ends with /$entity for one entity, and carries the $select list (as a set, the key optional) when one was sent",
+        source: "doc examples (entities, lists, summaries); OData 4.01 JSON Format 10",
     },
     Rule {
         id: "odata.id",
@@ -88,23 +103,38 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         id: "invariant.counts-non-negative",
-        requires: "failedTasksCount, totalTasksCount and totalUnprocessedTasksCount are not negative",
-        source: "inferred: they count tasks",
+        requires: "every count (…Count, total…, failed…, successful…, unprocessed… of tasks, users, runs) is not negative",
+        source: "inferred: they count things",
     },
     Rule {
         id: "invariant.failed-within-total",
-        requires: "failedTasksCount <= totalTasksCount",
-        source: "inferred: failed tasks are among the user's tasks",
+        requires: "the failed count of tasks, users or runs is at most its total (failedTasksCount <= totalTasksCount, failedRuns <= totalRuns)",
+        source: "inferred: failed ones are among all of them",
     },
     Rule {
         id: "invariant.unprocessed-within-total",
-        requires: "totalUnprocessedTasksCount <= totalTasksCount",
-        source: "inferred: unprocessed tasks are among the user's tasks",
+        requires: "the unprocessed count is at most its total (totalUnprocessedTasksCount <= totalTasksCount, unprocessedUsersCount <= totalUsersCount)",
+        source: "inferred: unprocessed ones are among all of them",
+    },
+    Rule {
+        id: "invariant.outcomes-within-total",
+        requires: "successful + failed (+ unprocessed) add up to at most the total, for tasks, users and runs (run reports, task reports, summaries)",
+        source: "inferred from the resource pages (each counts a part of the total); doc summary examples hold it",
     },
     Rule {
         id: "invariant.started-before-completed",
         requires: "startedDateTime is not after completedDateTime when both are set",
         source: "inferred from the resource page (completedDateTime is when processing completed)",
+    },
+    Rule {
+        id: "query.top",
+        requires: "a list read with $top=N holds at most N rows",
+        source: "OData 4.01 Protocol 11.2.6.3",
+    },
+    Rule {
+        id: "query.count",
+        requires: "a list read with $count=true carries @odata.count, at least the rows of the page, and equal to them on a last page",
+        source: "OData 4.01 Protocol 11.2.6.5",
     },
     Rule {
         id: "body.value",
@@ -113,12 +143,17 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         id: "list.paging",
-        requires: "discovery: @odata.nextLink pages end, never repeat an item, and stay on the target's origin",
+        requires: "a list walked through @odata.nextLink ends, never repeats a row, stays on the target's origin and in the same collection, and holds @odata.count rows",
         source: "OData 4.01 Protocol 11.2.6.7 server-driven paging",
     },
     Rule {
+        id: "list.ids",
+        requires: "every row of a list has a usable key: present, non-empty, at most 512 bytes, no control characters, not a dot segment, of the key's type",
+        source: "OData 4.01 Protocol 4.3 (keys); metadata (key types)",
+    },
+    Rule {
         id: "list.consistency",
-        requires: "discovery: the entity read by id equals its row in the list",
+        requires: "discovery: the entity read by key equals its row in the list, at every level",
         source: "inferred: both read the same entity",
     },
 ];

@@ -42,8 +42,7 @@ pub fn parse_request(text: &str, file: &str, line: u32, diags: &mut Vec<Diagnost
         diags.push(Diagnostic::error(file, line, "the request block is empty"));
         return None;
     };
-    let mut parts = first.split_whitespace();
-    let (Some(method), Some(url)) = (parts.next(), parts.next()) else {
+    let Some((method, url)) = request_line(first) else {
         diags.push(Diagnostic::error(file, *first_line, format!("'{first}' is not a request line (METHOD URL)")));
         return None;
     };
@@ -70,6 +69,19 @@ pub fn parse_request(text: &str, file: &str, line: u32, diags: &mut Vec<Diagnost
     }
     let body = parse_body(body_text, file, body_line, diags);
     Some(ParsedRequest { method: method.to_ascii_uppercase(), api_version, path, query, headers, body })
+}
+
+/// `METHOD URL [HTTP/x.y]` → (method, URL). The URL runs to the end of the line: doc examples
+/// write `$filter=category eq 'leaver'` with its spaces.
+pub fn request_line(line: &str) -> Option<(&str, &str)> {
+    let line = line.trim();
+    let (method, rest) = line.split_once(char::is_whitespace)?;
+    let rest = rest.trim();
+    let url = match rest.rsplit_once(char::is_whitespace) {
+        Some((u, proto)) if proto.to_ascii_uppercase().starts_with("HTTP/") => u.trim(),
+        _ => rest,
+    };
+    (!url.is_empty()).then_some((method, url))
 }
 
 /// Parses a response block. `None` (with a diagnostic) when there is no `HTTP/x y` status line.
@@ -150,13 +162,29 @@ fn parse_body(text: String, file: &str, line: u32, diags: &mut Vec<Diagnostic>) 
         return None;
     }
     let e = match serde_json::from_str::<Value>(trimmed) {
-        Ok(v) => return Some(v),
+        Ok(v) => {
+            if let Err(strict) = crate::json_strict::parse(trimmed.as_bytes())
+                && strict.contains("duplicate key")
+            {
+                diags.push(Diagnostic::warning(
+                    file,
+                    line,
+                    format!("body JSON has a {strict}; the last value is kept"),
+                ));
+            }
+            return Some(v);
+        }
         Err(e) => e,
     };
     let at = line + e.line().saturating_sub(1) as u32;
     let (fixed, what) = repair(trimmed);
     match serde_json::from_str::<Value>(&fixed) {
         Ok(v) if !what.is_empty() => {
+            if let Err(strict) = crate::json_strict::parse(fixed.as_bytes())
+                && strict.contains("duplicate key")
+            {
+                diags.push(Diagnostic::warning(file, at, format!("body JSON has a {strict}; the last value is kept")));
+            }
             diags.push(Diagnostic::warning(
                 file,
                 at,

@@ -11,6 +11,7 @@ pub mod lint;
 pub mod page;
 pub mod recover;
 pub mod scan;
+pub mod source;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -26,12 +27,15 @@ pub struct ImportOutcome {
     pub lines: Vec<String>,
     /// Pages that could not be read.
     pub unreadable: usize,
+    /// Files that could not be written, created or removed (each line names the path and the OS error).
+    pub write_failures: Vec<String>,
     /// Under `--check`: files that regenerating would add, change or remove.
     pub out_of_date: Vec<PathBuf>,
 }
 
 /// Imports `pages` into `out`. With `check`, writes nothing and lists what would change.
-pub fn import(pages: &[PathBuf], out: &Path, check: bool) -> ImportOutcome {
+/// `docs_root` is a checkout of the docs repository the pages come from (see [`source::PageSource`]).
+pub fn import(pages: &[PathBuf], out: &Path, check: bool, docs_root: Option<&Path>) -> ImportOutcome {
     let mut outcome = ImportOutcome::default();
     let mut stems: BTreeMap<String, &PathBuf> = BTreeMap::new();
     for page in pages {
@@ -55,7 +59,7 @@ pub fn import(pages: &[PathBuf], out: &Path, check: bool) -> ImportOutcome {
                 continue;
             }
         };
-        let imported = import_page(&text, &display);
+        let imported = import_page(&text, &display, &source::PageSource::of(page, &text, docs_root));
         let errors = imported.diagnostics.iter().filter(|d| d.level == Level::Error).count();
         outcome.lines.push(format!(
             "{display}: {} case(s), {} diagnostic(s) ({errors} error(s))",
@@ -98,7 +102,7 @@ fn sync_dir(dir: &Path, wanted: &BTreeMap<String, String>, check: bool, outcome:
             outcome.lines.push(format!("  {}: not generated from the page (would be removed)", stale.display()));
             outcome.out_of_date.push(stale.clone());
         } else if let Err(e) = fs::remove_file(stale) {
-            outcome.lines.push(format!("  {}: cannot remove: {e}", stale.display()));
+            outcome.write_failures.push(format!("{}: cannot remove: {e}", stale.display()));
         } else {
             outcome.lines.push(format!("  removed {}", stale.display()));
         }
@@ -107,7 +111,7 @@ fn sync_dir(dir: &Path, wanted: &BTreeMap<String, String>, check: bool, outcome:
         return;
     }
     if !check && let Err(e) = fs::create_dir_all(dir) {
-        outcome.lines.push(format!("  {}: cannot create: {e}", dir.display()));
+        outcome.write_failures.push(format!("{}: cannot create: {e}", dir.display()));
         return;
     }
     for (name, text) in wanted {
@@ -129,7 +133,7 @@ fn sync_dir(dir: &Path, wanted: &BTreeMap<String, String>, check: bool, outcome:
             }
             outcome.out_of_date.push(path);
         } else if let Err(e) = fs::write(&path, text) {
-            outcome.lines.push(format!("  {}: cannot write: {e}", path.display()));
+            outcome.write_failures.push(format!("{}: cannot write: {e}", path.display()));
         } else {
             outcome.lines.push(format!("  wrote {}", path.display()));
         }

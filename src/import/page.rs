@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use super::diagnostic::Diagnostic;
 use super::http_text::{ParsedRequest, ParsedResponse, parse_request, parse_response};
 use super::scan::{Annotation, CodeBlock, scan};
+use super::source::PageSource;
 use crate::case::{CaseFile, DocSource, ExpectedResponse, RequestSpec, StatusSpec};
 use crate::odata::path::{match_template, template_param};
 
@@ -38,14 +39,15 @@ struct NamedRequest {
     line: u32,
 }
 
-/// Imports `text` (the page at `page`, as it is to be recorded in the cases).
-pub fn import_page(text: &str, page: &str) -> PageImport {
+/// Imports `text`, the page shown as `page` in diagnostics and recorded in the cases as `source`.
+pub fn import_page(text: &str, page: &str, source: &PageSource) -> PageImport {
     let mut out = PageImport::default();
+    let options = query_options(text);
     let blocks: Vec<CodeBlock> = scan(text, page, &mut out.diagnostics);
     let mut requests: Vec<NamedRequest> = Vec::new();
     let mut used: BTreeMap<String, usize> = BTreeMap::new();
     for block in blocks {
-        let Some(annotation) = block.annotation.clone() else {
+        let Some(annotation) = block.annotation.clone().or_else(|| inferred_request(&block)) else {
             continue;
         };
         match annotation.block_type().as_str() {
@@ -101,7 +103,7 @@ pub fn import_page(text: &str, page: &str) -> PageImport {
                         ));
                         format!("{base}_{count}")
                     };
-                    out.cases.push(case_file(&name, page, &pair, &out.templates));
+                    out.cases.push(case_file(&name, source, &pair, &out.templates, &options));
                     out.pairs.push(pair);
                 }
             }
@@ -112,7 +114,7 @@ pub fn import_page(text: &str, page: &str) -> PageImport {
     out
 }
 
-fn case_file(name: &str, page: &str, pair: &Pair, templates: &[String]) -> CaseFile {
+fn case_file(name: &str, source: &PageSource, pair: &Pair, templates: &[String], options: &[String]) -> CaseFile {
     let (odata_type, is_collection) = pair.response_annotation.odata_type();
     let path_template = templates.iter().find(|t| match_template(t, &pair.request.path).is_some()).cloned();
     let path_params = path_template.as_deref().and_then(|t| match_template(t, &pair.request.path)).unwrap_or_default();
@@ -120,7 +122,9 @@ fn case_file(name: &str, page: &str, pair: &Pair, templates: &[String]) -> CaseF
     CaseFile {
         name: name.to_string(),
         source: DocSource {
-            page: page.to_string(),
+            page: source.repo_path.clone(),
+            url: source.url.clone(),
+            content: source.content.clone(),
             request_line: pair.request_line,
             response_line: pair.response_line,
         },
@@ -133,6 +137,7 @@ fn case_file(name: &str, page: &str, pair: &Pair, templates: &[String]) -> CaseF
         },
         path_template,
         path_params,
+        query_options: options.to_vec(),
         response: ExpectedResponse {
             status: StatusSpec::One(pair.response.status),
             headers: pair.response.headers.clone(),
@@ -145,6 +150,23 @@ fn case_file(name: &str, page: &str, pair: &Pair, templates: &[String]) -> CaseF
             nullable_properties: a.strings("nullableProperties"),
         },
     }
+}
+
+/// An http block without an annotation whose first line is a request to Graph: read as a request
+/// (ApiDoctor infers the block type the same way); lint reports the missing annotation.
+fn inferred_request(block: &CodeBlock) -> Option<Annotation> {
+    if !matches!(block.info.as_str(), "http" | "msgraph-interactive") {
+        return None;
+    }
+    let first = block.text.lines().next()?;
+    let (method, url) = super::http_text::request_line(first)?;
+    let is_request =
+        ["GET", "POST", "PATCH", "PUT", "DELETE"].contains(&method) && url.contains("graph.microsoft.com/");
+    is_request.then(|| {
+        let mut json = serde_json::Map::new();
+        json.insert("blockType".into(), serde_json::json!("request"));
+        Annotation { json, line: block.line }
+    })
 }
 
 /// URL templates in an `ignored` block: `GET /a/{id}/b` lines, braces normalized (`{{id}}` → `{id}`).
@@ -168,6 +190,39 @@ fn templates_in(text: &str) -> Vec<String> {
         })
         .filter(|t| t.contains('{'))
         .collect()
+}
+
+/// The query options the page's "Optional query parameters" section names (`$select`, `$filter`,
+/// ...), in the page's order; none when it says the method supports none.
+pub fn query_options(text: &str) -> Vec<String> {
+    let mut section = String::new();
+    let mut inside = false;
+    for line in text.lines() {
+        let t = line.trim();
+        if let Some(title) = t.strip_prefix("## ") {
+            inside = title.trim().eq_ignore_ascii_case("optional query parameters");
+            continue;
+        }
+        if inside {
+            section.push_str(t);
+            section.push('\n');
+        }
+    }
+    if section.to_ascii_lowercase().contains("does not support") {
+        return Vec::new();
+    }
+    let mut out: Vec<String> = Vec::new();
+    for part in section.split('`').skip(1).step_by(2) {
+        let name = part.trim();
+        if name.starts_with('$')
+            && name.len() > 1
+            && name[1..].chars().all(|c| c.is_ascii_alphabetic())
+            && !out.iter().any(|o| o.eq_ignore_ascii_case(name))
+        {
+            out.push(name.to_string());
+        }
+    }
+    out
 }
 
 /// The page's file stem: the suite name.

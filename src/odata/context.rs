@@ -5,7 +5,8 @@
 //! `identityGovernance/lifecycleWorkflows/workflows('w')/runs('r')/userProcessingResults(id,subject)/$entity`
 //! (seed page, example 2). Collections end without `/$entity`.
 
-use super::{path::ResourcePath, query::Select};
+use super::path::{PathKind, ResourcePath};
+use super::query::Select;
 
 /// One segment of a context fragment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,8 +69,23 @@ impl ContextUrl {
         let mut out = String::with_capacity(service_root.len() + 160);
         out.push_str(service_root.trim_end_matches('/'));
         out.push_str("/$metadata#");
-        let last = path.segments.len().saturating_sub(1);
-        for (i, seg) in path.segments.iter().enumerate() {
+        if let PathKind::Value { type_name, collection } = &path.kind {
+            if *collection {
+                out.push_str("Collection(");
+                out.push_str(type_name);
+                out.push(')');
+            } else {
+                out.push_str(type_name);
+            }
+            return out;
+        }
+        // An action's result is named by the collection it belongs to: the path without the action.
+        let segments = match path.kind {
+            PathKind::ActionEntity => &path.segments[..path.segments.len().saturating_sub(1)],
+            _ => &path.segments[..],
+        };
+        let last = segments.len().saturating_sub(1);
+        for (i, seg) in segments.iter().enumerate() {
             if i > 0 {
                 out.push('/');
             }
@@ -86,10 +102,10 @@ impl ContextUrl {
                     out.push(')');
                 }
             } else if let Some(key) = &seg.key {
-                push_key_literal(&mut out, key);
+                push_key_literal(&mut out, key, seg.numeric_key);
             }
         }
-        if path.is_entity() {
+        if matches!(path.kind, PathKind::Entity | PathKind::ActionEntity) {
             out.push_str("/$entity");
         }
         out
@@ -97,8 +113,8 @@ impl ContextUrl {
 }
 
 /// Appends `('guid')` for string keys, `(1)` for integer keys (task-get example: `versions(1)`).
-pub fn push_key_literal(out: &mut String, key: &str) {
-    if !key.is_empty() && key.bytes().all(|b| b.is_ascii_digit()) {
+pub fn push_key_literal(out: &mut String, key: &str, numeric: bool) {
+    if numeric && !key.is_empty() && key.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
         out.push('(');
         out.push_str(key);
         out.push(')');
@@ -157,9 +173,9 @@ mod tests {
 
     #[test]
     fn builds_what_it_parses() {
-        let path = ResourcePath::parse(
-            "/identityGovernance/lifecycleWorkflows/workflows/15239232-66ed-445b-8292-2f5bbb2eb833/runs/e65e08a0-d68d-41dc-915b-8c4019af5cc2/userProcessingResults/40efc576-840f-47d0-ab95-5abca800f8a2",
+        let path = ResourcePath::bind(
             None,
+            "/identityGovernance/lifecycleWorkflows/workflows/15239232-66ed-445b-8292-2f5bbb2eb833/runs/e65e08a0-d68d-41dc-915b-8c4019af5cc2/userProcessingResults/40efc576-840f-47d0-ab95-5abca800f8a2",
         );
         let sel =
             Select::parse("id,failedTasksCount,processingStatus,totalTasksCount,totalUnprocessedTasksCount,subject");

@@ -1,71 +1,187 @@
-//! A resource path split into segments, with the key values that address entities.
+//! Resource paths: templates and how they are filled, and a request path as the `@odata.context`
+//! rule needs it (segments with their keys, and what the path returns).
 //!
-//! `/identityGovernance/lifecycleWorkflows/workflows/14879e66-…/runs/dad77a47-…/userProcessingResults/78b8…`
-//! becomes `identityGovernance`, `lifecycleWorkflows`, `workflows('14879e66-…')`, `runs('dad77a47-…')`,
-//! `userProcessingResults('78b8…')`. Which segments are keys comes from the documented path template
-//! (`…/workflows/{workflow_id}/runs/{runId}/…`); without a template, GUID-shaped segments are keys.
+//! `/identityGovernance/lifecycleWorkflows/workflows/14879e66-…/runs/dad77a47-…` becomes
+//! `identityGovernance`, `lifecycleWorkflows`, `workflows('14879e66-…')`, `runs('dad77a47-…')`. Which
+//! segments are keys, and what the path returns, comes from the model ([`crate::metadata::resolve`]).
 
 use std::collections::BTreeMap;
+
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+
+use crate::metadata::resolve::{Resolved, Shape, StepKind, split_segments};
 
 /// One navigation step of a resource path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PathSegment {
-    /// The entity set or navigation property name.
+    /// The entity set or navigation property name (the model's spelling when resolved).
     pub name: String,
-    /// The key that follows it, if any (`workflows/{id}`).
+    /// The key that follows it, if any (`workflows/{id}`), percent-decoded.
     pub key: Option<String>,
+    /// The key is an integer (`versions(1)`), written without quotes in `@odata.context`.
+    pub numeric_key: bool,
+}
+
+/// What a path returns, as far as `@odata.context` is concerned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathKind {
+    /// One entity: read by key, or a singleton or single-valued navigation (`/settings`).
+    Entity,
+    /// A collection of entities.
+    Collection,
+    /// A function's or action's result that is not an entity: `#<qualified type>`.
+    Value { type_name: String, collection: bool },
+    /// An action's entity result (`restore`): Graph's context for these is not settled by the docs.
+    ActionEntity,
+    /// Anything else (`$count`, no content).
+    Other,
 }
 
 /// A request path relative to the service root, as segments.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResourcePath {
     pub segments: Vec<PathSegment>,
+    pub kind: PathKind,
+}
+
+/// The characters a key must not carry raw into a path segment: anything that would end the
+/// segment, start the query or fragment, or be read as an escape.
+const SEGMENT: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'/')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'\\')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
+
+/// A value as one path segment: `/`, `?`, `#`, `%`, spaces and controls percent-encoded, so it can
+/// never change the path or the query. (`.` and `..` are refused as keys before they get here: URL
+/// parsers resolve them, encoded or not.)
+pub fn encode_segment(value: &str) -> String {
+    utf8_percent_encode(value, SEGMENT).to_string()
+}
+
+/// Percent-decodes a path segment or query component; invalid UTF-8 shows as U+FFFD.
+pub fn decode(value: &str) -> String {
+    percent_encoding::percent_decode_str(value).decode_utf8_lossy().into_owned()
 }
 
 impl ResourcePath {
-    /// Splits `path` (relative to the service root, with or without a leading `/`), taking key
-    /// positions from `template` when it has the same number of segments.
-    pub fn parse(path: &str, template: Option<&str>) -> Self {
-        let parts: Vec<&str> = split_path(path);
-        let template_parts: Option<Vec<&str>> = template.map(split_path).filter(|t| t.len() == parts.len());
+    /// The path `path` (concrete) read with the structure of `resolved` (its template's or its own
+    /// resolution): keys are taken from `path`'s segments at the key positions. Without a
+    /// resolution (or when the segment counts differ), GUID-shaped segments are keys.
+    pub fn bind(resolved: Option<&Resolved>, path: &str) -> Self {
+        let parts = split_segments(path.split('?').next().unwrap_or(""));
+        let Some(r) = resolved.filter(|r| r.steps.len() == parts.len()) else {
+            return Self::guess(&parts);
+        };
         let mut segments: Vec<PathSegment> = Vec::with_capacity(parts.len());
-        for (i, part) in parts.iter().enumerate() {
-            let is_key = match &template_parts {
-                Some(t) => template_param(t[i]).is_some(),
-                None => looks_like_guid(part),
-            };
-            match segments.last_mut() {
-                Some(last) if is_key && last.key.is_none() => last.key = Some(super::query::percent_decode(part)),
-                _ => segments.push(PathSegment { name: part.to_string(), key: None }),
+        for (step, part) in r.steps.iter().zip(&parts) {
+            match &step.kind {
+                StepKind::Member { name, .. } => {
+                    segments.push(PathSegment { name: name.clone(), key: None, numeric_key: false })
+                }
+                StepKind::Key { edm, .. } => {
+                    if let Some(last) = segments.last_mut() {
+                        last.key = Some(decode(part));
+                        last.numeric_key = edm != "Edm.String" && edm != "Edm.Guid";
+                    }
+                }
+                StepKind::Operation { operation, .. } => {
+                    segments.push(PathSegment { name: operation.name.clone(), key: None, numeric_key: false })
+                }
+                StepKind::Count => segments.push(PathSegment { name: "$count".into(), key: None, numeric_key: false }),
             }
         }
-        ResourcePath { segments }
+        let kind = match (&r.shape, r.operation()) {
+            (Shape::Entity(_), Some(_)) | (Shape::Collection(_), Some(_)) => PathKind::ActionEntity,
+            (Shape::Entity(_), None) => PathKind::Entity,
+            (Shape::Collection(_), None) => PathKind::Collection,
+            (Shape::Value { type_name, collection }, _) => {
+                PathKind::Value { type_name: type_name.clone(), collection: *collection }
+            }
+            _ => PathKind::Other,
+        };
+        ResourcePath { segments, kind }
     }
 
-    /// Whether the path addresses one entity (it ends with a key).
+    /// Without a model: GUID-shaped segments are keys, the path ends in an entity when it ends in one.
+    fn guess(parts: &[&str]) -> Self {
+        let mut segments: Vec<PathSegment> = Vec::new();
+        for part in parts {
+            match segments.last_mut() {
+                Some(last) if looks_like_guid(part) && last.key.is_none() => last.key = Some(decode(part)),
+                _ => segments.push(PathSegment { name: part.to_string(), key: None, numeric_key: false }),
+            }
+        }
+        let kind =
+            if segments.last().is_some_and(|s| s.key.is_some()) { PathKind::Entity } else { PathKind::Collection };
+        ResourcePath { segments, kind }
+    }
+
+    /// Whether the path addresses one entity read by key.
+    pub fn is_keyed_entity(&self) -> bool {
+        self.kind == PathKind::Entity && self.segments.last().is_some_and(|s| s.key.is_some())
+    }
+
+    /// Whether the path returns one entity (by key, or a singleton).
     pub fn is_entity(&self) -> bool {
-        self.segments.last().is_some_and(|s| s.key.is_some())
+        self.kind == PathKind::Entity
     }
 }
 
-/// Substitutes `{param}` segments of a template with values; fails naming the first missing parameter.
-pub fn fill_template(template: &str, params: &BTreeMap<String, String>) -> Result<String, String> {
-    let mut out = String::new();
-    for part in split_path(template) {
+/// Substitutes every `{param}` segment of `template` with `value(param)`, percent-encoded as a
+/// segment; fails naming the first parameter without a value. The one place a template is filled.
+pub fn fill_template<'a>(template: &str, value: impl Fn(&str) -> Option<&'a str>) -> Result<String, String> {
+    let mut out = String::with_capacity(template.len() + 64);
+    for part in split_segments(template) {
         out.push('/');
         match template_param(part) {
-            Some(name) => out.push_str(params.get(name).ok_or_else(|| name.to_string())?),
+            Some(name) => out.push_str(&encode_segment(value(name).ok_or_else(|| name.to_string())?)),
             None => out.push_str(part),
         }
     }
     Ok(out)
 }
 
+/// Fills the key parameters of `template` with `value`, taking every other segment from `written`
+/// (the case's own path) when it has as many: a function call's arguments (`summary(startDateTime=…)`)
+/// stay as the case writes them, not as the doc's template does (`{timestamp}`).
+pub fn fill_like<'a>(template: &str, written: &str, value: impl Fn(&str) -> Option<&'a str>) -> Result<String, String> {
+    let parts = split_segments(template);
+    let own = split_segments(written.split('?').next().unwrap_or(""));
+    if parts.len() != own.len() {
+        return fill_template(template, value);
+    }
+    let mut out = String::with_capacity(written.len() + 32);
+    for (t, w) in parts.iter().zip(&own) {
+        out.push('/');
+        match template_param(t) {
+            Some(name) => out.push_str(&encode_segment(value(name).ok_or_else(|| name.to_string())?)),
+            None => out.push_str(w),
+        }
+    }
+    Ok(out)
+}
+
+/// [`fill_template`] from a map.
+pub fn fill_from(template: &str, params: &BTreeMap<String, String>) -> Result<String, String> {
+    fill_template(template, |n| params.get(n).map(String::as_str))
+}
+
 /// Matches `path` against `template`: the fixed segments must be equal (ASCII case-insensitively, as
-/// Graph treats them) and every `{param}` segment non-empty. Returns the parameter values.
+/// Graph treats them) and every `{param}` segment non-empty. Returns the parameter values, decoded.
 pub fn match_template(template: &str, path: &str) -> Option<BTreeMap<String, String>> {
-    let t = split_path(template);
-    let p = split_path(path);
+    let t = split_segments(template);
+    let p = split_segments(path.split('?').next().unwrap_or(""));
     if t.len() != p.len() {
         return None;
     }
@@ -73,9 +189,11 @@ pub fn match_template(template: &str, path: &str) -> Option<BTreeMap<String, Str
     for (ts, ps) in t.iter().zip(&p) {
         match template_param(ts) {
             Some(name) => {
-                params.insert(name.to_string(), super::query::percent_decode(ps));
+                params.insert(name.to_string(), decode(ps));
             }
             None if ts.eq_ignore_ascii_case(ps) => {}
+            // An operation call: its arguments may differ (`summary(startDateTime={timestamp},…)`).
+            None if ts.contains('(') && ts.split('(').next().is_some_and(|n| ps.split('(').next() == Some(n)) => {}
             None => return None,
         }
     }
@@ -86,11 +204,7 @@ pub fn match_template(template: &str, path: &str) -> Option<BTreeMap<String, Str
 pub fn template_param(segment: &str) -> Option<&str> {
     let inner = segment.strip_prefix('{')?.strip_suffix('}')?;
     let inner = inner.trim_start_matches('{').trim_end_matches('}');
-    (!inner.is_empty()).then_some(inner)
-}
-
-fn split_path(path: &str) -> Vec<&str> {
-    path.split('/').filter(|s| !s.is_empty()).collect()
+    (!inner.is_empty() && !inner.contains(['{', '}', '/'])).then_some(inner)
 }
 
 /// 8-4-4-4-12 hexadecimal digits.
@@ -100,57 +214,73 @@ pub fn looks_like_guid(s: &str) -> bool {
         && groups.iter().zip([8, 4, 4, 4, 12]).all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
+/// Why `id` cannot be a key of EDM type `edm`, if it cannot: empty, too long, a dot segment, a
+/// control character, or not of the key's type.
+pub fn invalid_key(id: &str, edm: &str) -> Option<String> {
+    const MAX_KEY_LENGTH: usize = 512;
+    if id.is_empty() {
+        return Some("an empty id".into());
+    }
+    if id.len() > MAX_KEY_LENGTH {
+        return Some(format!("an id of {} bytes (more than {MAX_KEY_LENGTH})", id.len()));
+    }
+    if id == "." || id == ".." {
+        return Some(format!("the id '{id}' is a dot segment, which a URL resolves away"));
+    }
+    if id.chars().any(char::is_control) {
+        return Some("an id with a control character".into());
+    }
+    match edm {
+        "Edm.Guid" if !looks_like_guid(id) => Some("not a GUID, which the key's type Edm.Guid requires".into()),
+        "Edm.Int32" | "Edm.Int64" | "Edm.Int16" if id.parse::<i64>().is_err() => {
+            Some(format!("not an integer, which the key's type {edm} requires"))
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const TEMPLATE: &str = "/identityGovernance/lifecycleWorkflows/workflows/{workflow_id}/runs/{runId}/userProcessingResults/{userProcessingResultId}";
-
     #[test]
-    fn keys_come_from_the_template() {
-        let p = ResourcePath::parse(
-            "/identityGovernance/lifecycleWorkflows/workflows/w1/runs/r1/userProcessingResults/u1",
-            Some(TEMPLATE),
-        );
-        assert!(p.is_entity());
-        assert_eq!(p.segments.len(), 5);
-        assert_eq!(p.segments[3].key.as_deref(), Some("r1"));
-        assert_eq!(p.segments[2].key.as_deref(), Some("w1"));
+    fn templates_fill_encoded_and_report_missing_params() {
+        let mut params = BTreeMap::new();
+        params.insert("workflow_id".to_string(), "w".to_string());
+        assert_eq!(fill_from("/a/{{workflow_id}}/b", &params).unwrap(), "/a/w/b");
+        assert_eq!(fill_from("/a/{runId}", &params).unwrap_err(), "runId");
+        params.insert("workflow_id".to_string(), "../../v1.0/me?x=1#f %zz".to_string());
+        let filled = fill_from("/a/{workflow_id}/b", &params).unwrap();
+        assert_eq!(filled, "/a/..%2F..%2Fv1.0%2Fme%3Fx=1%23f%20%25zz/b");
+        assert_eq!(split_segments(&filled).len(), 3, "the id stays one segment");
+        assert_eq!(decode("..%2F..%2Fv1.0%2Fme%3Fx=1%23f%20%25zz"), "../../v1.0/me?x=1#f %zz");
     }
 
     #[test]
-    fn without_template_guids_are_keys() {
-        let p = ResourcePath::parse(
-            "identityGovernance/lifecycleWorkflows/workflows/14879e66-9ea9-48d0-804d-8fea672d0341/runs",
-            None,
-        );
-        assert!(!p.is_entity());
-        assert_eq!(p.segments[2].key.as_deref(), Some("14879e66-9ea9-48d0-804d-8fea672d0341"));
+    fn decoding_uses_only_real_escapes() {
+        assert_eq!(decode("a%2Cb%zz%"), "a,b%zz%");
+        assert_eq!(decode("%+1"), "%+1", "not a byte");
+        assert_eq!(decode("%28x%29"), "(x)");
     }
 
     #[test]
     fn templates_match_case_insensitively() {
-        let m = match_template(
-            TEMPLATE,
-            "/IdentityGovernance/lifecycleworkflows/workflows/a/runs/b/userProcessingResults/c",
-        )
-        .unwrap();
-        assert_eq!(m["userProcessingResultId"], "c");
-        assert!(match_template(TEMPLATE, "/identityGovernance/lifecycleWorkflows/workflows/a/runs/b").is_none());
-        assert!(
-            match_template(
-                TEMPLATE,
-                "/identityGovernance/lifecycleWorkflows/workflows/a/tasks/b/userProcessingResults/c"
-            )
-            .is_none()
-        );
+        const T: &str = "/identityGovernance/lifecycleWorkflows/workflows/{workflow_id}/runs/{runId}";
+        let m = match_template(T, "/IdentityGovernance/lifecycleworkflows/workflows/a/runs/b%2Fc").unwrap();
+        assert_eq!(m["runId"], "b/c");
+        assert!(match_template(T, "/identityGovernance/lifecycleWorkflows/workflows/a").is_none());
+        assert!(match_template("/w/{id}/runs/summary(a={x})", "/w/1/runs/summary(a=2)").is_some());
     }
 
     #[test]
-    fn templates_fill_and_report_missing_params() {
-        let mut params = BTreeMap::new();
-        params.insert("workflow_id".to_string(), "w".to_string());
-        assert_eq!(fill_template("/a/{{workflow_id}}/b", &params).unwrap(), "/a/w/b");
-        assert_eq!(fill_template("/a/{runId}", &params).unwrap_err(), "runId");
+    fn keys_are_checked_for_their_type() {
+        assert!(invalid_key("", "Edm.String").is_some());
+        assert!(invalid_key("..", "Edm.String").is_some());
+        assert!(invalid_key("a\nb", "Edm.String").is_some());
+        assert!(invalid_key(&"x".repeat(600), "Edm.String").is_some());
+        assert!(invalid_key("abc", "Edm.Int32").is_some());
+        assert!(invalid_key("3", "Edm.Int32").is_none());
+        assert!(invalid_key("x", "Edm.Guid").is_some());
+        assert!(invalid_key("../../v1.0/me", "Edm.String").is_none(), "encoded, it is harmless");
     }
 }

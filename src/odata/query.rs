@@ -73,27 +73,34 @@ impl Select {
     }
 }
 
-/// Percent-decodes a URL component, keeping invalid escapes and invalid UTF-8 visible rather than failing.
-pub fn percent_decode(s: &str) -> String {
-    if !s.contains('%') {
-        return s.to_string();
-    }
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
-            if let Some(b) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
+/// The top-level items of an `$expand` value: `tasks($select=id),createdBy` → `[tasks, createdBy]`.
+pub fn expand_items(value: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let (mut depth, mut start) = (0i32, 0usize);
+    let mut push = |s: &str| {
+        let name = s.split('(').next().unwrap_or("").trim();
+        if !name.is_empty() && !out.iter().any(|o: &String| o == name) {
+            out.push(name.to_string());
         }
-        out.push(bytes[i]);
-        i += 1;
+    };
+    for (i, c) in value.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                push(&value[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
     }
-    String::from_utf8_lossy(&out).into_owned()
+    push(&value[start..]);
+    out
+}
+
+/// Percent-decodes a URL component (only real `%XX` escapes; `+` stays a plus).
+pub fn percent_decode(s: &str) -> String {
+    super::path::decode(s)
 }
 
 #[cfg(test)]
@@ -113,11 +120,5 @@ mod tests {
         let s = Select::parse("id, failedTasksCount,id,,*");
         assert_eq!(s.items, ["id", "failedTasksCount", "*"]);
         assert!(s.star);
-    }
-
-    #[test]
-    fn percent_decoding_is_lenient() {
-        assert_eq!(percent_decode("a%2Cb%zz%"), "a,b%zz%");
-        assert_eq!(percent_decode("%28x%29"), "(x)");
     }
 }

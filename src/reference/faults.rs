@@ -1,50 +1,15 @@
-//! The fault catalogue: defects a real implementation of the endpoint could have. `serve --fault NAME`
-//! runs the reference server with one of them; a test runs the suite against each and requires the
-//! run to fail naming the rule in [`FaultInfo::caught_by`]. A fault the suite cannot catch is a missing
-//! check.
+//! The fault catalogue: defects a real implementation of the family could have. `serve --fault NAME`
+//! runs the reference server with one of them; a test runs the suites against each and requires the
+//! run to fail naming the rule in [`FaultInfo::caught_by`]. A fault the suites cannot catch is a
+//! missing check. The enum and the catalogue are declared together, so no fault can be left out.
 
-/// One defect.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Fault {
-    IgnoreSelect,
-    ExtraUnselectedProperty,
-    SelectDropsSubject,
-    DollarlessSelectIgnored,
-    UnknownSelectAccepted,
-    DuplicateSelectRejected,
-    ContextMissing,
-    ContextWithoutSelect,
-    ContextWrongRoot,
-    ContextWrongKey,
-    ContextNotEntity,
-    UnknownIdReturns200,
-    UnknownWorkflowServerError,
-    EnumWrongCase,
-    DateWithoutOffset,
-    NullWorkflowVersion,
-    CountAsString,
-    Int32Overflow,
-    LeakEvolvableEnum,
-    MissingRequiredProperty,
-    UndocumentedProperty,
-    NegativeCount,
-    FailedExceedsTotal,
-    UnprocessedExceedsTotal,
-    StartedAfterCompleted,
-    IdMismatch,
-    ValueDrift,
-    PlainText404,
-    ErrorWithoutCode,
-    NoAuthRequired,
-    WrongContentType,
-    NoRequestId,
-    ClientRequestIdNotEchoed,
-    ODataVersion3,
-    Status201,
-    Stall,
-    PagingLoop,
-    PagingTruncated,
-    ListRowDiffers,
+/// When a fault shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    /// Any run of the suites against the embedded server or `serve`.
+    Suite,
+    /// Only `run --discover`, which walks the lists (`serve --entities N` gives them several pages).
+    Discovery,
 }
 
 /// What a fault is and which rule must catch it.
@@ -56,211 +21,93 @@ pub struct FaultInfo {
     pub description: &'static str,
     /// The rule id a run against this fault must report.
     pub caught_by: &'static str,
+    pub needs: Needs,
+}
+
+impl FaultInfo {
     /// Only `run --discover` walks the lists this fault breaks.
-    pub needs_discovery: bool,
+    pub fn needs_discovery(&self) -> bool {
+        self.needs == Needs::Discovery
+    }
+
+    /// What a run must do to show the fault, for `--list-faults` and README.
+    pub fn how(&self) -> &'static str {
+        match self.needs {
+            Needs::Suite => "",
+            Needs::Discovery => "run --discover against serve --entities 250 --page-size 40",
+        }
+    }
 }
 
-const fn f(
-    fault: Fault,
-    name: &'static str,
-    area: &'static str,
-    description: &'static str,
-    caught_by: &'static str,
-) -> FaultInfo {
-    FaultInfo { fault, name, area, description, caught_by, needs_discovery: false }
+macro_rules! catalogue {
+    ($( $variant:ident = $name:literal, $area:literal, $needs:ident, $rule:literal, $description:literal; )*) => {
+        /// One defect.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Fault { $( $variant, )* }
+
+        /// Every fault, in catalogue order.
+        pub const FAULTS: &[FaultInfo] = &[
+            $( FaultInfo { fault: Fault::$variant, name: $name, area: $area, description: $description, caught_by: $rule, needs: Needs::$needs }, )*
+        ];
+
+        impl Fault {
+            /// Every variant, listed by the same declaration as the catalogue.
+            pub const ALL: &[Fault] = &[ $( Fault::$variant, )* ];
+        }
+    };
 }
 
-/// Marks a fault that only discovery's list walks can see.
-const fn discovery_only(info: FaultInfo) -> FaultInfo {
-    FaultInfo { needs_discovery: true, ..info }
+catalogue! {
+    IgnoreSelect = "ignore-select", "$select", Suite, "select", "answers $select with the full entity";
+    ExtraUnselectedProperty = "extra-unselected-property", "$select", Suite, "select", "adds a property that was not selected to every $select answer";
+    SelectDropsSubject = "select-drops-subject", "$select", Suite, "select", "leaves out subject even when it is selected";
+    DollarlessSelectIgnored = "dollarless-select-ignored", "$select", Suite, "select", "ignores beta's select= without '$'";
+    UnknownSelectAccepted = "unknown-select-accepted", "$select", Suite, "status", "answers 200 when $select names an unknown property";
+    DuplicateSelectRejected = "duplicate-select-rejected", "$select", Suite, "status", "answers 400 when $select repeats a property";
+    ContextMissing = "context-missing", "@odata.context", Suite, "odata.context", "sends no @odata.context";
+    ContextWithoutSelect = "context-without-select", "@odata.context", Suite, "odata.context", "drops the select list from the context";
+    ContextWrongRoot = "context-wrong-root", "@odata.context", Suite, "odata.context", "roots the context at https://graph.microsoft.com/beta whatever its own address";
+    ContextWrongKey = "context-wrong-key", "@odata.context", Suite, "odata.context", "puts the last key in the context where the first one belongs";
+    ContextNotEntity = "context-not-entity", "@odata.context", Suite, "odata.context", "omits /$entity for a single entity";
+    ListContextEntity = "list-context-entity", "@odata.context", Suite, "odata.context", "ends a list's context with /$entity";
+    SummaryContext = "summary-context", "@odata.context", Suite, "odata.context", "names a function's result by its path instead of its type";
+    UnknownIdReturns200 = "unknown-id-200", "status codes", Suite, "status", "answers an unknown id with 200 and another entity";
+    UnknownWorkflowServerError = "unknown-workflow-500", "status codes", Suite, "status", "answers an unknown workflow id with 500";
+    EnumWrongCase = "enum-wrong-case", "enums", Suite, "schema", "sends processingStatus as \"Completed\"";
+    DateWithoutOffset = "date-without-offset", "formats", Suite, "schema", "sends scheduledDateTime without an offset";
+    NullWorkflowVersion = "null-workflow-version", "types", Suite, "schema", "sends null for the non-nullable workflowVersion";
+    CountAsString = "count-as-string", "types", Suite, "schema", "sends totalTasksCount as a string";
+    Int32Overflow = "int32-overflow", "types", Suite, "schema", "sends a workflowVersion beyond Edm.Int32";
+    LeakEvolvableEnum = "leak-evolvable-enum", "enums", Suite, "enum.evolvable", "sends evolvable members without Prefer: include-unknown-enum-members";
+    MissingRequiredProperty = "missing-required-property", "values", Suite, "schema", "leaves scheduledDateTime out of full answers";
+    UndocumentedProperty = "undocumented-property", "values", Suite, "undocumented-property", "adds an undeclared property to full answers";
+    WrongODataType = "wrong-odata-type", "types", Suite, "odata.type", "labels entities @odata.type #microsoft.graph.user";
+    NavigationLeak = "navigation-leak", "navigation", Suite, "navigation.expanded", "returns a collection navigation nobody expanded";
+    NegativeCount = "negative-count", "invariants", Suite, "invariant.counts-non-negative", "sends failedTasksCount -1";
+    FailedExceedsTotal = "failed-exceeds-total", "invariants", Suite, "invariant.failed-within-total", "sends more failed tasks than tasks";
+    UnprocessedExceedsTotal = "unprocessed-exceeds-total", "invariants", Suite, "invariant.unprocessed-within-total", "sends more unprocessed tasks than tasks";
+    SummaryArithmetic = "summary-arithmetic", "invariants", Suite, "invariant.outcomes-within-total", "sums a summary's successful part to more than its total";
+    StartedAfterCompleted = "started-after-completed", "invariants", Suite, "invariant.started-before-completed", "sends a startedDateTime after completedDateTime";
+    IdMismatch = "id-mismatch", "values", Suite, "odata.id", "answers with an id other than the requested one";
+    ValueDrift = "value-drift", "values", Suite, "body.value", "adds 1 to failedTasksCount (and totalTasksCount)";
+    DuplicateKey = "duplicate-key", "JSON", Suite, "body.json", "repeats the id key in entity answers";
+    PlainText404 = "plain-text-404", "errors", Suite, "error.shape", "answers 404 with a text/plain body";
+    ErrorWithoutCode = "error-without-code", "errors", Suite, "error.shape", "sends error bodies without error.code";
+    NoAuthRequired = "no-auth-required", "auth", Suite, "status", "answers 200 without a bearer token";
+    WrongContentType = "wrong-content-type", "headers", Suite, "content-type", "labels JSON answers text/plain";
+    NoRequestId = "no-request-id", "headers", Suite, "headers.request-id", "sends no request-id header";
+    ClientRequestIdNotEchoed = "client-request-id-not-echoed", "headers", Suite, "headers.client-request-id", "answers with a client-request-id of its own";
+    ODataVersion3 = "odata-version-3", "headers", Suite, "headers.odata-version", "sends OData-Version: 3.0";
+    Status201 = "status-201", "status codes", Suite, "status", "answers reads with 201 Created";
+    TopIgnored = "top-ignored", "lists", Suite, "query.top", "ignores $top";
+    CountWrong = "count-wrong", "lists", Suite, "query.count", "sends an @odata.count 5 above the rows";
+    Stall = "stall", "timing", Suite, "transport", "never finishes answering a plain read of an entity";
+    PagingLoop = "paging-loop", "paging", Suite, "list.paging", "points @odata.nextLink of every list back at its first page";
+    PagingTruncated = "paging-truncated", "paging", Suite, "list.paging", "ends lists after their first page although @odata.count says more";
+    CrossLevelPaging = "cross-level-paging", "paging", Suite, "list.paging", "points @odata.nextLink at the parent's collection";
+    EmptyId = "empty-id", "paging", Suite, "list.ids", "lists the first row of every list with an empty id";
+    ListRowDiffers = "list-row-differs", "paging", Discovery, "list.consistency", "lists entities with other values than a read by key returns";
 }
-
-/// The catalogue.
-pub const FAULTS: &[FaultInfo] = &[
-    f(Fault::IgnoreSelect, "ignore-select", "$select", "answers $select with the full entity", "select"),
-    f(
-        Fault::ExtraUnselectedProperty,
-        "extra-unselected-property",
-        "$select",
-        "adds workflowVersion to every $select answer",
-        "select",
-    ),
-    f(
-        Fault::SelectDropsSubject,
-        "select-drops-subject",
-        "$select",
-        "leaves out subject even when it is selected",
-        "select",
-    ),
-    f(
-        Fault::DollarlessSelectIgnored,
-        "dollarless-select-ignored",
-        "$select",
-        "ignores beta's select= without '$'",
-        "select",
-    ),
-    f(
-        Fault::UnknownSelectAccepted,
-        "unknown-select-accepted",
-        "$select",
-        "answers 200 when $select names an unknown property",
-        "status",
-    ),
-    f(
-        Fault::DuplicateSelectRejected,
-        "duplicate-select-rejected",
-        "$select",
-        "answers 400 when $select repeats a property",
-        "status",
-    ),
-    f(Fault::ContextMissing, "context-missing", "@odata.context", "sends no @odata.context", "odata.context"),
-    f(
-        Fault::ContextWithoutSelect,
-        "context-without-select",
-        "@odata.context",
-        "drops the select list from the context",
-        "odata.context",
-    ),
-    f(
-        Fault::ContextWrongRoot,
-        "context-wrong-root",
-        "@odata.context",
-        "roots the context at https://graph.microsoft.com/beta whatever its own address",
-        "odata.context",
-    ),
-    f(
-        Fault::ContextWrongKey,
-        "context-wrong-key",
-        "@odata.context",
-        "puts the run id where the workflow id belongs",
-        "odata.context",
-    ),
-    f(
-        Fault::ContextNotEntity,
-        "context-not-entity",
-        "@odata.context",
-        "omits /$entity for a single entity",
-        "odata.context",
-    ),
-    f(
-        Fault::UnknownIdReturns200,
-        "unknown-id-200",
-        "status codes",
-        "answers an unknown userProcessingResultId with 200 and another entity",
-        "status",
-    ),
-    f(
-        Fault::UnknownWorkflowServerError,
-        "unknown-workflow-500",
-        "status codes",
-        "answers an unknown workflow id with 500",
-        "status",
-    ),
-    f(Fault::EnumWrongCase, "enum-wrong-case", "enums", "sends processingStatus as \"Completed\"", "schema"),
-    f(
-        Fault::DateWithoutOffset,
-        "date-without-offset",
-        "formats",
-        "sends scheduledDateTime without an offset",
-        "schema",
-    ),
-    f(
-        Fault::NullWorkflowVersion,
-        "null-workflow-version",
-        "types",
-        "sends null for the non-nullable workflowVersion",
-        "schema",
-    ),
-    f(Fault::CountAsString, "count-as-string", "types", "sends totalTasksCount as a string", "schema"),
-    f(Fault::Int32Overflow, "int32-overflow", "types", "sends a workflowVersion beyond Edm.Int32", "schema"),
-    f(
-        Fault::LeakEvolvableEnum,
-        "leak-evolvable-enum",
-        "enums",
-        "sends evolvable members without Prefer: include-unknown-enum-members",
-        "enum.evolvable",
-    ),
-    f(
-        Fault::MissingRequiredProperty,
-        "missing-required-property",
-        "values",
-        "leaves scheduledDateTime out of full answers",
-        "schema",
-    ),
-    f(
-        Fault::UndocumentedProperty,
-        "undocumented-property",
-        "values",
-        "adds an undeclared property to full answers",
-        "undocumented-property",
-    ),
-    f(
-        Fault::NegativeCount,
-        "negative-count",
-        "invariants",
-        "sends failedTasksCount -1",
-        "invariant.counts-non-negative",
-    ),
-    f(
-        Fault::FailedExceedsTotal,
-        "failed-exceeds-total",
-        "invariants",
-        "sends more failed tasks than tasks",
-        "invariant.failed-within-total",
-    ),
-    f(
-        Fault::UnprocessedExceedsTotal,
-        "unprocessed-exceeds-total",
-        "invariants",
-        "sends more unprocessed tasks than tasks",
-        "invariant.unprocessed-within-total",
-    ),
-    f(
-        Fault::StartedAfterCompleted,
-        "started-after-completed",
-        "invariants",
-        "sends a startedDateTime after completedDateTime",
-        "invariant.started-before-completed",
-    ),
-    f(Fault::IdMismatch, "id-mismatch", "values", "answers with an id other than the requested one", "odata.id"),
-    f(Fault::ValueDrift, "value-drift", "values", "adds 1 to failedTasksCount (and totalTasksCount)", "body.value"),
-    f(Fault::PlainText404, "plain-text-404", "errors", "answers 404 with a text/plain body", "error.shape"),
-    f(Fault::ErrorWithoutCode, "error-without-code", "errors", "sends error bodies without error.code", "error.shape"),
-    f(Fault::NoAuthRequired, "no-auth-required", "auth", "answers 200 without a bearer token", "status"),
-    f(Fault::WrongContentType, "wrong-content-type", "headers", "labels JSON answers text/plain", "content-type"),
-    f(Fault::NoRequestId, "no-request-id", "headers", "sends no request-id header", "headers.request-id"),
-    f(
-        Fault::ClientRequestIdNotEchoed,
-        "client-request-id-not-echoed",
-        "headers",
-        "answers with a client-request-id of its own",
-        "headers.client-request-id",
-    ),
-    f(Fault::ODataVersion3, "odata-version-3", "headers", "sends OData-Version: 3.0", "headers.odata-version"),
-    f(Fault::Status201, "status-201", "status codes", "answers reads with 201 Created", "status"),
-    f(Fault::Stall, "stall", "timing", "never finishes answering a plain read of an entity", "transport"),
-    discovery_only(f(
-        Fault::PagingLoop,
-        "paging-loop",
-        "paging",
-        "points @odata.nextLink of the results list back at its first page",
-        "list.paging",
-    )),
-    discovery_only(f(
-        Fault::PagingTruncated,
-        "paging-truncated",
-        "paging",
-        "ends the results list after its first page although @odata.count says more",
-        "list.paging",
-    )),
-    discovery_only(f(
-        Fault::ListRowDiffers,
-        "list-row-differs",
-        "paging",
-        "lists results with other values than a read by id returns",
-        "list.consistency",
-    )),
-];
 
 impl Fault {
     /// Looks a fault up by its catalogue name; the error lists the names.
@@ -273,7 +120,7 @@ impl Fault {
     }
 
     pub fn info(self) -> &'static FaultInfo {
-        FAULTS.iter().find(|f| f.fault == self).expect("every fault is in the catalogue")
+        FAULTS.iter().find(|f| f.fault == self).unwrap_or(&FAULTS[0])
     }
 }
 
@@ -283,13 +130,17 @@ mod tests {
     use std::collections::BTreeSet;
 
     #[test]
-    fn names_are_unique_and_rules_exist() {
+    fn names_are_unique_rules_exist_and_every_variant_is_catalogued() {
         let names: BTreeSet<_> = FAULTS.iter().map(|f| f.name).collect();
         assert_eq!(names.len(), FAULTS.len());
         for f in FAULTS {
             assert!(crate::check::rule(f.caught_by).is_some(), "{} names unknown rule {}", f.name, f.caught_by);
             assert_eq!(Fault::from_name(f.name).unwrap(), f.fault);
         }
-        assert!(FAULTS.len() >= 25);
+        for v in Fault::ALL {
+            assert!(FAULTS.iter().any(|f| f.fault == *v), "{v:?} is not in the catalogue");
+            assert_eq!(v.info().fault, *v);
+        }
+        assert_eq!(Fault::ALL.len(), FAULTS.len());
     }
 }

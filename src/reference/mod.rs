@@ -1,28 +1,39 @@
-//! The embedded reference server: a faithful fake of the endpoint and the list endpoints discovery
-//! walks, on wiremock. The harness's default target, `graph-conformance serve`, and, with a
-//! [`faults::Fault`], the proof that each check catches the defect it exists for.
+//! The reference server: a faithful fake of the lifecycle-workflows family, answering any path the
+//! model knows from the documented examples and a synthetic tenant. It speaks `http` types
+//! ([`ReferenceServer::reply`]); wiremock hosts it for `run` and `cargo test`, a plain hyper loop for
+//! `serve` and scale runs. With a [`faults::Fault`] ([`inject::Faulty`]), it proves that each check
+//! catches the defect it exists for.
+//!
+//! path → [`location`] → [`store`] ([`data`] documented, [`synthetic`] computed, writes per sandbox)
+//! → [`render`] (`$select`, `$expand`, enums) / [`functions`] / [`writes`] → [`reply`].
 
+pub mod data;
+pub mod fake;
 pub mod faults;
-pub mod fixtures;
+pub mod filter;
+pub mod functions;
+pub mod ids;
 pub mod inject;
+pub mod location;
+pub mod render;
 pub mod reply;
 pub mod responder;
 pub mod serve;
 pub mod standalone;
 pub mod store;
 pub mod synthetic;
+pub mod writes;
 
 use std::net::TcpListener;
 use std::sync::Arc;
 
 use wiremock::matchers::any;
-use wiremock::{Mock, MockServer};
+use wiremock::{Mock, MockServer, Respond, ResponseTemplate};
 
 pub use faults::{FAULTS, Fault, FaultInfo};
+pub use inject::Faulty;
 pub use responder::{AuthPolicy, ReferenceServer};
 pub use store::Store;
-
-use crate::schema::SchemaSet;
 
 /// Options of a reference server.
 #[derive(Debug, Clone)]
@@ -40,14 +51,42 @@ impl Default for ServerOptions {
     }
 }
 
-/// Starts a reference server; with `listener`, on that socket (for `serve --port`). Must run inside
-/// a tokio runtime with time enabled.
-pub async fn start(
-    store: Arc<Store>,
-    schemas: Arc<SchemaSet>,
-    options: ServerOptions,
-    listener: Option<TcpListener>,
-) -> MockServer {
+impl Faulty {
+    /// The server over `store` with `options`.
+    pub fn new(store: Arc<Store>, options: &ServerOptions) -> Self {
+        Faulty {
+            server: ReferenceServer { store, auth: options.auth.clone(), page_size: options.page_size.max(1) },
+            fault: options.fault,
+        }
+    }
+}
+
+/// A wiremock request as an `http` request with an absolute URI.
+pub fn from_wiremock(request: &wiremock::Request) -> http::Request<bytes::Bytes> {
+    let mut r = http::Request::new(bytes::Bytes::from(request.body.clone()));
+    *r.method_mut() = request.method.clone();
+    *r.headers_mut() = request.headers.clone();
+    if let Ok(uri) = request.url.as_str().parse() {
+        *r.uri_mut() = uri;
+    }
+    r
+}
+
+impl Respond for Faulty {
+    fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
+        self.reply(&from_wiremock(request)).into_template()
+    }
+}
+
+impl Respond for ReferenceServer {
+    fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
+        self.reply(&from_wiremock(request)).into_template()
+    }
+}
+
+/// Starts a reference server on wiremock; with `listener`, on that socket. Must run inside a tokio
+/// runtime with time enabled.
+pub async fn start(store: Arc<Store>, options: ServerOptions, listener: Option<TcpListener>) -> MockServer {
     let mut builder = MockServer::builder();
     if let Some(l) = listener {
         builder = builder.listener(l);
@@ -56,13 +95,7 @@ pub async fn start(
         builder = builder.disable_request_recording();
     }
     let server = builder.start().await;
-    let responder = ReferenceServer {
-        store,
-        schemas,
-        fault: options.fault,
-        auth: options.auth,
-        page_size: options.page_size.max(1),
-    };
+    let responder = Faulty::new(store, &options);
     Mock::given(any()).respond_with(responder).named("graph-conformance reference server").mount(&server).await;
     server
 }

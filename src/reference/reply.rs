@@ -42,6 +42,34 @@ impl Reply {
         }
     }
 
+    /// An answer without a body (204, 202).
+    pub fn empty(status: u16) -> Self {
+        Reply { status, headers: Vec::new(), body: None, delay: None }
+    }
+
+    /// A plain-text answer (`$count`).
+    pub fn text(status: u16, text: &str) -> Self {
+        Reply {
+            status,
+            headers: Vec::new(),
+            body: Some(Body::Raw { text: text.to_string(), content_type: "text/plain; charset=utf-8".into() }),
+            delay: None,
+        }
+    }
+
+    /// The object body, to read.
+    pub fn object(&self) -> Option<&Ordered> {
+        match &self.body {
+            Some(Body::Object(o)) => Some(o),
+            _ => None,
+        }
+    }
+
+    /// A header's value.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
     /// Sets (or replaces) a header.
     pub fn set_header(&mut self, name: &str, value: &str) {
         self.headers.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
@@ -78,6 +106,28 @@ impl Reply {
             None => None,
         };
         (headers, body)
+    }
+
+    /// The answer as an `http` response (the delay is the transport's business).
+    pub fn into_http(self) -> http::Response<bytes::Bytes> {
+        let mut builder = http::Response::builder().status(self.status);
+        let (headers, body) = self.wire();
+        for (k, v) in &headers {
+            builder = builder.header(k.as_str(), v.as_str());
+        }
+        let body = match body {
+            Some((content_type, text)) => {
+                builder = builder.header("content-type", content_type);
+                bytes::Bytes::from(text)
+            }
+            None => bytes::Bytes::new(),
+        };
+        builder.body(body).unwrap_or_else(|_| {
+            let mut r =
+                http::Response::new(bytes::Bytes::from_static(b"the reference server built an invalid response"));
+            *r.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
+            r
+        })
     }
 
     pub fn into_template(self) -> ResponseTemplate {

@@ -1,23 +1,28 @@
-//! The reference implementation of the endpoint, as a wiremock [`Respond`]er: routing, auth,
-//! `$select` projection, `@odata.context`, evolvable enums, paging and Graph's error bodies.
+//! The reference implementation of the family, over `http` types: any path the model knows,
+//! resolved and located in the data; reads of entities, lists (server-driven paging, `$select`,
+//! `$top`, `$count`, `$filter`, `$orderby`, `$search`, `$expand`), single-valued members and
+//! functions; writes (PATCH, DELETE, POST to a list, actions) kept per sandbox; Graph's error body
+//! for everything else. Faults are not here: [`super::faults::Faulty`] applies them to this
+//! server's correct answers.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::sync::{Arc, RwLock};
 
+use bytes::Bytes;
 use serde_json::{Map, Value, json};
-use wiremock::{Request, Respond, ResponseTemplate};
 
-use super::faults::Fault;
-use super::fixtures::RESULT_TYPE;
-use super::inject;
+use super::location::{Address, Located, Location, locate};
+use super::render::{Place, Render};
 use super::reply::{Ordered, Reply};
-use super::store::{Lookup, Store};
-use crate::odata::{ContextUrl, QueryOptions, ResourcePath, Select};
-use crate::schema::SchemaSet;
+use super::store::{Endpoint, Store};
+use crate::metadata::OperationKind;
+use crate::odata::{QueryOptions, Select};
 
-const RUN_TYPE: &str = "microsoft.graph.identityGovernance.run";
-const WORKFLOW_TYPE: &str = "microsoft.graph.identityGovernance.workflow";
-const WORKFLOWS: &str = "/identityGovernance/lifecycleWorkflows/workflows";
+/// The header the harness sends to its embedded server so that each write case has its own state.
+pub const SANDBOX_HEADER: &str = "x-graph-conformance-sandbox";
+
+/// Rows a list may have for `$filter`, `$orderby` or `$search` (they need every row).
+const MAX_FILTERED_ROWS: usize = 100_000;
 
 /// Which bearer tokens the server accepts.
 #[derive(Debug, Clone)]
@@ -32,146 +37,136 @@ pub enum AuthPolicy {
 #[derive(Clone)]
 pub struct ReferenceServer {
     pub store: Arc<Store>,
-    pub schemas: Arc<SchemaSet>,
-    pub fault: Option<Fault>,
     pub auth: AuthPolicy,
-    /// Items per list page when the client sends no `$top`.
+    /// Rows per list page when the client sends no `$top`.
     pub page_size: usize,
 }
 
 /// What the responder knows about the request being answered.
 pub struct Incoming<'a> {
+    pub method: &'a http::Method,
+    /// `scheme://host/beta`.
     pub root: String,
+    /// The path below the service root, as sent (percent-encoded).
+    pub path: String,
+    pub raw_query: &'a str,
+    pub query: QueryOptions,
+    pub headers: &'a http::HeaderMap,
+    pub body: &'a [u8],
     pub request_id: String,
     pub client_request_id: String,
-    pub query: QueryOptions,
     pub prefer_unknown_enum_members: bool,
-    pub request: &'a Request,
-}
-
-impl Respond for ReferenceServer {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        self.reply(request).into_template()
-    }
-}
-
-impl ReferenceServer {
-    /// The answer to `request`, before it becomes a wiremock template or a hyper response.
-    pub fn reply(&self, request: &Request) -> Reply {
-        let incoming = Incoming::new(request);
-        let mut reply = self.handle(&incoming);
-        self.finish_headers(&incoming, &mut reply);
-        inject::on_reply(self.fault, &mut reply);
-        reply
-    }
+    pub sandbox: String,
 }
 
 impl<'a> Incoming<'a> {
-    fn new(request: &'a Request) -> Self {
-        let header = |name: &str| request.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
-        let host = header("host").unwrap_or_else(|| {
-            format!(
-                "{}:{}",
-                request.url.host_str().unwrap_or("127.0.0.1"),
-                request.url.port_or_known_default().unwrap_or(80)
-            )
-        });
+    /// Reads an `http` request whose URI is absolute (scheme and authority tell the service root).
+    pub fn new(request: &'a http::Request<Bytes>) -> Self {
+        let headers = request.headers();
+        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let uri = request.uri();
+        let host =
+            header("host").or_else(|| uri.authority().map(|a| a.to_string())).unwrap_or_else(|| "127.0.0.1".into());
+        let scheme = uri.scheme_str().unwrap_or("http");
+        let full = uri.path();
+        let mut parts = full.trim_start_matches('/').splitn(2, '/');
+        let version = parts.next().unwrap_or("");
+        let rest = parts.next().unwrap_or("");
         let request_id = uuid::Uuid::new_v4().to_string();
-        let prefer = request
-            .headers
+        let prefer = headers
             .get_all("prefer")
             .iter()
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
             .any(|p| p.trim().eq_ignore_ascii_case("include-unknown-enum-members"));
+        let raw_query = uri.query().unwrap_or("");
         Incoming {
-            root: format!("{}://{}/beta", request.url.scheme(), host),
+            method: request.method(),
+            root: format!("{scheme}://{host}/{version}"),
+            path: format!("/{rest}"),
+            raw_query,
+            query: QueryOptions::parse(raw_query),
+            headers,
+            body: request.body(),
             client_request_id: header("client-request-id").unwrap_or_else(|| request_id.clone()),
             request_id,
-            query: QueryOptions::parse(request.url.query().unwrap_or("")),
             prefer_unknown_enum_members: prefer,
-            request,
+            sandbox: header(SANDBOX_HEADER).unwrap_or_default(),
         }
+    }
+
+    /// The version segment the request used (`beta`).
+    fn version(&self) -> &str {
+        self.root.rsplit('/').next().unwrap_or("")
     }
 }
 
 impl ReferenceServer {
+    /// The answer to `request`.
+    pub fn reply(&self, request: &http::Request<Bytes>) -> Reply {
+        let x = Incoming::new(request);
+        let mut reply = self.handle(&x);
+        finish_headers(&x, &mut reply);
+        reply
+    }
+
     fn handle(&self, x: &Incoming<'_>) -> Reply {
-        if self.fault != Some(Fault::NoAuthRequired)
-            && let Some(denied) = self.authenticate(x)
-        {
+        if let Some(denied) = self.authenticate(x) {
             return denied;
         }
-        let segments: Vec<String> = x
-            .request
-            .url
-            .path()
-            .split('/')
-            .filter(|s| !s.is_empty())
-            .map(crate::odata::query::percent_decode)
-            .collect();
-        let Some((version, rest)) = segments.split_first() else {
-            return error(x, 404, "itemNotFound", "The service root is /beta.");
-        };
-        if !version.eq_ignore_ascii_case("beta") {
-            return error(x, 400, "BadRequest", &format!("Invalid version: {version}"));
+        if !x.version().eq_ignore_ascii_case("beta") {
+            return error(x, 400, "BadRequest", &format!("Invalid version: {}", x.version()));
         }
-        let fixed = ["identityGovernance", "lifecycleWorkflows", "workflows"];
-        for (i, want) in fixed.iter().enumerate() {
-            match rest.get(i) {
-                Some(s) if s.eq_ignore_ascii_case(want) => {}
-                Some(s) => {
-                    return error(x, 400, "BadRequest", &format!("Resource not found for the segment '{s}'."));
-                }
-                None => {
-                    return error(
-                        x,
-                        400,
-                        "BadRequest",
-                        "Only /identityGovernance/lifecycleWorkflows/workflows is served by the graph-conformance reference server.",
-                    );
-                }
+        let resolved = match self.store.model.resolve(&x.path) {
+            Ok(r) => r,
+            Err(e) => {
+                return error(x, 400, "BadRequest", &format!("Resource not found for the segment '{}'.", e.segment));
+            }
+        };
+        if !resolved.corrections.is_empty() {
+            let (written, _) = &resolved.corrections[0];
+            return error(x, 400, "BadRequest", &format!("Resource not found for the segment '{written}'."));
+        }
+        let Some(Located { location, ancestors }) = locate(&resolved) else {
+            return error(x, 400, "BadRequest", "The path does not address a resource.");
+        };
+        for a in &ancestors {
+            if !self.store.exists(&a.coll, &a.type_name, &a.key, &x.sandbox) {
+                return not_found(x, &a.key);
             }
         }
-        let ids: Vec<&str> = rest[3..].iter().map(String::as_str).collect();
-        if !matches!(x.request.method.as_str(), "GET" | "HEAD") {
-            return error(
-                x,
-                405,
-                "notAllowed",
-                &format!("The HTTP method '{}' is not allowed on this resource.", x.request.method),
-            );
-        }
-        if let Some(bad) = self.unsupported_option(x) {
+        if let Some(bad) = self.unknown_option(x) {
             return bad;
         }
-        match ids.as_slice() {
-            [] => self.list_workflows(x),
-            [w] => self.workflow(x, w),
-            [w, runs] if runs.eq_ignore_ascii_case("runs") => self.list_runs(x, w),
-            [w, runs, r] if runs.eq_ignore_ascii_case("runs") => self.run(x, w, r),
-            [w, runs, r, upr]
-                if runs.eq_ignore_ascii_case("runs") && upr.eq_ignore_ascii_case("userProcessingResults") =>
+        let method = x.method.as_str();
+        match (method, &location) {
+            ("GET" | "HEAD", Location::Item { coll, key, type_name }) => self.item(x, coll, key, type_name),
+            ("GET" | "HEAD", Location::Collection { coll, type_name }) => self.list(x, coll, type_name),
+            ("GET" | "HEAD", Location::Single { addr, type_name }) => self.single(x, addr, type_name),
+            ("GET" | "HEAD", Location::Count { coll }) => self.count(x, coll),
+            ("GET" | "HEAD", Location::Operation { target, operation, args })
+                if operation.kind == OperationKind::Function =>
             {
-                self.list_results(x, w, r)
+                self.function(x, target, operation, args)
             }
-            [w, runs, r, upr, u]
-                if runs.eq_ignore_ascii_case("runs") && upr.eq_ignore_ascii_case("userProcessingResults") =>
-            {
-                self.result(x, w, r, u)
+            ("POST", Location::Operation { target, operation, .. }) if operation.kind == OperationKind::Action => {
+                super::writes::action(self, x, target, operation)
             }
-            _ => error(
-                x,
-                400,
-                "BadRequest",
-                &format!("Resource not found for the segment '{}'.", first_unknown_segment(&ids)),
-            ),
+            ("POST", Location::Collection { coll, type_name }) => super::writes::create(self, x, coll, type_name),
+            ("PATCH", Location::Item { coll, key, type_name }) => {
+                super::writes::patch(self, x, Some((coll, key)), None, type_name)
+            }
+            ("PATCH", Location::Single { addr, type_name }) => {
+                super::writes::patch(self, x, None, Some(addr), type_name)
+            }
+            ("DELETE", Location::Item { coll, key, type_name }) => super::writes::delete(self, x, coll, key, type_name),
+            _ => error(x, 405, "notAllowed", &format!("The HTTP method '{method}' is not allowed on this resource.")),
         }
     }
 
     /// 401 unless a bearer token the policy accepts is present.
     fn authenticate(&self, x: &Incoming<'_>) -> Option<Reply> {
-        let header = x.request.headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("");
+        let header = x.headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("");
         let token = header.strip_prefix("Bearer ").or_else(|| header.strip_prefix("bearer ")).unwrap_or("").trim();
         if token.is_empty() {
             return Some(error(x, 401, "InvalidAuthenticationToken", "Access token is empty."));
@@ -189,25 +184,64 @@ impl ReferenceServer {
         None
     }
 
-    /// 400 for system query options the fake does not implement, rather than silently ignoring them.
-    fn unsupported_option(&self, x: &Incoming<'_>) -> Option<Reply> {
+    /// 400 for a system query option OData does not have.
+    fn unknown_option(&self, x: &Incoming<'_>) -> Option<Reply> {
+        const KNOWN: [&str; 12] = [
+            "select",
+            "expand",
+            "filter",
+            "orderby",
+            "top",
+            "skip",
+            "count",
+            "search",
+            "skiptoken",
+            "format",
+            "apply",
+            "compute",
+        ];
         for (k, _) in &x.query.pairs {
-            let Some(name) = k.strip_prefix('$') else {
+            if let Some(name) = k.strip_prefix('$')
+                && !KNOWN.contains(&name.to_ascii_lowercase().as_str())
+            {
+                return Some(error(x, 400, "BadRequest", &format!("Query option '${name}' is not allowed.")));
+            }
+        }
+        None
+    }
+
+    /// 400 for a query option the endpoint does not support (what its page says; `$select`,
+    /// `$top`, `$count` and `$skiptoken` always are on lists, `$select` on entities).
+    fn unsupported(&self, x: &Incoming<'_>, endpoint: Option<&Endpoint>, list: bool) -> Option<Reply> {
+        let always: &[&str] = if list { &["select", "top", "count", "skiptoken"] } else { &["select"] };
+        for name in [
+            "select",
+            "expand",
+            "filter",
+            "orderby",
+            "top",
+            "skip",
+            "count",
+            "search",
+            "skiptoken",
+            "format",
+            "apply",
+            "compute",
+        ] {
+            if x.query.system_option(name).is_none() || always.contains(&name) {
                 continue;
+            }
+            let supported = match endpoint.and_then(|e| e.options.as_ref()) {
+                Some(set) => set.contains(name),
+                None => ["expand", "filter", "orderby", "search"].contains(&name) && (list || name == "expand"),
             };
-            match name.to_ascii_lowercase().as_str() {
-                "select" | "top" | "skiptoken" | "count" => {}
-                "filter" | "orderby" | "expand" | "search" | "skip" => {
-                    return Some(error(
-                        x,
-                        400,
-                        "notSupported",
-                        &format!("The graph-conformance reference server does not implement ${name}."),
-                    ));
-                }
-                _ => {
-                    return Some(error(x, 400, "BadRequest", &format!("Query option '${name}' is not allowed.")));
-                }
+            if !supported {
+                return Some(error(
+                    x,
+                    400,
+                    "BadRequest",
+                    &format!("Query option '${name}' is not supported by this endpoint."),
+                ));
             }
         }
         None
@@ -215,24 +249,16 @@ impl ReferenceServer {
 
     /// The `$select` of the request, validated against the type; `Err` is the 400 answer.
     fn select(&self, x: &Incoming<'_>, type_name: &str) -> Result<Option<Select>, Reply> {
-        let dollarless = x.query.pairs.iter().any(|(k, _)| k.eq_ignore_ascii_case("select"));
-        if dollarless && self.fault == Some(Fault::DollarlessSelectIgnored) {
-            return Ok(None);
-        }
-        let Some(raw) = x.query.system_option("select") else {
-            return Ok(None);
-        };
-        let mut select = Select::parse(raw);
-        let given = raw.split(',').map(str::trim).filter(|s| !s.is_empty()).count();
-        if given > select.items.len() && self.fault == Some(Fault::DuplicateSelectRejected) {
-            return Err(error(x, 400, "BadRequest", "Duplicate property in $select."));
-        }
-        let known: Vec<String> = self.schemas.properties(type_name).iter().map(|p| p.name.clone()).collect();
+        let Some(raw) = x.query.system_option("select") else { return Ok(None) };
+        let select = Select::parse(raw);
+        let model = &self.store.model;
+        let known: Vec<String> = model
+            .all_properties(type_name)
+            .iter()
+            .map(|p| p.name.clone())
+            .chain(model.all_navigations(type_name).iter().map(|n| n.name.clone()))
+            .collect();
         if let Some(unknown) = select.items.iter().find(|i| *i != "*" && !known.contains(i)) {
-            if self.fault == Some(Fault::UnknownSelectAccepted) {
-                select.items.retain(|i| i == "*" || known.contains(i));
-                return Ok(Some(select));
-            }
             return Err(error(
                 x,
                 400,
@@ -245,99 +271,190 @@ impl ReferenceServer {
         Ok(Some(select))
     }
 
-    /// Orders, projects and enum-maps one entity of `type_name`.
-    fn render(
-        &self,
-        x: &Incoming<'_>,
-        type_name: &str,
-        entity: &Map<String, Value>,
-        select: Option<&Select>,
-    ) -> Ordered {
-        let declared = self.schemas.properties(type_name);
-        let mut out: Ordered = Vec::new();
-        match select.filter(|s| !s.star) {
-            Some(s) => {
-                for name in &s.items {
-                    if let Some(v) = entity.get(name) {
-                        out.push((name.clone(), v.clone()));
-                    }
-                }
-            }
-            None => {
-                for p in declared
-                    .iter()
-                    .filter(|p| p.is_structural() || p.navigation == Some(crate::schema::Navigation::Single))
-                {
-                    if let Some(v) = entity.get(&p.name) {
-                        out.push((p.name.clone(), v.clone()));
-                    }
-                }
-                for (k, v) in entity.iter().filter(|(k, _)| !declared.iter().any(|p| &p.name == *k)) {
-                    out.push((k.clone(), v.clone()));
-                }
+    /// The `$expand` items, validated: each a navigation property of the type.
+    fn expand(&self, x: &Incoming<'_>, type_name: &str) -> Result<Vec<String>, Reply> {
+        let Some(raw) = x.query.system_option("expand") else { return Ok(Vec::new()) };
+        let items = crate::odata::query::expand_items(raw);
+        let navs = self.store.model.all_navigations(type_name);
+        for i in &items {
+            if i != "*" && !navs.iter().any(|n| &n.name == i) {
+                return Err(error(
+                    x,
+                    400,
+                    "BadRequest",
+                    &format!(
+                        "Parsing OData Select and Expand failed: Could not find a property named '{i}' on type '{type_name}'."
+                    ),
+                ));
             }
         }
-        if !x.prefer_unknown_enum_members && self.fault != Some(Fault::LeakEvolvableEnum) {
-            for (k, v) in out.iter_mut() {
-                let Some(members) = self.schemas.enum_members(type_name, k) else {
-                    continue;
-                };
-                let Some(cut) = members.iter().position(|m| m == crate::schema::transform::UNKNOWN_FUTURE_VALUE) else {
-                    continue;
-                };
-                if v.as_str().is_some_and(|s| members[cut + 1..].iter().any(|m| m == s)) {
-                    *v = json!(crate::schema::transform::UNKNOWN_FUTURE_VALUE);
-                }
-            }
-        }
-        out
+        Ok(if items.iter().any(|i| i == "*") { navs.iter().map(|n| n.name.clone()).collect() } else { items })
     }
 
-    fn entity_reply(&self, x: &Incoming<'_>, type_name: &str, template: &str, entity: &Map<String, Value>) -> Reply {
-        let select = match self.select(x, type_name) {
-            Ok(s) => s,
-            Err(reply) => return reply,
+    fn endpoint(&self, node: &str, entity: bool) -> Option<&Endpoint> {
+        self.store.endpoints.get(node, entity)
+    }
+
+    fn item(&self, x: &Incoming<'_>, coll: &Address, key: &str, type_name: &str) -> Reply {
+        let endpoint = self.endpoint(&coll.node, true);
+        if let Some(bad) = self.unsupported(x, endpoint, false) {
+            return bad;
+        }
+        let view = self.store.collection(coll, type_name, &x.sandbox);
+        let Some(entity) = view.find(key) else { return not_found(x, key) };
+        let actual = named(&entity).unwrap_or(type_name).to_string();
+        let (select, expand) = match (self.select(x, &actual), self.expand(x, &actual)) {
+            (Ok(s), Ok(e)) => (s, e),
+            (Err(r), _) | (_, Err(r)) => return r,
         };
-        let rel = relative_path(x);
-        let path = ResourcePath::parse(&rel, Some(template));
-        let context = ContextUrl::expected(&x.root, &path, select.as_ref().filter(|s| !s.star));
-        let projected = match self.fault {
-            Some(Fault::IgnoreSelect) => None,
-            _ => select.as_ref(),
-        };
+        let path = crate::odata::ResourcePath::bind(self.store.model.resolve(&x.path).ok().as_ref(), &x.path);
+        let context = crate::odata::ContextUrl::expected(&x.root, &path, select.as_ref().filter(|s| !s.star));
+        let render = self.render(x, select.as_ref(), &expand, endpoint);
         let mut body: Ordered = vec![("@odata.context".into(), json!(context))];
-        body.extend(self.render(x, type_name, entity, projected));
-        let mut reply = Reply::json(200, body);
-        inject::on_entity(self.fault, x, &mut reply, select.as_ref(), &path);
-        reply
+        body.extend(render.entity(&actual, &entity, Some(Place::Item(coll, key))));
+        Reply::json(200, body)
     }
 
-    fn list_reply(&self, x: &Incoming<'_>, type_name: &str, template: &str, page: ListPage) -> Reply {
-        let select = match self.select(x, type_name) {
-            Ok(s) => s,
-            Err(reply) => return reply,
+    fn single(&self, x: &Incoming<'_>, addr: &Address, type_name: &str) -> Reply {
+        let endpoint = self.endpoint(&addr.node, true);
+        if let Some(bad) = self.unsupported(x, endpoint, false) {
+            return bad;
+        }
+        let Some(entity) = self.store.single(addr, type_name, &x.sandbox) else {
+            return error(x, 404, "itemNotFound", "The resource could not be found.");
         };
-        let rel = relative_path(x);
-        let path = ResourcePath::parse(&rel, Some(template));
-        let context = ContextUrl::expected(&x.root, &path, select.as_ref().filter(|s| !s.star));
-        let items: Vec<Value> = page
-            .items
+        let (select, expand) = match (self.select(x, type_name), self.expand(x, type_name)) {
+            (Ok(s), Ok(e)) => (s, e),
+            (Err(r), _) | (_, Err(r)) => return r,
+        };
+        let path = crate::odata::ResourcePath::bind(self.store.model.resolve(&x.path).ok().as_ref(), &x.path);
+        let context = crate::odata::ContextUrl::expected(&x.root, &path, select.as_ref().filter(|s| !s.star));
+        let render = self.render(x, select.as_ref(), &expand, endpoint);
+        let mut body: Ordered = vec![("@odata.context".into(), json!(context))];
+        body.extend(render.entity(type_name, &entity, Some(Place::Single(addr))));
+        Reply::json(200, body)
+    }
+
+    fn render<'a>(
+        &'a self,
+        x: &'a Incoming<'_>,
+        select: Option<&'a Select>,
+        expand: &'a [String],
+        endpoint: Option<&'a Endpoint>,
+    ) -> Render<'a> {
+        Render {
+            store: &self.store,
+            sandbox: &x.sandbox,
+            root: &x.root,
+            select,
+            expand,
+            defaults: endpoint.map(|e| &e.default_navigations),
+            prefer_unknown_enum_members: x.prefer_unknown_enum_members,
+        }
+    }
+
+    fn list(&self, x: &Incoming<'_>, coll: &Address, type_name: &str) -> Reply {
+        let endpoint = self.endpoint(&coll.node, false);
+        if let Some(bad) = self.unsupported(x, endpoint, true) {
+            return bad;
+        }
+        let (select, expand) = match (self.select(x, type_name), self.expand(x, type_name)) {
+            (Ok(s), Ok(e)) => (s, e),
+            (Err(r), _) | (_, Err(r)) => return r,
+        };
+        let (offset, limit) = match self.paging(x) {
+            Ok(p) => p,
+            Err(r) => return r,
+        };
+        let view = self.store.collection(coll, type_name, &x.sandbox);
+        let filtered = ["filter", "orderby", "search"].iter().any(|o| x.query.system_option(o).is_some());
+        let (rows, total): (Vec<Map<String, Value>>, usize) = if filtered {
+            let Some(mut all) = view.all(MAX_FILTERED_ROWS) else {
+                return error(
+                    x,
+                    400,
+                    "BadRequest",
+                    &format!(
+                        "The graph-conformance reference server filters and sorts lists of at most {MAX_FILTERED_ROWS} rows."
+                    ),
+                );
+            };
+            if let Err(r) = self.filter_rows(x, type_name, &mut all) {
+                return r;
+            }
+            let total = all.len();
+            (all.into_iter().skip(offset).take(limit).collect(), total)
+        } else {
+            (view.page(offset, limit), view.len())
+        };
+        let path = crate::odata::ResourcePath::bind(self.store.model.resolve(&x.path).ok().as_ref(), &x.path);
+        let context = crate::odata::ContextUrl::expected(&x.root, &path, select.as_ref().filter(|s| !s.star));
+        let render = self.render(x, select.as_ref(), &expand, endpoint);
+        let items: Vec<Value> = rows
             .iter()
             .map(|e| {
-                let mut o = self.render(x, type_name, e, select.as_ref());
-                inject::on_list_row(self.fault, &mut o);
-                Value::Object(o.into_iter().collect())
+                let key = super::data::key_of(&self.store.model, type_name, e).unwrap_or_default();
+                let actual = named(e).unwrap_or(type_name);
+                Value::Object(render.entity(actual, e, Some(Place::Item(coll, &key))).into_iter().collect())
             })
             .collect();
-        let mut body: Ordered =
-            vec![("@odata.context".into(), json!(context)), ("@odata.count".into(), json!(page.total))];
+        let mut body: Ordered = vec![("@odata.context".into(), json!(context)), ("@odata.count".into(), json!(total))];
+        let next = offset + limit;
         body.push(("value".into(), Value::Array(items)));
-        if let Some(next) = page.next_offset {
-            body.push(("@odata.nextLink".into(), json!(next_link(x, &rel, next))));
+        if next < total && !rows.is_empty() {
+            body.push(("@odata.nextLink".into(), json!(next_link(x, next))));
         }
-        let mut reply = Reply::json(200, body);
-        inject::on_list(self.fault, x, &mut reply, &rel, type_name == RESULT_TYPE);
-        reply
+        Reply::json(200, body)
+    }
+
+    fn filter_rows(&self, x: &Incoming<'_>, type_name: &str, rows: &mut Vec<Map<String, Value>>) -> Result<(), Reply> {
+        let model = &self.store.model;
+        let known: BTreeSet<String> = model
+            .all_properties(type_name)
+            .iter()
+            .map(|p| p.name.clone())
+            .chain(model.all_navigations(type_name).iter().map(|n| n.name.clone()))
+            .collect();
+        if let Some(f) = x.query.system_option("filter") {
+            let expr = super::filter::parse(f)
+                .map_err(|e| error(x, 400, "BadRequest", &format!("Invalid filter clause: {e}.")))?;
+            let mut props = Vec::new();
+            super::filter::properties(&expr, &mut props);
+            if let Some(p) = props.iter().find(|p| !known.contains(*p)) {
+                return Err(error(
+                    x,
+                    400,
+                    "BadRequest",
+                    &format!("Invalid filter clause: Could not find a property named '{p}' on type '{type_name}'."),
+                ));
+            }
+            rows.retain(|r| super::filter::matches(&expr, r));
+        }
+        if let Some(s) = x.query.system_option("search") {
+            let term = s.trim_matches('"').to_ascii_lowercase();
+            rows.retain(|r| {
+                ["displayName", "description"]
+                    .iter()
+                    .any(|k| r.get(*k).and_then(Value::as_str).is_some_and(|v| v.to_ascii_lowercase().contains(&term)))
+            });
+        }
+        if let Some(o) = x.query.system_option("orderby") {
+            let keys = super::filter::parse_orderby(o)
+                .map_err(|e| error(x, 400, "BadRequest", &format!("Invalid orderby clause: {e}.")))?;
+            if let Some((p, _)) = keys.iter().find(|(p, _)| !p.first().is_some_and(|f| known.contains(f))) {
+                return Err(error(
+                    x,
+                    400,
+                    "BadRequest",
+                    &format!(
+                        "Invalid orderby clause: Could not find a property named '{}' on type '{type_name}'.",
+                        p.join("/")
+                    ),
+                ));
+            }
+            super::filter::sort(rows, &keys);
+        }
+        Ok(())
     }
 
     fn paging(&self, x: &Incoming<'_>) -> Result<(usize, usize), Reply> {
@@ -362,142 +479,74 @@ impl ReferenceServer {
         Ok((offset, limit))
     }
 
-    fn list_workflows(&self, x: &Incoming<'_>) -> Reply {
-        let (offset, limit) = match self.paging(x) {
-            Ok(p) => p,
-            Err(r) => return r,
-        };
-        let total = self.store.workflow_count();
-        let items = self.store.workflows(offset, limit);
-        self.list_reply(x, WORKFLOW_TYPE, WORKFLOWS, ListPage::new(items, offset, total))
+    fn count(&self, x: &Incoming<'_>, coll: &Address) -> Reply {
+        let type_name = self.store.data.rows(coll).map(|r| r.type_name.clone()).unwrap_or_default();
+        let n = self.store.collection(coll, &type_name, &x.sandbox).len();
+        Reply::text(200, &n.to_string())
     }
 
-    fn workflow(&self, x: &Incoming<'_>, w: &str) -> Reply {
-        match self.store.workflow(w) {
-            Some(e) => self.entity_reply(x, WORKFLOW_TYPE, &format!("{WORKFLOWS}/{{workflow_id}}"), &e),
-            None => not_found(x, w),
-        }
-    }
-
-    fn list_runs(&self, x: &Incoming<'_>, w: &str) -> Reply {
-        let (offset, limit) = match self.paging(x) {
-            Ok(p) => p,
-            Err(r) => return r,
-        };
-        match self.store.runs(w) {
-            Some(all) => {
-                let total = all.len();
-                let items = all.into_iter().skip(offset).take(limit).collect();
-                self.list_reply(
-                    x,
-                    RUN_TYPE,
-                    &format!("{WORKFLOWS}/{{workflow_id}}/runs"),
-                    ListPage::new(items, offset, total),
-                )
-            }
-            None => not_found(x, w),
-        }
-    }
-
-    fn run(&self, x: &Incoming<'_>, w: &str, r: &str) -> Reply {
-        match self.store.run(w, r) {
-            Lookup::Found(e) => {
-                self.entity_reply(x, RUN_TYPE, &format!("{WORKFLOWS}/{{workflow_id}}/runs/{{runId}}"), &e)
-            }
-            Lookup::NoWorkflow => not_found(x, w),
-            _ => not_found(x, r),
-        }
-    }
-
-    fn list_results(&self, x: &Incoming<'_>, w: &str, r: &str) -> Reply {
-        let (offset, limit) = match self.paging(x) {
-            Ok(p) => p,
-            Err(reply) => return reply,
-        };
-        match self.store.results(w, r, offset, limit) {
-            Lookup::Found((items, total)) => self.list_reply(
-                x,
-                RESULT_TYPE,
-                &format!("{WORKFLOWS}/{{workflow_id}}/runs/{{runId}}/userProcessingResults"),
-                ListPage::new(items, offset, total),
-            ),
-            Lookup::NoWorkflow => not_found(x, w),
-            _ => not_found(x, r),
-        }
-    }
-
-    fn result(&self, x: &Incoming<'_>, w: &str, r: &str, u: &str) -> Reply {
-        let template =
-            format!("{WORKFLOWS}/{{workflow_id}}/runs/{{runId}}/userProcessingResults/{{userProcessingResultId}}");
-        match self.store.result(w, r, u) {
-            Lookup::Found(e) => self.entity_reply(x, RESULT_TYPE, &template, &e),
-            Lookup::NoWorkflow if self.fault == Some(Fault::UnknownWorkflowServerError) => {
-                error(x, 500, "generalException", "An unexpected error occurred.")
-            }
-            Lookup::NoResult if self.fault == Some(Fault::UnknownIdReturns200) => {
-                match self.store.results(w, r, 0, 1) {
-                    Lookup::Found((items, _)) if !items.is_empty() => {
-                        self.entity_reply(x, RESULT_TYPE, &template, &items[0])
-                    }
-                    _ => not_found(x, u),
+    fn function(
+        &self,
+        x: &Incoming<'_>,
+        target: &Location,
+        operation: &crate::metadata::Operation,
+        args: &[(String, String)],
+    ) -> Reply {
+        match super::functions::call(&self.store, &x.sandbox, target, operation, args) {
+            Ok(value) => {
+                let ret = operation.returns.as_ref();
+                let type_name = ret.map(|r| r.type_name.clone()).unwrap_or_default();
+                let context = if ret.is_some_and(|r| r.collection) {
+                    format!("{}/$metadata#Collection({type_name})", x.root)
+                } else {
+                    format!("{}/$metadata#{type_name}", x.root)
+                };
+                let mut body: Ordered = vec![("@odata.context".into(), json!(context))];
+                let value = if x.prefer_unknown_enum_members {
+                    value
+                } else {
+                    super::render::map_value(&self.store.model, &type_name, &value)
+                };
+                match value {
+                    Value::Object(o) => body.extend(o),
+                    other => body.push(("value".into(), other)),
                 }
+                Reply::json(200, body)
             }
-            Lookup::NoWorkflow => not_found(x, w),
-            Lookup::NoRun => not_found(x, r),
-            Lookup::NoResult => not_found(x, u),
-        }
-    }
-
-    fn finish_headers(&self, x: &Incoming<'_>, reply: &mut Reply) {
-        reply.set_header("OData-Version", "4.0");
-        reply.set_header("request-id", &x.request_id);
-        reply.set_header("client-request-id", &x.client_request_id);
-        reply.set_header("Cache-Control", "no-cache");
-        if x.prefer_unknown_enum_members && reply.status < 300 {
-            reply.set_header("Preference-Applied", "include-unknown-enum-members");
+            Err((status, code, message)) => error(x, status, code, &message),
         }
     }
 }
 
-/// One page of a list.
-pub struct ListPage {
-    pub items: Vec<Map<String, Value>>,
-    pub total: usize,
-    pub next_offset: Option<usize>,
+/// The type an entity names in `@odata.type`.
+fn named(e: &Map<String, Value>) -> Option<&str> {
+    e.get("@odata.type").and_then(Value::as_str).map(|t| t.trim_start_matches('#'))
 }
 
-impl ListPage {
-    fn new(items: Vec<Map<String, Value>>, offset: usize, total: usize) -> Self {
-        let end = offset + items.len();
-        ListPage { next_offset: (end < total && !items.is_empty()).then_some(end), items, total }
+fn finish_headers(x: &Incoming<'_>, reply: &mut Reply) {
+    reply.set_header("OData-Version", "4.0");
+    reply.set_header("request-id", &x.request_id);
+    reply.set_header("client-request-id", &x.client_request_id);
+    reply.set_header("Cache-Control", "no-cache");
+    if x.prefer_unknown_enum_members && reply.status < 300 {
+        reply.set_header("Preference-Applied", "include-unknown-enum-members");
     }
-}
-
-/// The request path below `/beta`.
-fn relative_path(x: &Incoming<'_>) -> String {
-    let path = x.request.url.path();
-    let rest = path.trim_start_matches('/');
-    let rest = rest.split_once('/').map(|(_, r)| r).unwrap_or("");
-    format!("/{}", rest.trim_end_matches('/'))
 }
 
 /// The next page's URL: the same query with a new `$skiptoken`.
-pub fn next_link(x: &Incoming<'_>, rel: &str, offset: usize) -> String {
+pub fn next_link(x: &Incoming<'_>, offset: usize) -> String {
     let mut query: Vec<String> = x
-        .request
-        .url
-        .query()
-        .unwrap_or("")
+        .raw_query
         .split('&')
         .filter(|p| !p.is_empty())
         .filter(|p| {
-            let k = crate::odata::query::percent_decode(p.split('=').next().unwrap_or(""));
+            let k = crate::odata::path::decode(p.split('=').next().unwrap_or(""));
             !k.trim_start_matches('$').eq_ignore_ascii_case("skiptoken")
         })
         .map(str::to_string)
         .collect();
     query.push(format!("$skiptoken={offset}"));
-    format!("{}{}?{}", x.root, rel, query.join("&"))
+    format!("{}{}?{}", x.root, x.path.trim_end_matches('/'), query.join("&"))
 }
 
 /// Graph's error body with `innerError` {date, request-id, client-request-id}.
@@ -516,19 +565,11 @@ pub fn error(x: &Incoming<'_>, status: u16, code: &str, message: &str) -> Reply 
     )
 }
 
-fn not_found(x: &Incoming<'_>, id: &str) -> Reply {
-    error(x, 404, "itemNotFound", &format!("The resource '{id}' could not be found."))
-}
-
-/// The first segment after `workflows` that the grammar `{id}/runs/{id}/userProcessingResults/{id}` rejects.
-fn first_unknown_segment<'a>(ids: &[&'a str]) -> &'a str {
-    let names = [None, Some("runs"), None, Some("userProcessingResults"), None];
-    for (i, seg) in ids.iter().enumerate() {
-        match names.get(i) {
-            Some(Some(name)) if !seg.eq_ignore_ascii_case(name) => return seg,
-            Some(_) => {}
-            None => return seg,
-        }
-    }
-    ""
+pub fn not_found(x: &Incoming<'_>, id: &str) -> Reply {
+    error(
+        x,
+        404,
+        "itemNotFound",
+        &format!("The resource '{}' could not be found.", crate::check::status::clip(id, 100)),
+    )
 }

@@ -1,66 +1,78 @@
 //! `graph-conformance serve`: the reference server as a standalone process on loopback.
 
 use std::net::TcpListener;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use super::{FAULTS, Fault, Store};
+use super::{FAULTS, Fault, Faulty, ServerOptions, Store};
 use crate::case::load_suites;
 use crate::schema::SchemaSet;
 
-/// Runs until Ctrl-C. Prints the service root first, so scripts can read it.
-pub fn serve(
-    port: u16,
-    entities: usize,
-    fault: Option<&str>,
-    list_faults: bool,
-    page_size: usize,
-    cases: &Path,
-    schemas: &Path,
-) -> Result<ExitCode, String> {
-    if list_faults {
-        println!("{:<30} {:<16} {:<34} description", "fault", "area", "caught by rule");
-        for f in FAULTS {
-            let how =
-                if f.needs_discovery { format!("{} (run --discover)", f.caught_by) } else { f.caught_by.to_string() };
-            println!("{:<30} {:<16} {:<34} {}", f.name, f.area, how, f.description);
-        }
-        return Ok(ExitCode::SUCCESS);
+/// What `serve` is asked to do.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub port: u16,
+    pub entities: usize,
+    pub fault: Option<String>,
+    pub page_size: usize,
+    pub cases: PathBuf,
+    pub schemas: PathBuf,
+    /// PEM certificate chain and key, for https.
+    pub tls: Option<(PathBuf, PathBuf)>,
+    /// Make a self-signed certificate for localhost (its path is printed on stderr).
+    pub tls_self_signed: bool,
+}
+
+/// Prints the fault catalogue.
+pub fn list_faults() {
+    println!("{:<30} {:<16} {:<32} {:<40} description", "fault", "area", "caught by rule", "shows with");
+    for f in FAULTS {
+        let how = if f.how().is_empty() { "any run of the suites" } else { f.how() };
+        println!("{:<30} {:<16} {:<32} {:<40} {}", f.name, f.area, f.caught_by, how, f.description);
     }
-    let fault = fault.map(Fault::from_name).transpose()?;
-    let schemas = Arc::new(SchemaSet::load(schemas)?);
-    let suites = load_suites(cases)?;
-    let store = Arc::new(Store::from_suites(&suites, entities));
-    let listener = TcpListener::bind(("127.0.0.1", port))
-        .map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}; pick another --port"))?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+}
+
+/// Runs until Ctrl-C. Prints the service root first, so scripts can read it.
+pub fn serve(o: ServeOptions) -> Result<ExitCode, String> {
+    let fault = o.fault.as_deref().map(Fault::from_name).transpose()?;
+    let schemas = Arc::new(SchemaSet::load(&o.schemas)?);
+    let suites = load_suites(&o.cases, &schemas)?;
+    let store = Arc::new(Store::from_suites(&suites, schemas, o.entities)?);
+    let tls = match (&o.tls, o.tls_self_signed) {
+        (Some((cert, key)), _) => Some((super::standalone::tls_from_files(cert, key)?, None)),
+        (None, true) => {
+            let dir = std::env::temp_dir().join(format!("graph-conformance-tls-{}", std::process::id()));
+            let (config, cert) = super::standalone::tls_self_signed(&dir)?;
+            Some((config, Some(cert)))
+        }
+        (None, false) => None,
+    };
+    let listener = TcpListener::bind(("127.0.0.1", o.port))
+        .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}; pick another --port", o.port))?;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+    let documented = store.data.collections.values().map(|r| r.rows.len()).sum::<usize>();
     rt.block_on(async move {
-        let responder = super::ReferenceServer {
-            store: store.clone(),
-            schemas,
-            fault,
-            auth: super::AuthPolicy::AnyBearer,
-            page_size: page_size.max(1),
-        };
-        let server = match super::standalone::start(responder, Some(listener)) {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return;
-            }
-        };
-        println!("http://{addr}/beta");
+        let options = ServerOptions { fault, page_size: o.page_size, ..ServerOptions::default() };
+        let server = Faulty::new(store, &options);
+        let server = super::standalone::start(server, Some(listener), tls.as_ref().map(|(c, _)| c.clone()))?;
+        println!("{}", server.service_root());
+        if let Some((_, Some(cert))) = &tls {
+            eprintln!("self-signed certificate (trust it in clients): {}", show(cert));
+        }
         eprintln!(
-            "graph-conformance reference server: {} documented workflows, {} synthetic entities{}; Ctrl-C stops it",
-            store.documented.len(),
-            entities,
+            "graph-conformance reference server: {documented} documented entities, {} synthetic ones{}; Ctrl-C stops it",
+            o.entities,
             fault.map(|f| format!(", fault {}", f.info().name)).unwrap_or_default()
         );
         let _ = tokio::signal::ctrl_c().await;
         eprintln!("stopping");
         drop(server);
-    });
+        Ok::<(), String>(())
+    })?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn show(p: &Path) -> String {
+    p.display().to_string()
 }

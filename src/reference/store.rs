@@ -1,205 +1,258 @@
-//! The reference server's data: the suite's documented entities (with the fake's own values where
-//! the docs show none), and N synthetic entities computed from their index, so that 100,000 of them
-//! cost no memory.
+//! Everything the fake serves: the documented data ([`Data`]), the synthetic tenant
+//! ([`Synthetic`]), what the suites say about each endpoint ([`Endpoints`]), and the writes made
+//! so far, kept per sandbox (the embedded server gives each write case its own, so reads never see
+//! another case's writes; `serve` keeps one for its lifetime).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
-use super::fixtures;
-use super::synthetic::Synthetic;
+use super::data::{Data, key_of};
+use super::location::Address;
+use super::synthetic::{SynthList, Synthetic};
 use crate::case::{LoadedCase, Suite};
-use crate::odata::ResourcePath;
-use crate::odata::path::match_template;
+use crate::metadata::Model;
+use crate::schema::SchemaSet;
 
-/// One run with its processing results.
-#[derive(Debug, Clone)]
-pub struct Run {
-    pub id: String,
-    pub results: Vec<Map<String, Value>>,
-}
-
-/// One workflow with its runs.
-#[derive(Debug, Clone)]
-pub struct Workflow {
-    pub id: String,
-    pub runs: Vec<Run>,
-}
-
-/// A lookup's answer: the entity, or which id is unknown.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Lookup<T> {
-    Found(T),
-    NoWorkflow,
-    NoRun,
-    NoResult,
-}
-
-/// Everything the fake serves.
+/// What the suites' pages say about one endpoint: a node read as one entity or as a list.
 #[derive(Debug, Clone, Default)]
-pub struct Store {
-    pub documented: Vec<Workflow>,
-    pub synthetic: Synthetic,
+pub struct Endpoint {
+    /// Navigation properties returned without `$expand`.
+    pub default_navigations: BTreeSet<String>,
+    /// Query options the page says are supported (lower-case, without `$`); `None`: no page says.
+    pub options: Option<BTreeSet<String>>,
 }
+
+/// Endpoints by (node, one entity?).
+#[derive(Debug, Clone, Default)]
+pub struct Endpoints {
+    pub map: BTreeMap<(String, bool), Endpoint>,
+}
+
+impl Endpoints {
+    fn from_suites(suites: &[Suite]) -> Self {
+        let mut map: BTreeMap<(String, bool), Endpoint> = BTreeMap::new();
+        for case in suites.iter().flat_map(|s| s.cases.iter()).filter_map(|c| match c {
+            LoadedCase::Ready(c) => Some(c),
+            LoadedCase::Broken(_) => None,
+        }) {
+            let Some(r) = case.resolved.as_deref() else { continue };
+            let function = r.operation().is_some_and(|o| o.kind == crate::metadata::OperationKind::Function);
+            if (!case.request.method.eq_ignore_ascii_case("GET") && r.operation().is_none()) || function {
+                continue;
+            }
+            let node = r.node(r.steps.len());
+            let e = map.entry((node, !case.collection)).or_default();
+            e.default_navigations.extend(case.default_navigations.iter().cloned());
+            if !case.query_options.is_empty() || e.options.is_none() {
+                let set = e.options.get_or_insert_with(BTreeSet::new);
+                set.extend(case.query_options.iter().map(|o| o.trim_start_matches('$').to_ascii_lowercase()));
+            }
+        }
+        Endpoints { map }
+    }
+
+    /// The endpoint at `node`, read as one entity (`entity`) or a list.
+    pub fn get(&self, node: &str, entity: bool) -> Option<&Endpoint> {
+        self.map.get(&(node.to_string(), entity))
+    }
+}
+
+/// Writes of one sandbox.
+#[derive(Debug, Clone, Default)]
+pub struct Writes {
+    /// Entity (collection id + key) → properties set by PATCH.
+    pub patched: HashMap<String, Map<String, Value>>,
+    /// Entities removed by DELETE (or moved by an action).
+    pub deleted: HashSet<String>,
+    /// Entities added (POST, or moved by restore): collection id → rows.
+    pub added: HashMap<String, Vec<Map<String, Value>>>,
+}
+
+/// The fake's data.
+pub struct Store {
+    pub model: Arc<Model>,
+    pub data: Data,
+    pub synthetic: Synthetic,
+    pub endpoints: Endpoints,
+    writes: Mutex<HashMap<String, Writes>>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("synthetic", &self.synthetic).finish()
+    }
+}
+
+/// Sandboxes kept at once; the oldest is dropped beyond this (a long `serve` stays bounded).
+const MAX_SANDBOXES: usize = 1_000;
 
 impl Store {
-    /// Builds the fixtures from every suite whose configuration names a userProcessingResult entity
-    /// path: each documented 200 answer of a read by id becomes (part of) an entity.
-    pub fn from_suites(suites: &[Suite], synthetic_entities: usize) -> Self {
-        let mut merged: BTreeMap<(String, String, String), Map<String, Value>> = BTreeMap::new();
-        for suite in suites {
-            let Some(config) = &suite.config else {
-                continue;
-            };
-            if config.resource != fixtures::RESULT_TYPE {
-                continue;
+    /// The fake's data from the suites' examples and `synthetic` synthetic results.
+    pub fn from_suites(suites: &[Suite], schemas: Arc<SchemaSet>, synthetic: usize) -> Result<Store, String> {
+        if synthetic > super::synthetic::MAX_ENTITIES {
+            return Err(format!(
+                "--entities {synthetic}: at most {} synthetic entities (their ids hold 12 hexadecimal digits)",
+                super::synthetic::MAX_ENTITIES
+            ));
+        }
+        let model = Arc::new(schemas.model().clone());
+        Ok(Store {
+            data: Data::from_suites(suites, &model),
+            synthetic: Synthetic::new(synthetic),
+            endpoints: Endpoints::from_suites(suites),
+            model,
+            writes: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The writes of `sandbox`, to read or change.
+    pub fn with_writes<T>(&self, sandbox: &str, f: impl FnOnce(&mut Writes) -> T) -> T {
+        let mut all = self.writes.lock().unwrap_or_else(|p| p.into_inner());
+        if !all.contains_key(sandbox)
+            && all.len() >= MAX_SANDBOXES
+            && let Some(k) = all.keys().next().cloned()
+        {
+            all.remove(&k);
+        }
+        f(all.entry(sandbox.to_string()).or_default())
+    }
+
+    /// A view of the collection at `coll` (empty when nothing is there: the caller has checked the
+    /// entities above it exist).
+    pub fn collection<'a>(&'a self, coll: &Address, type_name: &str, sandbox: &str) -> View<'a> {
+        let documented = self.data.rows(coll);
+        let synthetic = self.synthetic.list(&coll.node, &coll.parents);
+        let writes = self.with_writes(sandbox, |w| w.clone());
+        let added = writes.added.get(&coll.id()).cloned().unwrap_or_default();
+        let key_prop = self.model.key_of(type_name).first().cloned().unwrap_or_else(|| "id".into());
+        let mut rows: Vec<Map<String, Value>> = documented.map(|r| r.rows.clone()).unwrap_or_default();
+        rows.extend(added);
+        View {
+            coll: coll.clone(),
+            rows,
+            synthetic,
+            writes,
+            key_prop,
+            type_name: type_name.to_string(),
+            model: self.model.clone(),
+        }
+    }
+
+    /// Whether the entity `key` of `coll` exists (for the entities a path passes through).
+    pub fn exists(&self, coll: &Address, type_name: &str, key: &str, sandbox: &str) -> bool {
+        self.collection(coll, type_name, sandbox).find(key).is_some()
+    }
+
+    /// A singleton or single-valued navigation's entity.
+    pub fn single(&self, addr: &Address, type_name: &str, sandbox: &str) -> Option<Map<String, Value>> {
+        let mut e = match self.data.single(addr) {
+            Some(e) => e.clone(),
+            None => {
+                // A contained single entity nobody documented: the fake's own, under a parent that exists.
+                let mut e = Map::new();
+                if let Some(k) = self.model.key_of(type_name).first() {
+                    e.insert(k.clone(), Value::String(super::ids::derived_guid(&addr.id(), 0x51)));
+                }
+                super::fake::complete(&self.model, type_name, &mut e, &addr.id());
+                e
             }
-            for loaded in &suite.cases {
-                let LoadedCase::Ready(case) = loaded else {
-                    continue;
-                };
-                let Some(Value::Object(body)) = &case.expect.body else {
-                    continue;
-                };
-                if !case.request.method.eq_ignore_ascii_case("GET") || !case.expect.status.accepts(200) {
-                    continue;
-                }
-                if match_template(&config.entity_path, &case.request.path).is_none() {
-                    continue;
-                }
-                // Keys in path order: workflow, run, result.
-                let keys: Vec<String> = ResourcePath::parse(&case.request.path, Some(&config.entity_path))
-                    .segments
-                    .into_iter()
-                    .filter_map(|s| s.key)
-                    .collect();
-                let [w, r, u] = <[String; 3]>::try_from(keys).unwrap_or_default();
-                if u.is_empty() {
-                    continue;
-                }
-                let entity = merged.entry((w, r, u.clone())).or_default();
-                for (k, v) in body.iter().filter(|(k, _)| !k.starts_with('@')) {
-                    entity.entry(k.clone()).or_insert_with(|| v.clone());
-                }
-                entity.entry("id".to_string()).or_insert_with(|| json!(u));
+        };
+        self.with_writes(sandbox, |w| {
+            if let Some(p) = w.patched.get(&addr.id()) {
+                e.extend(p.clone());
+            }
+        });
+        Some(e)
+    }
+}
+
+/// A collection as one sandbox sees it: documented (and added) rows first, then synthetic ones.
+pub struct View<'a> {
+    pub coll: Address,
+    rows: Vec<Map<String, Value>>,
+    synthetic: Option<SynthList<'a>>,
+    writes: Writes,
+    key_prop: String,
+    pub type_name: String,
+    model: Arc<Model>,
+}
+
+impl View<'_> {
+    fn entity_id(&self, key: &str) -> String {
+        format!("{}\u{1e}{}", self.coll.id(), key.to_ascii_lowercase())
+    }
+
+    fn key_text(&self, row: &Map<String, Value>) -> String {
+        key_of(&self.model, &self.type_name, row).unwrap_or_default()
+    }
+
+    fn visible(&self, row: Map<String, Value>) -> Option<Map<String, Value>> {
+        let id = self.entity_id(&self.key_text(&row));
+        if self.writes.deleted.contains(&id) {
+            return None;
+        }
+        let mut row = row;
+        if let Some(p) = self.writes.patched.get(&id) {
+            for (k, v) in p {
+                row.insert(k.clone(), v.clone());
             }
         }
-        let mut documented: Vec<Workflow> = Vec::new();
-        for ((w, r, _), mut entity) in merged {
-            fixtures::complete_result(&mut entity);
-            let wf = match documented.iter_mut().position(|x| x.id == w) {
-                Some(i) => &mut documented[i],
-                None => {
-                    documented.push(Workflow { id: w, runs: Vec::new() });
-                    documented.last_mut().expect("just pushed")
-                }
-            };
-            let run = match wf.runs.iter_mut().position(|x| x.id == r) {
-                Some(i) => &mut wf.runs[i],
-                None => {
-                    wf.runs.push(Run { id: r, results: Vec::new() });
-                    wf.runs.last_mut().expect("just pushed")
-                }
-            };
-            run.results.push(entity);
-        }
-        Store { documented, synthetic: Synthetic::new(synthetic_entities) }
+        Some(row)
     }
 
-    /// The number of workflows.
-    pub fn workflow_count(&self) -> usize {
-        self.documented.len() + self.synthetic.workflow_count()
+    /// Rows before writes are applied (deleted ones included): the paging range.
+    pub fn len(&self) -> usize {
+        self.rows.len() + self.synthetic.as_ref().map_or(0, |s| s.len)
     }
 
-    /// Workflows `offset..offset+limit`, as full entities.
-    pub fn workflows(&self, offset: usize, limit: usize) -> Vec<Map<String, Value>> {
-        (offset..(offset + limit).min(self.workflow_count()))
-            .map(|i| match self.documented.get(i) {
-                Some(w) => fixtures::workflow_entity(&w.id, i),
-                None => self.synthetic.workflow(i - self.documented.len()),
-            })
-            .collect()
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
-    /// One workflow.
-    pub fn workflow(&self, id: &str) -> Option<Map<String, Value>> {
-        if let Some(i) = self.documented.iter().position(|w| w.id.eq_ignore_ascii_case(id)) {
-            return Some(fixtures::workflow_entity(&self.documented[i].id, i));
-        }
-        self.synthetic.workflow_index(id).map(|i| self.synthetic.workflow(i))
+    /// Rows `offset..offset+limit`, writes applied (a deleted row leaves the page shorter).
+    pub fn page(&self, offset: usize, limit: usize) -> Vec<Map<String, Value>> {
+        let end = offset.saturating_add(limit).min(self.len());
+        (offset..end).filter_map(|i| self.visible(self.raw(i))).collect()
     }
 
-    /// The runs of a workflow (all of them: a workflow has at most a few dozen).
-    pub fn runs(&self, workflow: &str) -> Option<Vec<Map<String, Value>>> {
-        if let Some(w) = self.documented.iter().find(|w| w.id.eq_ignore_ascii_case(workflow)) {
-            return Some(w.runs.iter().map(|r| fixtures::run_entity(&r.id, &r.results)).collect());
-        }
-        let wi = self.synthetic.workflow_index(workflow)?;
-        Some(self.synthetic.runs_of(wi).map(|ri| self.synthetic.run(ri)).collect())
-    }
-
-    /// The results of a run, `offset..offset+limit`, and their total.
-    pub fn results(
-        &self,
-        workflow: &str,
-        run: &str,
-        offset: usize,
-        limit: usize,
-    ) -> Lookup<(Vec<Map<String, Value>>, usize)> {
-        if let Some(w) = self.documented.iter().find(|w| w.id.eq_ignore_ascii_case(workflow)) {
-            return match w.runs.iter().find(|r| r.id.eq_ignore_ascii_case(run)) {
-                Some(r) => {
-                    Lookup::Found((r.results.iter().skip(offset).take(limit).cloned().collect(), r.results.len()))
-                }
-                None => Lookup::NoRun,
-            };
-        }
-        let Some(wi) = self.synthetic.workflow_index(workflow) else {
-            return Lookup::NoWorkflow;
-        };
-        match self.synthetic.run_index(run).filter(|ri| self.synthetic.workflow_of_run(*ri) == wi) {
-            Some(ri) => {
-                let range = self.synthetic.results_of(ri);
-                let total = range.len();
-                Lookup::Found((range.skip(offset).take(limit).map(|i| self.synthetic.result(i)).collect(), total))
-            }
-            None => Lookup::NoRun,
+    fn raw(&self, i: usize) -> Map<String, Value> {
+        match self.rows.get(i) {
+            Some(r) => r.clone(),
+            None => self.synthetic_row(i - self.rows.len()),
         }
     }
 
-    /// One run.
-    pub fn run(&self, workflow: &str, run: &str) -> Lookup<Map<String, Value>> {
-        match self.runs(workflow) {
-            None => Lookup::NoWorkflow,
-            Some(runs) => runs
-                .into_iter()
-                .find(|r| r.get("id").and_then(Value::as_str).is_some_and(|id| id.eq_ignore_ascii_case(run)))
-                .map_or(Lookup::NoRun, Lookup::Found),
-        }
+    /// A synthetic row, completed like a documented one.
+    fn synthetic_row(&self, i: usize) -> Map<String, Value> {
+        let Some(s) = self.synthetic.as_ref() else { return Map::new() };
+        let mut row = s.row(i);
+        let seed = self.key_text(&row);
+        super::fake::complete(&self.model, &self.type_name, &mut row, &seed);
+        row
     }
 
-    /// One processing result.
-    pub fn result(&self, workflow: &str, run: &str, id: &str) -> Lookup<Map<String, Value>> {
-        if let Some(w) = self.documented.iter().find(|w| w.id.eq_ignore_ascii_case(workflow)) {
-            let Some(r) = w.runs.iter().find(|r| r.id.eq_ignore_ascii_case(run)) else {
-                return Lookup::NoRun;
-            };
-            return r
-                .results
-                .iter()
-                .find(|e| e.get("id").and_then(Value::as_str).is_some_and(|x| x.eq_ignore_ascii_case(id)))
-                .cloned()
-                .map_or(Lookup::NoResult, Lookup::Found);
-        }
-        let Some(wi) = self.synthetic.workflow_index(workflow) else {
-            return Lookup::NoWorkflow;
-        };
-        let Some(ri) = self.synthetic.run_index(run).filter(|ri| self.synthetic.workflow_of_run(*ri) == wi) else {
-            return Lookup::NoRun;
-        };
-        match self.synthetic.result_index(id).filter(|i| self.synthetic.run_of_result(*i) == ri) {
-            Some(i) => Lookup::Found(self.synthetic.result(i)),
-            None => Lookup::NoResult,
-        }
+    /// The row with key `key`.
+    pub fn find(&self, key: &str) -> Option<Map<String, Value>> {
+        let lower = key.to_ascii_lowercase();
+        let documented =
+            self.rows.iter().find(|r| r.get(&self.key_prop).is_some_and(|v| key_matches(v, &lower))).cloned();
+        let row = documented
+            .or_else(|| self.synthetic.as_ref().and_then(|s| s.position(key)).map(|i| self.synthetic_row(i)))?;
+        self.visible(row)
+    }
+
+    /// Every row, when there are at most `limit` (filtering and ordering need them all).
+    pub fn all(&self, limit: usize) -> Option<Vec<Map<String, Value>>> {
+        (self.len() <= limit).then(|| self.page(0, self.len()))
+    }
+}
+
+fn key_matches(v: &Value, lower: &str) -> bool {
+    match v {
+        Value::String(s) => s.eq_ignore_ascii_case(lower),
+        Value::Number(n) => n.to_string() == lower,
+        _ => false,
     }
 }

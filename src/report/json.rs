@@ -13,6 +13,7 @@ use crate::target::Redactor;
 /// A JSON report being written.
 pub struct JsonReport {
     out: BufWriter<File>,
+    path: std::path::PathBuf,
     first: bool,
     passed: u64,
     failed: u64,
@@ -23,8 +24,9 @@ impl JsonReport {
     pub fn create(path: &Path) -> Result<Self, String> {
         let file = File::create(path).map_err(|e| format!("cannot write the JSON report {}: {e}", path.display()))?;
         let mut out = BufWriter::new(file);
-        out.write_all(b"{\"cases\":[\n").map_err(|e| e.to_string())?;
-        Ok(JsonReport { out, first: true, passed: 0, failed: 0, ignored: 0 })
+        let fail = |e: std::io::Error| format!("cannot write the JSON report {}: {e}", path.display());
+        out.write_all(b"{\"cases\":[\n").map_err(fail)?;
+        Ok(JsonReport { out, path: path.to_path_buf(), first: true, passed: 0, failed: 0, ignored: 0 })
     }
 
     /// Appends one case (its message rendered plain and redacted).
@@ -53,17 +55,21 @@ impl JsonReport {
             "retries": r.retries.iter().map(|n| n.to_string()).collect::<Vec<_>>(),
             "elapsedMs": x.map(|x| x.elapsed.as_millis() as u64),
         });
+        let path = self.path.display().to_string();
+        let fail = |e: &dyn std::fmt::Display| format!("cannot write the JSON report {path}: {e}");
         if !self.first {
-            self.out.write_all(b",\n").map_err(|e| e.to_string())?;
+            self.out.write_all(b",\n").map_err(|e| fail(&e))?;
         }
         self.first = false;
-        serde_json::to_writer(&mut self.out, &item).map_err(|e| e.to_string())
+        serde_json::to_writer(&mut self.out, &item).map_err(|e| fail(&e))
     }
 
     /// Writes the counts and closes the document.
     pub fn finish(mut self) -> Result<(), String> {
+        let path = self.path.display().to_string();
+        let fail = |e: std::io::Error| format!("cannot write the JSON report {path}: {e}");
         write!(self.out, "\n],\"passed\":{},\"failed\":{},\"ignored\":{}}}\n", self.passed, self.failed, self.ignored)
-            .map_err(|e| e.to_string())?;
-        self.out.flush().map_err(|e| e.to_string())
+            .map_err(fail)?;
+        self.out.flush().map_err(fail)
     }
 }

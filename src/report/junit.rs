@@ -60,10 +60,9 @@ impl JunitReport {
             suite.add_test_cases(cases);
             report.add_test_suite(suite);
         }
-        let file = std::fs::File::create(path)
-            .map_err(|e| format!("cannot write the JUnit report {}: {e}", path.display()))?;
-        report
-            .serialize(std::io::BufWriter::new(file))
-            .map_err(|e| format!("cannot write the JUnit report {}: {e}", path.display()))
+        let text = report.to_string().map_err(|e| format!("cannot write the JUnit report {}: {e}", path.display()))?;
+        // One write whose result is checked: a full disk or a missing folder is an error, not a
+        // report silently cut short.
+        std::fs::write(path, text).map_err(|e| format!("cannot write the JUnit report {}: {e}", path.display()))
     }
 }

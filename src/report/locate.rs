@@ -23,3 +23,12 @@ pub fn line_of(path: &Path, marker: &str) -> u32 {
         .and_then(|t| t.lines().position(|l| l.contains(marker)))
         .map_or(1, |i| i as u32 + 1)
 }
+
+/// The local copy of a documented page, when there is one of the same version: under
+/// `GRAPH_DOCS_DIR` (a checkout of Microsoft's docs repository) at the page's repository path.
+pub fn local_page(doc: &crate::case::DocSource) -> Option<std::path::PathBuf> {
+    let root = std::env::var_os("GRAPH_DOCS_DIR").filter(|v| !v.is_empty())?;
+    let path = Path::new(&root).join(&doc.page);
+    let text = std::fs::read_to_string(&path).ok()?;
+    (doc.content.is_empty() || crate::import::source::fingerprint(&text) == doc.content).then_some(path)
+}

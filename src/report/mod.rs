@@ -6,6 +6,7 @@ pub mod json;
 pub mod junit;
 pub mod locate;
 pub mod style;
+pub mod verdict;
 
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -106,6 +107,10 @@ impl CaseReport {
     /// caller can leak one, whatever the server echoed.
     pub fn redact(&mut self, redactor: &Redactor) {
         let r = |s: &mut String| redactor.redact_in_place(s);
+        // A name carries ids a server sent: a server that puts a secret into an id must not get
+        // it printed through the case's name.
+        r(&mut self.name);
+        r(&mut self.rerun);
         for f in &mut self.findings {
             r(&mut f.message);
             f.expected.iter_mut().for_each(r);
@@ -248,12 +253,20 @@ fn source_lines(r: &CaseReport) -> Vec<String> {
         lines.push(format!("--> {}:{line}", file.display()));
     }
     if let Some(doc) = &r.origin.doc {
-        let page = std::path::Path::new(&doc.page);
-        let line = first_value
-            .as_deref()
-            .and_then(|p| locate::line_of_pointer(page, doc.response_line, p))
-            .unwrap_or(doc.response_line);
-        lines.push(format!("--> doc {}:{line} (example request at line {})", doc.page, doc.request_line));
+        match locate::local_page(doc) {
+            // A local copy of this very version of the page: point at the failing value's line.
+            Some(page) => {
+                let line = first_value
+                    .as_deref()
+                    .and_then(|p| locate::line_of_pointer(&page, doc.response_line, p))
+                    .unwrap_or(doc.response_line);
+                lines.push(format!("--> doc {}:{line} (example request at line {})", page.display(), doc.request_line));
+            }
+            None => lines.push(format!(
+                "--> doc {}:{} (example request at line {}) {}",
+                doc.page, doc.response_line, doc.request_line, doc.url
+            )),
+        }
     }
     if let Some(d) = &r.origin.derived {
         lines.push(format!("--> derived: {d}"));

@@ -8,6 +8,76 @@ use crate::check::Profile;
 use crate::reference::Fault;
 use crate::target::{AppCredentials, HttpSettings, Secret};
 
+/// A timeout in seconds: a finite number from 0.001 to 86,400 (a day); anything else (`inf`, `-1`,
+/// `2e19`, `1e-300`, `abc`) is a usage error naming `what`.
+pub fn parse_timeout(text: &str, what: &str) -> Result<Duration, String> {
+    let secs: f64 = text.trim().parse().map_err(|_| format!("{what} {text}: give a number of seconds, e.g. 30"))?;
+    if !secs.is_finite() || !(0.001..=86_400.0).contains(&secs) {
+        return Err(format!("{what} {text}: give a number of seconds from 0.001 to 86400"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// A `--target` as the harness uses it.
+#[derive(Debug, Clone)]
+pub struct ValidTarget {
+    /// The service root, without user-info or a trailing `/`.
+    pub root: String,
+    /// How to show it: any password replaced.
+    pub display: String,
+    /// What must never be printed (a password in the URL).
+    pub secrets: Vec<Secret>,
+}
+
+/// Checks a service root: an absolute http(s) URL without query or fragment. Credentials in the
+/// URL are refused (the harness authenticates with bearer tokens), and the message never shows them.
+pub fn validate_target(raw: &str) -> Result<ValidTarget, String> {
+    let trimmed = raw.trim().trim_end_matches('/');
+    let url = reqwest::Url::parse(trimmed).map_err(|e| {
+        format!(
+            "--target {}: not a URL ({e}); give a service root such as https://graph.microsoft.com/beta",
+            hide_userinfo(trimmed)
+        )
+    })?;
+    let mut shown = url.clone();
+    let _ = shown.set_password(if url.password().is_some() { Some("[REDACTED]") } else { None });
+    let display = shown.as_str().trim_end_matches('/').to_string();
+    let mut secrets = Vec::new();
+    if let Some(p) = url.password() {
+        secrets.push(Secret::new(p));
+        secrets.push(Secret::new(percent_encoding::percent_decode_str(p).decode_utf8_lossy().into_owned()));
+    }
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!(
+            "--target {display}: use an http or https service root such as https://graph.microsoft.com/beta"
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(format!(
+            "--target {display}: credentials in the URL are not used (the harness sends a bearer token: --token, GRAPH_TOKEN or AZURE_* client credentials); remove them"
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!("--target {display}: a service root has no query or fragment"));
+    }
+    let version = url.path().trim_end_matches('/').rsplit('/').next().unwrap_or("").to_ascii_lowercase();
+    if version != "beta" && version != "v1.0" {
+        return Err(format!(
+            "--target {display}: a Graph service root ends with its version, /beta or /v1.0 (this family is in \
+             beta: {display}/beta)"
+        ));
+    }
+    Ok(ValidTarget { root: url.as_str().trim_end_matches('/').to_string(), display, secrets })
+}
+
+/// `scheme://user:pass@host` shown as `scheme://[REDACTED]@host`, for a URL that does not parse.
+fn hide_userinfo(raw: &str) -> String {
+    match (raw.find("://"), raw.find('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}[REDACTED]{}", &raw[..s + 3], &raw[at..]),
+        _ => raw.to_string(),
+    }
+}
+
 /// The embedded reference server's options (tests use them to plant faults).
 #[derive(Debug, Clone)]
 pub struct EmbeddedOptions {
@@ -23,7 +93,7 @@ impl Default for EmbeddedOptions {
 }
 
 /// A run's configuration.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct RunConfig {
     pub cases_dir: PathBuf,
     pub schemas_dir: PathBuf,
@@ -43,13 +113,21 @@ pub struct RunConfig {
     /// `--param name=value`: real ids for the entity cases.
     pub params: BTreeMap<String, String>,
     pub allow_writes: bool,
+    /// A remote target that needs no credentials (else a run without any is a setup error).
+    pub no_auth: bool,
+    /// Check the target before any case (see `preflight`): the command line and `cargo test` do.
+    pub preflight: bool,
     /// Lines of diff per failure (0 = all).
     pub diff_lines: usize,
-    /// The command that reruns one case, before `--exact '<name>'`.
-    pub rerun_prefix: String,
+    /// How the rerun line of a failure is written.
+    pub rerun: super::rerun::Rerun,
     pub embedded: EmbeddedOptions,
     /// Colour in failure messages.
     pub color: bool,
+    /// Checks added to the built-in ones for every answer.
+    pub extra_checks: Vec<crate::check::ExtraCheck>,
+    /// Secrets found in the target's URL (a password in its user-info), never printed.
+    pub target_secrets: Vec<Secret>,
 }
 
 impl Default for RunConfig {
@@ -68,10 +146,14 @@ impl Default for RunConfig {
             max_entities: None,
             params: BTreeMap::new(),
             allow_writes: false,
+            no_auth: false,
+            preflight: false,
             diff_lines: 60,
-            rerun_prefix: "graph-conformance run".into(),
+            rerun: super::rerun::Rerun::Cli,
             embedded: EmbeddedOptions::default(),
             color: false,
+            extra_checks: Vec::new(),
+            target_secrets: Vec::new(),
         }
     }
 }
@@ -90,28 +172,59 @@ impl RunConfig {
         let mut c = RunConfig {
             cases_dir: root.join("cases"),
             schemas_dir: root.join("schemas"),
-            rerun_prefix: "cargo test --test conformance --".into(),
+            rerun: super::rerun::Rerun::Prefix("cargo test --test conformance --".into()),
+            preflight: true,
             ..RunConfig::default()
         };
-        c.target = var("GRAPH_CONFORMANCE_TARGET");
+        if let Some(t) = var("GRAPH_CONFORMANCE_TARGET") {
+            let t = validate_target(&t).map_err(|e| format!("GRAPH_CONFORMANCE_TARGET: {e}"))?;
+            c.target = Some(t.root);
+            c.target_secrets = t.secrets;
+        }
         c.token = var("GRAPH_TOKEN").map(Secret::new);
         c.credentials = AppCredentials::from_env().transpose()?;
         if let Some(p) = var("GRAPH_CONFORMANCE_PROFILE") {
             c.profile = Some(p.parse().map_err(|e| format!("GRAPH_CONFORMANCE_PROFILE: {e}"))?);
         }
         if let Some(t) = var("GRAPH_CONFORMANCE_TIMEOUT") {
-            let secs: f64 =
-                t.parse().map_err(|_| format!("GRAPH_CONFORMANCE_TIMEOUT: '{t}' is not a number of seconds"))?;
-            c.http.timeout = Duration::from_secs_f64(secs.max(0.001));
+            c.http.timeout = parse_timeout(&t, "GRAPH_CONFORMANCE_TIMEOUT")?;
         }
         if let Some(n) = var("GRAPH_CONFORMANCE_DIFF_LINES") {
             c.diff_lines = n.parse().map_err(|_| format!("GRAPH_CONFORMANCE_DIFF_LINES: '{n}' is not a number"))?;
         }
         Ok(c)
     }
+}
 
-    /// `graph-conformance run --exact '<name>'` with the flags that select the same target.
-    pub fn rerun(&self, name: &str) -> String {
-        format!("{} --exact '{}'", self.rerun_prefix, name.replace('\'', "'\\''"))
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts_must_be_sane() {
+        for bad in ["inf", "-1", "2e19", "1e-300", "NaN", "abc", "0"] {
+            assert!(parse_timeout(bad, "--timeout").is_err(), "{bad}");
+        }
+        assert_eq!(parse_timeout("1.5", "--timeout").unwrap(), Duration::from_millis(1500));
+    }
+
+    #[test]
+    fn targets_must_be_http_service_roots_and_passwords_never_show() {
+        for bad in [
+            "not a url",
+            "ftp://x",
+            "https://h/beta?x=1",
+            "file:///etc",
+            "https://graph.microsoft.com",
+            "https://h/bta",
+        ] {
+            assert!(validate_target(bad).is_err(), "{bad}");
+        }
+        let e = validate_target("https://user:hunter22@graph.example/beta").unwrap_err();
+        assert!(!e.contains("hunter22") && e.contains("credentials"), "{e}");
+        assert_eq!(
+            validate_target("https://graph.microsoft.com/beta/").unwrap().root,
+            "https://graph.microsoft.com/beta"
+        );
     }
 }

@@ -8,10 +8,12 @@ use wiremock::MockServer;
 
 use super::config::RunConfig;
 use crate::check::Profile;
+pub use crate::reference::responder::SANDBOX_HEADER;
 use crate::reference::{self, ServerOptions, Store};
 use crate::report::json::JsonReport;
 use crate::report::junit::JunitReport;
-use crate::report::{CaseReport, Outcome, RenderOptions};
+use crate::report::verdict::Verdict;
+use crate::report::{CaseReport, RenderOptions};
 use crate::schema::SchemaSet;
 use crate::target::{HttpClient, Redactor, Secret, TokenSource};
 
@@ -64,19 +66,14 @@ impl Ctx {
                     page_size: config.embedded.page_size,
                     ..ServerOptions::default()
                 };
+                let _ = schemas;
                 let server = if config.embedded.entities == 0 {
-                    EmbeddedServer::Wiremock(rt.block_on(reference::start(store, schemas, options, None)))
+                    EmbeddedServer::Wiremock(rt.block_on(reference::start(store, options, None)))
                 } else {
                     // A scale run: wiremock would keep a copy of every request (see reference::standalone).
-                    let responder = reference::ReferenceServer {
-                        store,
-                        schemas,
-                        fault: options.fault,
-                        auth: options.auth,
-                        page_size: options.page_size.max(1),
-                    };
+                    let server = reference::Faulty::new(store, &options);
                     let _guard = rt.enter();
-                    EmbeddedServer::Standalone(reference::standalone::start(responder, None)?)
+                    EmbeddedServer::Standalone(reference::standalone::start(server, None, None)?)
                 };
                 (server.service_root(), Some(server), TokenSource::fixed(Secret::new(EMBEDDED_TOKEN))?)
             }
@@ -112,46 +109,24 @@ impl Ctx {
 pub struct Sinks {
     json: Option<JsonReport>,
     junit: Option<JunitReport>,
-    warnings: Vec<String>,
-    warnings_dropped: usize,
-    pub passed: u64,
-    pub failed: u64,
-    pub ignored: u64,
+    /// The tally printed at the end: rules, groups, ignored reasons, warnings, the verdict.
+    pub verdict: Verdict,
     errors: Vec<String>,
 }
-
-/// Warnings kept for the end-of-run summary; the rest are counted.
-const MAX_WARNINGS: usize = 50;
 
 impl Sinks {
     pub fn new(config: &RunConfig) -> Result<Self, String> {
         Ok(Sinks {
             json: config.json.as_deref().map(JsonReport::create).transpose()?,
             junit: config.junit.as_ref().map(|_| JunitReport::new()),
-            warnings: Vec::new(),
-            warnings_dropped: 0,
-            passed: 0,
-            failed: 0,
-            ignored: 0,
+            verdict: Verdict::default(),
             errors: Vec::new(),
         })
     }
 
-    /// Records a finished case.
-    pub fn record(&mut self, r: &CaseReport, redactor: &Redactor) {
-        match r.outcome {
-            Outcome::Passed => self.passed += 1,
-            Outcome::Failed => self.failed += 1,
-            Outcome::Ignored(_) => self.ignored += 1,
-        }
-        for w in r.warnings() {
-            if self.warnings.len() < MAX_WARNINGS {
-                let at = if w.at.is_empty() { String::new() } else { format!(" at {}", w.at) };
-                self.warnings.push(redactor.redact(&format!("{}: {}{at}: {}", r.name, w.rule, w.message)));
-            } else {
-                self.warnings_dropped += 1;
-            }
-        }
+    /// Records a finished case; returns the earlier case it failed exactly as, if any.
+    pub fn record(&mut self, r: &CaseReport, redactor: &Redactor) -> Option<String> {
+        let same_as = self.verdict.record(r);
         if let Some(j) = self.json.as_mut()
             && let Err(e) = j.add(r, redactor)
         {
@@ -161,10 +136,11 @@ impl Sinks {
         if let Some(j) = self.junit.as_mut() {
             j.add(r, redactor);
         }
+        same_as
     }
 
-    /// Writes the reports and returns the lines to print after the run (warnings, report errors).
-    pub fn finish(self, config: &RunConfig) -> (Vec<String>, Vec<String>) {
+    /// Writes the reports; returns the tally and the reports' errors.
+    pub fn finish(self, config: &RunConfig) -> (Verdict, Vec<String>) {
         let mut errors = self.errors;
         if let Some(j) = self.json
             && let Err(e) = j.finish()
@@ -176,11 +152,7 @@ impl Sinks {
         {
             errors.push(e);
         }
-        let mut warnings = self.warnings;
-        if self.warnings_dropped > 0 {
-            warnings.push(format!("… and {} more warnings (all of them are in --json)", self.warnings_dropped));
-        }
-        (warnings, errors)
+        (self.verdict, errors)
     }
 }
 
@@ -193,6 +165,8 @@ pub struct Shared {
     pub render: RenderOptions,
     ctx: std::sync::OnceLock<Result<Ctx, String>>,
     pub sinks: Mutex<Option<Sinks>>,
+    /// The live status line of a long run.
+    pub progress: super::progress::Progress,
 }
 
 impl Shared {
@@ -211,6 +185,7 @@ impl Shared {
             render,
             ctx: std::sync::OnceLock::new(),
             sinks: Mutex::new(Some(sinks)),
+            progress: Default::default(),
         })
     }
 
@@ -222,10 +197,9 @@ impl Shared {
             .map_err(|e| format!("harness setup failed: {e}"))
     }
 
-    pub fn record(&self, r: &CaseReport) {
-        if let Some(s) = self.sinks.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
-            s.record(r, &self.redactor);
-        }
+    /// Records a finished case; returns the earlier case it failed exactly as, if any.
+    pub fn record(&self, r: &CaseReport) -> Option<String> {
+        self.sinks.lock().unwrap_or_else(|p| p.into_inner()).as_mut().and_then(|s| s.record(r, &self.redactor))
     }
 
     /// Takes the sinks out for finishing.

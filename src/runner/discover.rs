@@ -1,81 +1,150 @@
-//! `run --discover`: real ids from a live tenant. Walks each suite's discovery steps (workflows →
-//! runs → userProcessingResults) through the list endpoints, following `@odata.nextLink`, and runs
-//! every entity case for each entity found, named `<suite>::<case>::<entity id>`, plus a check
-//! that the entity read by id equals its row in the list. The cases that need no entity (unknown
-//! ids, no token) run once, bound to the first entity. Everything streams: memory stays flat in
-//! the number of entities.
+//! `run --discover`: real ids from a live tenant, over the whole family. The levels are the
+//! collections whose keys the cases' paths need (workflows → runs → userProcessingResults, versions,
+//! tasks, taskReports, taskDefinitions, customTaskExtensions, deleted workflows, ...), each listed
+//! through `@odata.nextLink`. For every entity found, every case whose deepest key is that level
+//! runs bound to the entity's chain of ids, named `<suite>::<case>::<ids>`; where a case reads that
+//! level's entity by key, the entity read equals its row in the list. The cases that need no entity
+//! (unknown ids, no token) run once per level, bound to its first entity.
+//!
+//! The walk is depth-first and streams: it holds one page per open list, `--max-entities` bounds
+//! the entities taken at each level (so time and memory are bounded at every level whatever the
+//! tenant holds), and `--param` pins a level to one id instead of listing it.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use libtest_mimic::Arguments;
 use serde_json::{Map, Value};
 
 use super::config::RunConfig;
-use super::ctx::{Ctx, Shared};
-use super::instance::Bound;
-use super::plan::{Planned, bind, plan};
+use super::ctx::Shared;
+use super::instance::{Bound, display_id};
+use super::plan::{Pins, Planned, plan};
 use super::stream::{self, Counts, Display, Feed};
-use crate::case::suite::DiscoveryStep;
+use super::walk::{ItemSpec, ListWalk};
 use crate::case::{Case, Origin, ValueCheck};
-use crate::check::schema::schema_findings;
-use crate::check::{Finding, invariants};
+use crate::check::Finding;
+use crate::metadata::resolve::StepKind;
 use crate::odata::path::fill_template;
 use crate::reference::Store;
 use crate::report::{CaseReport, ExchangeInfo, Outcome, Palette, RenderOptions};
-use crate::schema::{SchemaSet, Variant};
-use crate::target::{Outgoing, RetryNote};
+use crate::schema::SchemaSet;
 
-/// Pages one list may have before discovery calls it a loop.
-const MAX_PAGES: u32 = 100_000;
-/// Paging findings kept per list.
-const MAX_LIST_FINDINGS: usize = 20;
-
-/// A suite's discovery plan: its steps and the cases to instantiate.
-pub struct SuitePlan {
-    pub suite: String,
-    pub steps: Vec<DiscoveryStep>,
-    /// Cases run for every entity, shared by all of them.
+/// One collection whose keys some case needs.
+#[derive(Debug)]
+pub struct Level {
+    /// The model's names of the members up to the collection (`…/workflows/runs`).
+    pub node: String,
+    pub parent: Option<usize>,
+    /// How to list it: a template whose parameters are the parent levels' keys, in order.
+    pub list: String,
+    pub list_params: Vec<String>,
+    pub item: ItemSpec,
+    /// Cases whose deepest key is this level, run for each of its entities.
     pub per_entity: Vec<Arc<Case>>,
-    /// Cases run once, bound to the first entity.
-    pub once: Vec<Case>,
+    /// Cases of this level that need no entity (unknown ids, no token): run once.
+    pub once: Vec<Arc<Case>>,
+    /// A plain read of this level's entity by key, for the list-consistency check.
+    pub read: Option<Arc<Case>>,
+    /// `--param` pins this level to one id.
+    pub pinned: Option<String>,
 }
 
-/// Splits the planned cases by what discovery does with them: per-entity templates and run-once
-/// cases of each suite that configures discovery, and everything else (passed through as planned).
-pub fn suite_plans(
-    planned: Vec<Planned>,
-    suites: &[crate::case::Suite],
-) -> Result<(Vec<SuitePlan>, Vec<Planned>), String> {
-    let mut plans: Vec<SuitePlan> = suites
-        .iter()
-        .filter_map(|s| {
-            let steps = s.config.as_ref()?.discovery.clone();
-            (!steps.is_empty()).then(|| SuitePlan {
-                suite: s.name.clone(),
-                steps,
-                per_entity: Vec::new(),
-                once: Vec::new(),
-            })
-        })
-        .collect();
-    let mut passthrough: Vec<Planned> = Vec::new();
+/// The levels of a run and the cases that need no key.
+pub struct Tree {
+    pub levels: Vec<Level>,
+    /// Cases without keys, and everything not sent per entity.
+    pub passthrough: Vec<Planned>,
+}
+
+/// Sorts the planned cases into levels: each case by its deepest key's level, the levels linked
+/// into a tree by their parents.
+pub fn tree(planned: Vec<Planned>, pins: &Pins, schemas: &SchemaSet) -> Tree {
+    let mut levels: Vec<Level> = Vec::new();
+    let mut passthrough = Vec::new();
     for p in planned {
-        let suite_plan = match &p {
-            Planned::Run(c) | Planned::Skip(c, _) => plans.iter_mut().find(|s| s.suite == c.suite),
-            _ => None,
+        let case = match p {
+            Planned::Run(c) => c,
+            Planned::Skip(c, reason)
+                if c.unresolved.is_some() || (c.is_mutating() && reason.contains("--allow-writes")) =>
+            {
+                passthrough.push(Planned::Skip(c, reason));
+                continue;
+            }
+            Planned::Skip(c, _) => c,
+            other => {
+                passthrough.push(other);
+                continue;
+            }
         };
-        match (p, suite_plan) {
-            (Planned::Run(c), Some(sp)) if c.needs_entity => sp.per_entity.push(Arc::new(*c)),
-            (Planned::Skip(c, _), Some(sp)) if c.needs_entity && !c.is_mutating() => sp.per_entity.push(Arc::new(*c)),
-            (Planned::Run(c), Some(sp)) => sp.once.push(*c),
-            (other, _) => passthrough.push(other),
+        let chain = case.levels();
+        if chain.is_empty() || case.path_template.is_none() {
+            passthrough.push(Planned::Run(case));
+            continue;
+        }
+        let mut parent = None;
+        for (depth, node) in chain.iter().enumerate() {
+            let found = levels.iter().position(|l| &l.node == node);
+            let idx = match found {
+                Some(i) => i,
+                None => {
+                    let (list, list_params) = list_template(&case, depth);
+                    let item_type = case.resolved.as_deref().and_then(|r| {
+                        r.keys().nth(depth).and_then(|(_, s)| match &s.kind {
+                            StepKind::Key { type_name, property, edm, .. } => {
+                                Some((type_name.clone(), property.clone(), edm.clone()))
+                            }
+                            _ => None,
+                        })
+                    });
+                    let (type_name, key, key_edm) = item_type.unwrap_or_default();
+                    levels.push(Level {
+                        node: node.clone(),
+                        parent,
+                        list,
+                        list_params,
+                        item: ItemSpec { type_name: Some(type_name).filter(|t| schemas.knows(t)), key, key_edm },
+                        per_entity: Vec::new(),
+                        once: Vec::new(),
+                        read: None,
+                        pinned: pins.by_level.get(node).cloned(),
+                    });
+                    levels.len() - 1
+                }
+            };
+            parent = Some(idx);
+        }
+        let deepest = parent.expect("a non-empty chain");
+        let case = Arc::new(*case);
+        let level = &mut levels[deepest];
+        if case.needs_entity || case.is_mutating() {
+            let plain_read = case.request.method.eq_ignore_ascii_case("GET")
+                && case.request.query.is_none()
+                && case.request.headers.is_empty()
+                && case.resolved.as_deref().is_some_and(|r| r.is_keyed_entity())
+                && case.resource_type.is_some();
+            if plain_read && level.read.is_none() {
+                level.read = Some(case.clone());
+            }
+            level.per_entity.push(case);
+        } else {
+            level.once.push(case);
         }
     }
-    if plans.is_empty() {
-        return Err("no suite configures discovery (\"discovery\" in cases/<suite>.suite.json)".into());
-    }
-    Ok((plans, passthrough))
+    Tree { levels, passthrough }
+}
+
+/// The template listing level `depth` of `case`'s path: its path up to that key, the earlier keys
+/// its parameters.
+fn list_template(case: &Case, depth: usize) -> (String, Vec<String>) {
+    let (Some(r), Some(t)) = (case.resolved.as_deref(), case.path_template.as_deref()) else {
+        return (String::new(), Vec::new());
+    };
+    let Some((key_index, _)) = r.keys().nth(depth) else { return (String::new(), Vec::new()) };
+    let parts = crate::metadata::resolve::split_segments(t);
+    let list = parts[..key_index.min(parts.len())].iter().map(|p| format!("/{p}")).collect::<String>();
+    let params = case.key_params().into_iter().take(depth).collect();
+    (list, params)
 }
 
 /// Runs discovery (or, with `--list`, prints the names it would run). Returns the counts.
@@ -87,24 +156,35 @@ pub fn run_discovery(
 ) -> Result<Counts, String> {
     let schemas = Arc::new(SchemaSet::load(&config.schemas_dir)?);
     let (planned, suites) = plan(&config, &schemas)?;
-    let store = Arc::new(Store::from_suites(&suites, config.embedded.entities));
+    let store = Arc::new(Store::from_suites(&suites, schemas.clone(), config.embedded.entities)?);
     let render = RenderOptions { palette: Palette { color: config.color }, diff_lines: config.diff_lines };
     let concurrency = config.http.concurrency;
     let max_entities = config.max_entities.unwrap_or(usize::MAX);
+    let pins = {
+        let cases: Vec<&Case> = planned
+            .iter()
+            .filter_map(|p| match p {
+                Planned::Run(c) | Planned::Skip(c, _) => Some(c.as_ref()),
+                _ => None,
+            })
+            .collect();
+        Pins::new(&config.params, &cases)?
+    };
     let shared = Arc::new(Shared::new(config, schemas, store, render)?);
-
-    let (plans, passthrough) = suite_plans(planned, &suites)?;
+    if shared.config.preflight && !args.list {
+        super::preflight::preflight(&shared, &planned)?;
+    }
+    let tree = tree(planned, &pins, &shared.schemas);
     let list_only = args.list;
     let shared_for_producer = shared.clone();
     let producer = move |feed: Feed| async move {
+        let Tree { levels, passthrough } = tree;
         for p in passthrough {
-            if !feed.send(p).await {
+            if !send(&feed, p, list_only).await {
                 return;
             }
         }
-        for sp in plans {
-            discover_suite(&shared_for_producer, &sp, max_entities, list_only, &feed).await;
-        }
+        walk_levels(&shared_for_producer, &levels, max_entities, list_only, &feed).await;
     };
     let display = if list_only { Display::Silent } else { display };
     let counts = stream::run(shared.clone(), args, display, concurrency, producer, move |r| {
@@ -116,95 +196,178 @@ pub fn run_discovery(
     if let Some(sinks) = shared.take_sinks()
         && !list_only
     {
-        let (warnings, errors) = sinks.finish(&shared.config);
-        for e in errors {
-            eprintln!("error: {e}");
+        let (verdict, errors) = sinks.finish(&shared.config);
+        if !errors.is_empty() {
+            return Err(errors.join("\n"));
         }
-        if !warnings.is_empty() && display != Display::Silent {
-            println!("warnings ({}), which do not fail a case:", warnings.len());
-            for w in &warnings {
-                println!("  {w}");
+        if display != Display::Silent {
+            for line in verdict.lines() {
+                println!("{line}");
             }
         }
     }
     Ok(counts)
 }
 
-/// Walks one suite's lists and feeds its cases.
-async fn discover_suite(shared: &Arc<Shared>, sp: &SuitePlan, max_entities: usize, list_only: bool, feed: &Feed) {
+/// One open list: its level, the parent chain of ids, the walk, the page being consumed.
+struct Frame {
+    level: usize,
+    chain: Vec<String>,
+    walk: Option<ListWalk>,
+    page: VecDeque<Map<String, Value>>,
+}
+
+/// Walks every level depth-first; a level's children are walked for each of its entities before
+/// the next entity of the level.
+async fn walk_levels(shared: &Arc<Shared>, levels: &[Level], max_entities: usize, list_only: bool, feed: &Feed) {
     let Ok(ctx) = shared.ctx() else { return };
-    let mut found = 0usize;
-    // Depth-first over the steps, in list order.
-    let mut pending: Vec<(usize, BTreeMap<String, String>)> = vec![(0, BTreeMap::new())];
-    while let Some((depth, binding)) = pending.pop() {
-        let step = &sp.steps[depth];
-        let last = depth + 1 == sp.steps.len();
-        let path = match fill_template(&step.list, &binding) {
-            Ok(p) => p,
-            Err(missing) => {
-                let r = walk_report(
-                    &sp.suite,
-                    step,
-                    &binding,
-                    vec![Finding::failure(
-                        "list.paging",
-                        "",
-                        format!("the discovery step's list template needs {missing}, which no earlier step provides"),
-                    )],
-                    None,
-                );
-                let _ = feed.send(Planned::Done(Box::new(r))).await;
+    let mut found = vec![0usize; levels.len()];
+    let mut once_sent = vec![false; levels.len()];
+    let mut stack: Vec<Frame> = Vec::new();
+    for root in (0..levels.len()).rev().filter(|i| levels[*i].parent.is_none()) {
+        stack.push(Frame { level: root, chain: Vec::new(), walk: None, page: VecDeque::new() });
+    }
+    while let Some(top) = stack.last_mut() {
+        let level = &levels[top.level];
+        let li = top.level;
+        // A pinned level yields its one id, once per parent chain.
+        if let Some(id) = &level.pinned {
+            let chain = top.chain.clone();
+            stack.pop();
+            let mut ids = chain;
+            ids.push(id.clone());
+            if !emit(levels, li, &ids, None, &mut once_sent, list_only, feed).await {
                 return;
             }
-        };
-        let mut walk = ListWalk::new(format!("{}{}", ctx.service_root, path));
-        let mut children = Vec::new();
-        while let Some(items) = walk.next_page(shared, ctx, step.item_type.as_deref()).await {
-            for item in items {
-                let Some(id) = item.get("id").and_then(Value::as_str).map(str::to_string) else {
-                    continue;
-                };
-                let mut b = binding.clone();
-                b.insert(step.param.clone(), id.clone());
-                if !last {
-                    children.push((depth + 1, b));
+            found[li] += 1;
+            shared.progress.found(&level_label(level));
+            push_children(&mut stack, levels, li, &ids);
+            continue;
+        }
+        if top.walk.is_none() {
+            if found[li] >= max_entities {
+                stack.pop();
+                continue;
+            }
+            let path = fill_template(&level.list, |p| {
+                level.list_params.iter().position(|x| x == p).and_then(|i| top.chain.get(i)).map(String::as_str)
+            });
+            let Ok(path) = path else {
+                let r = walk_report(
+                    &shared.config,
+                    level,
+                    &top.chain,
+                    vec![Finding::failure("harness", "", format!("the list template {} cannot be filled", level.list))],
+                    None,
+                );
+                stack.pop();
+                if !feed.send(Planned::Done(Box::new(r))).await {
+                    return;
+                }
+                continue;
+            };
+            top.walk = Some(ListWalk::new(format!("{}{}", ctx.service_root, path), level.item.clone()));
+        }
+        if top.page.is_empty() {
+            let walk = top.walk.as_mut().expect("just set");
+            match walk.next_page(shared, ctx).await {
+                Some(rows) => {
+                    top.page.extend(rows);
                     continue;
                 }
-                if found == 0 {
-                    for case in &sp.once {
-                        let mut c = case.clone();
-                        bind(&mut c, &b);
-                        if !send(feed, Planned::Run(Box::new(c)), list_only).await {
-                            return;
-                        }
-                    }
-                }
-                found += 1;
-                for planned in entity_cases(sp, Arc::new(b), &id, &item) {
-                    if !send(feed, planned, list_only).await {
+                None => {
+                    let frame = stack.pop().expect("the top frame");
+                    let (findings, exchange, retries) = frame.walk.expect("a walk").finish();
+                    let mut r = walk_report(&shared.config, level, &frame.chain, findings, exchange);
+                    r.retries = retries;
+                    if !feed.send(Planned::Done(Box::new(r))).await {
                         return;
                     }
-                }
-                if found >= max_entities {
-                    let r = walk.finish(&sp.suite, step, &binding);
-                    let _ = feed.send(Planned::Done(Box::new(r))).await;
-                    return;
+                    continue;
                 }
             }
         }
-        let r = walk.finish(&sp.suite, step, &binding);
+        let row = top.page.pop_front().expect("a row");
+        if found[li] >= max_entities {
+            top.page.clear();
+            if let Some(w) = top.walk.as_mut() {
+                w.stop();
+            }
+            continue;
+        }
+        let walk = top.walk.as_mut().expect("a walk");
+        let Some(id) = walk.key_of(&row) else { continue };
+        let mut ids = top.chain.clone();
+        ids.push(id);
+        found[li] += 1;
+        shared.progress.found(&level_label(level));
+        if !emit(levels, li, &ids, Some(&row), &mut once_sent, list_only, feed).await {
+            return;
+        }
+        push_children(&mut stack, levels, li, &ids);
+    }
+    for (i, level) in levels.iter().enumerate().filter(|(i, _)| found[*i] == 0) {
+        let waiting = level.per_entity.len() + level.once.len();
+        let mut r = CaseReport::new(format!("discovery::{}", level_label(level)), "discovery".into());
+        r.outcome = Outcome::Ignored(format!(
+            "no entity found at this level, so its {waiting} case(s) did not run; create one in the tenant, or pass --param for its key"
+        ));
+        r.origin = Origin { derived: Some(format!("discovery level {} ({})", i, level.node)), ..Default::default() };
         if !feed.send(Planned::Done(Box::new(r))).await {
             return;
         }
-        pending.extend(children.into_iter().rev());
     }
-    if found == 0 {
-        let mut r = walk_report(&sp.suite, &sp.steps[0], &BTreeMap::new(), Vec::new(), None);
-        r.name = format!("{}::discovery", sp.suite);
+    if found.iter().all(|n| *n == 0) && !levels.is_empty() {
+        let mut r = CaseReport::new("discovery::no_entity".into(), "discovery".into());
         r.outcome = Outcome::Failed;
-        r.error = Some("discovery found no entity, so no entity case ran; create a workflow run in the tenant, or pass --param for each id".into());
+        r.error = Some("discovery found no entity at any level, so no entity case ran; create a workflow in the tenant, or pass --param for its ids".into());
         let _ = feed.send(Planned::Done(Box::new(r))).await;
     }
+}
+
+/// Queues the child levels of `level` for the entity `ids` (in level order).
+fn push_children(stack: &mut Vec<Frame>, levels: &[Level], level: usize, ids: &[String]) {
+    for child in (0..levels.len()).rev().filter(|c| levels[*c].parent == Some(level)) {
+        stack.push(Frame { level: child, chain: ids.to_vec(), walk: None, page: VecDeque::new() });
+    }
+}
+
+/// The cases of one discovered entity: the run-once cases of its level (for the first entity),
+/// the list-consistency check, and every per-entity case bound to its ids.
+async fn emit(
+    levels: &[Level],
+    li: usize,
+    ids: &[String],
+    row: Option<&Map<String, Value>>,
+    once_sent: &mut [bool],
+    list_only: bool,
+    feed: &Feed,
+) -> bool {
+    let level = &levels[li];
+    let ids: Arc<[String]> = ids.to_vec().into();
+    let label: Arc<str> = ids.iter().map(|i| display_id(i)).collect::<Vec<_>>().join("/").into();
+    if !once_sent[li] {
+        once_sent[li] = true;
+        for case in &level.once {
+            let b = Bound { case: case.clone(), ids: ids.clone(), label: "".into() };
+            if !send(feed, Planned::Bound(Box::new(b)), list_only).await {
+                return false;
+            }
+        }
+    }
+    if let (Some(read), Some(row)) = (&level.read, row) {
+        let c = consistency_case(read, &ids, &label, row);
+        if !send(feed, Planned::Run(Box::new(c)), list_only).await {
+            return false;
+        }
+    }
+    for case in &level.per_entity {
+        let b = Bound { case: case.clone(), ids: ids.clone(), label: label.clone() };
+        if !send(feed, Planned::Bound(Box::new(b)), list_only).await {
+            return false;
+        }
+    }
+    true
 }
 
 async fn send(feed: &Feed, planned: Planned, list_only: bool) -> bool {
@@ -216,220 +379,83 @@ async fn send(feed: &Feed, planned: Planned, list_only: bool) -> bool {
     feed.send(planned).await
 }
 
-/// The cases of one discovered entity: every entity case bound to its ids, and the list-row check.
-pub fn entity_cases(
-    sp: &SuitePlan,
-    binding: Arc<BTreeMap<String, String>>,
-    id: &str,
-    row: &Map<String, Value>,
-) -> Vec<Planned> {
-    let id: Arc<str> = Arc::from(id);
-    let mut out: Vec<Planned> = Vec::with_capacity(sp.per_entity.len() + 1);
-    let plain_read = sp.per_entity.iter().find(|c| {
-        c.request.query.is_none() && c.request.headers.is_empty() && c.request.method.eq_ignore_ascii_case("GET")
-    });
-    if let Some(read) = plain_read.or(sp.per_entity.first()) {
-        let mut c = (**read).clone();
-        bind(&mut c, &binding);
-        c.name = format!("discovered::list_consistency::{id}");
-        c.set_query(None);
-        c.request.headers.clear();
-        c.values = ValueCheck::ListRow;
-        let expect = Arc::make_mut(&mut c.expect);
-        expect.body = Some(Value::Object(
-            row.iter().filter(|(k, _)| !k.starts_with('@')).map(|(k, v)| (k.clone(), v.clone())).collect(),
-        ));
-        expect.truncated = true;
-        c.origin =
-            Arc::new(Origin { derived: Some(format!("discovery: the row of {id} in its list")), ..Default::default() });
-        c.notes = Arc::new(vec!["the entity read by id must repeat every value of its row in the list".into()]);
-        out.push(Planned::Run(Box::new(c)));
-    }
-    for case in &sp.per_entity {
-        out.push(Planned::Bound(Box::new(Bound { case: case.clone(), params: binding.clone(), id: id.clone() })));
-    }
-    out
+/// The entity read by key must repeat every value of its row in the list.
+fn consistency_case(read: &Case, ids: &Arc<[String]>, label: &str, row: &Map<String, Value>) -> Case {
+    let b = Bound { case: Arc::new(read.clone()), ids: ids.clone(), label: label.into() };
+    let mut c = read.clone();
+    c.request.path = b.path();
+    c.name = format!("discovered::list_consistency::{label}");
+    c.discovered = Some(ids.clone());
+    c.set_query(None);
+    c.request.headers.clear();
+    c.values = ValueCheck::ListRow;
+    let expect = Arc::make_mut(&mut c.expect);
+    expect.body = Some(Value::Object(
+        row.iter().filter(|(k, _)| !k.contains('@')).map(|(k, v)| (k.clone(), v.clone())).collect(),
+    ));
+    expect.truncated = true;
+    c.origin =
+        Arc::new(Origin { derived: Some(format!("discovery: the row of {label} in its list")), ..Default::default() });
+    c.notes = Arc::new(vec!["the entity read by key must repeat every value of its row in the list".into()]);
+    c
 }
 
-/// One list, page by page, with the paging rules checked as it goes.
-struct ListWalk {
-    next: Option<String>,
-    origin: String,
-    seen_links: HashSet<String>,
-    seen_ids: HashSet<String>,
-    count: Option<u64>,
-    items: u64,
-    pages: u32,
-    findings: Vec<Finding>,
-    exchange: Option<ExchangeInfo>,
-    retries: Vec<RetryNote>,
+/// A level's short name: the node's members after the first two (`workflows.runs`).
+fn level_label(level: &Level) -> String {
+    let parts: Vec<&str> = level.node.split('/').collect();
+    let skip = 2.min(parts.len().saturating_sub(1));
+    parts[skip..].join(".")
 }
 
-impl ListWalk {
-    fn new(first: String) -> Self {
-        let origin = reqwest::Url::parse(&first).map(|u| u.origin().ascii_serialization()).unwrap_or_default();
-        ListWalk {
-            next: Some(first),
-            origin,
-            seen_links: HashSet::new(),
-            seen_ids: HashSet::new(),
-            count: None,
-            items: 0,
-            pages: 0,
-            findings: Vec::new(),
-            exchange: None,
-            retries: Vec::new(),
-        }
-    }
-
-    fn paging(&mut self, message: String) {
-        if self.findings.len() < MAX_LIST_FINDINGS {
-            self.findings.push(Finding::failure("list.paging", "", message));
-        }
-    }
-
-    /// The next page's items; `None` at the end or on a problem (recorded as a finding).
-    async fn next_page(
-        &mut self,
-        shared: &Shared,
-        ctx: &Ctx,
-        item_type: Option<&str>,
-    ) -> Option<Vec<Map<String, Value>>> {
-        let url = self.next.take()?;
-        self.pages += 1;
-        if self.pages > MAX_PAGES {
-            self.paging(format!("more than {MAX_PAGES} pages: the nextLink chain does not end"));
-            return None;
-        }
-        let client_request_id = uuid::Uuid::new_v4().to_string();
-        let out = Outgoing {
-            method: "GET".into(),
-            url: url.clone(),
-            headers: vec![
-                ("client-request-id".into(), client_request_id.clone()),
-                ("Accept".into(), "application/json".into()),
-            ],
-            body: None,
-            auth: crate::case::AuthMode::Target,
-        };
-        let mut info = ExchangeInfo { method: "GET".into(), url: url.clone(), client_request_id, ..Default::default() };
-        let redactor = shared.redactor.clone();
-        let label = url.clone();
-        let on_retry =
-            move |note: &RetryNote| eprintln!("{}", redactor.redact(&format!("note: listing {label}: {note}")));
-        let delivered = match ctx.http.send(&out, &on_retry).await {
-            Ok(d) => d,
-            Err(failure) => {
-                self.retries.extend(failure.retries);
-                self.findings.push(Finding::failure("transport", "", failure.error.to_string()));
-                self.exchange = Some(info);
-                return None;
-            }
-        };
-        self.retries.extend(delivered.retries);
-        let a = delivered.answer;
-        info.status = Some(a.status);
-        info.request_id = a.header("request-id").map(str::to_string);
-        info.date = a.header("date").map(str::to_string);
-        info.elapsed = delivered.elapsed;
-        self.exchange = Some(info);
-        if a.status != 200 {
-            self.findings.push(
-                Finding::failure("status", "", format!("listing {url} answered {}", a.status))
-                    .with_values("200", a.status.to_string()),
-            );
-            return None;
-        }
-        let body = match crate::json_strict::parse(&a.body) {
-            Ok(v) => v,
-            Err(e) => {
-                self.findings.push(Finding::failure(
-                    "body.json",
-                    "",
-                    format!("a page of {url} is not acceptable JSON: {e}"),
-                ));
-                return None;
-            }
-        };
-        if let Some(t) = item_type.filter(|t| shared.schemas.knows(t)) {
-            let variant = Variant {
-                type_name: t.to_string(),
-                collection: true,
-                select: None,
-                include_unknown_enum_members: false,
-            };
-            if let Ok(v) = shared.schemas.validator(&variant) {
-                let found = schema_findings(&v, &body, "schema", None, &shared.schemas, false);
-                self.findings.extend(found.into_iter().take(MAX_LIST_FINDINGS));
-            }
-        }
-        if self.pages == 1 {
-            self.count = body.get("@odata.count").and_then(Value::as_u64);
-        }
-        let items: Vec<Map<String, Value>> = body
-            .get("value")
-            .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(|v| v.as_object().cloned()).collect())
-            .unwrap_or_default();
-        for (i, item) in items.iter().enumerate() {
-            invariants::check_entity(item, &format!("/value/{i}"), &mut self.findings);
-            if let Some(id) = item.get("id").and_then(Value::as_str)
-                && !self.seen_ids.insert(id.to_ascii_lowercase())
-            {
-                self.paging(format!("item {id} comes back a second time on page {}", self.pages));
-            }
-        }
-        self.items += items.len() as u64;
-        if let Some(next) = body.get("@odata.nextLink").and_then(Value::as_str) {
-            let same_origin =
-                reqwest::Url::parse(next).map(|u| u.origin().ascii_serialization() == self.origin).unwrap_or(false);
-            if !same_origin {
-                self.paging(format!("@odata.nextLink {next} leaves the target's origin {}; it is not followed (the token must not go elsewhere)", self.origin));
-            } else if !self.seen_links.insert(next.to_string()) || next == url {
-                self.paging(format!("@odata.nextLink {next} points at a page already read: the pages loop"));
-            } else {
-                self.next = Some(next.to_string());
-            }
-        }
-        Some(items)
-    }
-
-    fn finish(mut self, suite: &str, step: &DiscoveryStep, binding: &BTreeMap<String, String>) -> CaseReport {
-        if let Some(count) = self.count
-            && self.next.is_none()
-            && self.findings.is_empty()
-            && self.items != count
-        {
-            self.paging(format!("the pages held {} items, but @odata.count says {count}", self.items));
-        }
-        let mut report = walk_report(suite, step, binding, self.findings, self.exchange);
-        report.retries = self.retries;
-        report
-    }
-}
-
-/// The report of one list walk: `<suite>::discovery::<list>[::<parent id>]`.
+/// The report of one list walk: `discovery::<level>[::<parent ids>]`.
 fn walk_report(
-    suite: &str,
-    step: &DiscoveryStep,
-    binding: &BTreeMap<String, String>,
+    config: &RunConfig,
+    level: &Level,
+    chain: &[String],
     findings: Vec<Finding>,
     exchange: Option<ExchangeInfo>,
 ) -> CaseReport {
-    let list = step.list.trim_end_matches('/').rsplit('/').next().unwrap_or("list");
-    let parent =
-        step.list.split('/').filter_map(crate::odata::path::template_param).next_back().and_then(|p| binding.get(p));
-    let name = match parent {
-        Some(id) => format!("{suite}::discovery::{list}::{id}"),
-        None => format!("{suite}::discovery::{list}"),
+    let label = level_label(level);
+    let name = if chain.is_empty() {
+        format!("discovery::{label}")
+    } else {
+        format!("discovery::{label}::{}", chain.iter().map(|i| display_id(i)).collect::<Vec<_>>().join("/"))
     };
-    let mut report = CaseReport::new(name, suite.to_string());
+    let mut report = CaseReport::new(name, "discovery".into());
     if findings.iter().any(|f| f.severity == crate::check::Severity::Failure) {
         report.outcome = Outcome::Failed;
+        // The parent levels' ids lead discovery back to this list.
+        let pins: Vec<(String, String)> = level.list_params.iter().cloned().zip(chain.iter().cloned()).collect();
+        report.rerun = config.rerun(&report.name, &pins);
     }
     report.findings = findings;
     report.exchange = exchange;
-    report.origin =
-        Origin { derived: Some(format!("discovery step {} ({})", step.param, step.list)), ..Default::default() };
+    report.origin = Origin { derived: Some(format!("discovery: the list {}", level.list)), ..Default::default() };
     report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_are_short_and_distinct() {
+        let l = |node: &str| Level {
+            node: node.into(),
+            parent: None,
+            list: String::new(),
+            list_params: vec![],
+            item: ItemSpec::default(),
+            per_entity: vec![],
+            once: vec![],
+            read: None,
+            pinned: None,
+        };
+        assert_eq!(level_label(&l("identityGovernance/lifecycleWorkflows/workflows")), "workflows");
+        assert_eq!(level_label(&l("identityGovernance/lifecycleWorkflows/workflows/runs")), "workflows.runs");
+        assert_eq!(
+            level_label(&l("identityGovernance/lifecycleWorkflows/deletedItems/workflows")),
+            "deletedItems.workflows"
+        );
+    }
 }

@@ -5,7 +5,7 @@ use serde_json::Value;
 use super::ctx::Shared;
 use super::instance::Instance;
 use crate::case::Case;
-use crate::check::{self, Answer, Exchange, Finding, Sent};
+use crate::check::{self, Answer, Exchange, Sent};
 use crate::report::{CaseReport, ExchangeInfo, Outcome};
 use crate::target::{Outgoing, RetryNote};
 
@@ -16,6 +16,14 @@ const SHOW_BODY_FOR: &[&str] =
 /// Runs a case against the run's target. Never panics on what the server sends; a transport
 /// problem is a failed case, not an error. The drivers [`finalize`] every report before anyone sees it.
 pub async fn execute(shared: &Shared, inst: &Instance<'_>) -> CaseReport {
+    let mut report = send_and_check(shared, inst).await;
+    if report.outcome == Outcome::Failed && report.rerun.is_empty() {
+        report.rerun = shared.config.rerun(&report.name, &inst.pins());
+    }
+    report
+}
+
+async fn send_and_check(shared: &Shared, inst: &Instance<'_>) -> CaseReport {
     let case = inst.case;
     let mut report = CaseReport::new(inst.name.clone(), case.suite.clone());
     let ctx = match shared.ctx() {
@@ -32,9 +40,16 @@ pub async fn execute(shared: &Shared, inst: &Instance<'_>) -> CaseReport {
         Some(q) => format!("{}{}?{}", ctx.service_root, inst.path, q),
         None => format!("{}{}", ctx.service_root, inst.path),
     };
+    if case.walk {
+        return walk_case(shared, ctx, inst, url, report).await;
+    }
     let mut headers: Vec<(String, String)> = case.request.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     headers.push(("client-request-id".into(), client_request_id.clone()));
     headers.push(("Accept".into(), "application/json".into()));
+    if ctx.server.is_some() && case.is_mutating() {
+        // The embedded server keeps each write case's changes apart from every other case.
+        headers.push((super::ctx::SANDBOX_HEADER.into(), inst.name.clone()));
+    }
     let outgoing = Outgoing {
         method: case.request.method.to_ascii_uppercase(),
         url,
@@ -50,13 +65,13 @@ pub async fn execute(shared: &Shared, inst: &Instance<'_>) -> CaseReport {
     let delivered = match sent_result {
         Ok(d) => d,
         Err(failure) => {
+            report.findings.push(failure.finding());
             report.retries = failure.retries;
             if let Some(head) = failure.head {
                 info.status = Some(head.status);
                 info.request_id = head.request_id;
                 info.date = head.date;
             }
-            report.findings.push(Finding::failure("transport", "", failure.error.to_string()));
             report.fail_with_sources(case);
             report.exchange = Some(info);
             return report;
@@ -77,7 +92,8 @@ pub async fn execute(shared: &Shared, inst: &Instance<'_>) -> CaseReport {
         select: case.select(),
         prefer_unknown_enum_members: case.prefers_unknown_enum_members(),
         client_request_id: &info.client_request_id,
-        resource: crate::odata::ResourcePath::parse(&inst.path, case.path_template.as_deref()),
+        resource: crate::odata::ResourcePath::bind(case.resolved.as_deref(), &inst.path),
+        expand: case.expand(),
     };
     let exchange = Exchange {
         case,
@@ -89,22 +105,52 @@ pub async fn execute(shared: &Shared, inst: &Instance<'_>) -> CaseReport {
         profile: ctx.profile,
         schemas: &shared.schemas,
     };
-    report.findings = check::check_all(&exchange, json_error.as_deref());
+    report.findings = check::check_all(&exchange, json_error.as_deref(), &shared.config.extra_checks);
     report.exchange = Some(info);
-    conclude(&mut report, case, json.as_ref());
+    conclude(&mut report, case, json.as_ref(), shared.schemas.model());
+    report
+}
+
+/// A list read page by page: the paging rules over the whole walk, each page's rows checked.
+async fn walk_case(
+    shared: &Shared,
+    ctx: &super::ctx::Ctx,
+    inst: &Instance<'_>,
+    url: String,
+    mut report: CaseReport,
+) -> CaseReport {
+    let case = inst.case;
+    let type_name = case.resource_type.clone();
+    let key = type_name.as_deref().map(|t| shared.schemas.model().key_of(t)).unwrap_or_default();
+    let spec = super::walk::ItemSpec {
+        key_edm: type_name.as_deref().map(|t| shared.schemas.model().key_type(t)).unwrap_or_default(),
+        type_name,
+        key: key.first().cloned().unwrap_or_else(|| "id".into()),
+    };
+    let mut walk = super::walk::ListWalk::new(url, spec);
+    while let Some(rows) = walk.next_page(shared, ctx).await {
+        for row in &rows {
+            let _ = walk.key_of(row);
+        }
+    }
+    let (findings, exchange, retries) = walk.finish();
+    report.findings = findings;
+    report.exchange = exchange;
+    report.retries = retries;
+    conclude(&mut report, case, None, shared.schemas.model());
     report
 }
 
 /// The last touches: the rerun command of a failed case, and secrets out of everything.
 pub fn finalize(shared: &Shared, report: &mut CaseReport) {
     if report.outcome == Outcome::Failed && report.rerun.is_empty() {
-        report.rerun = shared.config.rerun(&report.name);
+        report.rerun = shared.config.rerun(&report.name, &[]);
     }
     report.redact(&shared.redactor);
 }
 
 /// Decides the outcome and attaches the diff or body excerpt that explains it.
-pub fn conclude(report: &mut CaseReport, case: &Case, json: Option<&Value>) {
+pub fn conclude(report: &mut CaseReport, case: &Case, json: Option<&Value>, model: &crate::metadata::Model) {
     let failed: Vec<&'static str> = report.failed_rules();
     if failed.is_empty() {
         report.outcome = Outcome::Passed;
@@ -114,7 +160,8 @@ pub fn conclude(report: &mut CaseReport, case: &Case, json: Option<&Value>) {
     if (failed.contains(&"body.value") || failed.contains(&"list.consistency"))
         && let (Some(expected), Some(actual)) = (&case.expect.body, json)
     {
-        let normalized = check::body_values::normalized_actual(expected, actual, case.expect.truncated);
+        let keys = check::body_values::row_keys(model, case.resource_type.as_deref());
+        let normalized = check::body_values::normalized_actual(expected, actual, case.expect.truncated, &keys);
         report.diff = Some((expected.clone(), normalized));
     } else if failed.iter().any(|r| SHOW_BODY_FOR.contains(r)) {
         report.excerpt = json.cloned();
@@ -129,6 +176,22 @@ impl CaseReport {
         self.origin = (*case.origin).clone();
         self.notes = (*case.notes).clone();
     }
+}
+
+/// The failed report of a case whose run panicked: the panic's message, so it is counted and shown
+/// like any failure.
+pub fn panicked(name: String, suite: String, payload: Box<dyn std::any::Any + Send>) -> CaseReport {
+    let message = payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or("(a panic without a message)");
+    let mut r = CaseReport::new(name, suite);
+    r.outcome = Outcome::Failed;
+    r.error = Some(format!(
+        "the harness panicked while running this case: {message}; this is a bug of graph-conformance, please report it with this case"
+    ));
+    r
 }
 
 /// A report with the case's identity filled in.

@@ -1,59 +1,75 @@
 //! A case as sent this time. Discovery runs each entity case for every entity found; rather than
-//! cloning the case per entity, it pairs the shared case with the entity's ids, and only the path,
-//! the name and the values rule differ.
+//! cloning the case per entity, it pairs the shared case with the entity's ids (one per level of
+//! the path, in order), and only the path, the name and the values rule differ.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::case::{Case, ValueCheck};
-use crate::odata::path::template_param;
+use crate::odata::path::fill_like;
 
 /// An entity case bound to one discovered entity.
 #[derive(Debug, Clone)]
 pub struct Bound {
     pub case: Arc<Case>,
-    /// The entity's ids by template parameter.
-    pub params: Arc<BTreeMap<String, String>>,
-    /// The entity's own id, the last part of the case name.
-    pub id: Arc<str>,
+    /// The ids of the path's keys, in path order (the discovered entity's chain).
+    pub ids: Arc<[String]>,
+    /// The ids as shown in the case name (`<workflow>/<run>`), sanitized for display.
+    pub label: Arc<str>,
 }
 
 impl Bound {
-    /// `<suite>::<case>::<entity id>`.
+    /// `<suite>::<case>::<ids>` (`<suite>::<case>` for a case run once per level).
     pub fn name(&self) -> String {
-        format!("{}::{}::{}", self.case.suite, self.case.name, self.id)
+        if self.label.is_empty() {
+            self.case.full_name()
+        } else {
+            format!("{}::{}::{}", self.case.suite, self.case.name, self.label)
+        }
     }
 
-    /// The request path with the entity's ids (pinned parameters, such as an unknown id on purpose,
-    /// keep the case's own value).
+    /// The request path with the entity's ids, each percent-encoded as one segment (pinned
+    /// parameters, such as an unknown id on purpose, keep the case's own value).
     pub fn path(&self) -> String {
         let case = &self.case;
         let Some(template) = case.path_template.as_deref() else { return case.request.path.clone() };
-        let mut out = String::with_capacity(template.len() + 64);
-        for part in template.split('/').filter(|s| !s.is_empty()) {
-            out.push('/');
-            match template_param(part) {
-                Some(p) => {
-                    let own = case.path_params.get(p);
-                    let value = if case.pinned_params.contains(p) { own } else { self.params.get(p).or(own) };
-                    match value {
-                        Some(v) => out.push_str(v),
-                        // A parameter nobody knows: the case's documented path is the honest fallback.
-                        None => return case.request.path.clone(),
-                    }
-                }
-                None => out.push_str(part),
+        let params = case.key_params();
+        let value = |p: &str| -> Option<&str> {
+            if case.pinned_params.contains(p) {
+                return case.path_params.get(p).map(String::as_str);
             }
-        }
-        out
+            let i = params.iter().position(|x| x == p)?;
+            self.ids.get(i).map(String::as_str).or_else(|| case.path_params.get(p).map(String::as_str))
+        };
+        fill_like(template, &case.request.path, value).unwrap_or_else(|_| case.request.path.clone())
     }
+}
+
+/// An id as it may appear in a case name: control characters escaped, so a hostile id cannot
+/// forge an output line (`\ntest result: ok`), and long ids cut.
+pub fn display_id(id: &str) -> String {
+    const MAX: usize = 80;
+    let mut out = String::with_capacity(id.len().min(MAX) + 8);
+    for (n, c) in id.chars().enumerate() {
+        if n >= MAX {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.push_str(&c.escape_default().to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// What `execute` sends and checks.
 #[derive(Debug)]
 pub struct Instance<'a> {
     pub case: &'a Case,
+    /// The discovered ids of the path's keys, in path order (none for a case as written).
+    pub ids: Option<&'a [String]>,
     /// The trial name.
     pub name: String,
     pub path: Cow<'a, str>,
@@ -64,60 +80,40 @@ pub struct Instance<'a> {
 impl<'a> Instance<'a> {
     /// The case as written.
     pub fn of(case: &'a Case) -> Self {
-        Instance { case, name: case.full_name(), path: Cow::Borrowed(&case.request.path), values: case.values }
+        Instance {
+            case,
+            ids: case.discovered.as_deref(),
+            name: case.full_name(),
+            path: Cow::Borrowed(&case.request.path),
+            values: case.values,
+        }
     }
 
     /// The case bound to an entity.
     pub fn bound(b: &'a Bound) -> Self {
-        Instance { case: &b.case, name: b.name(), path: Cow::Owned(b.path()), values: ValueCheck::Off }
+        Instance {
+            case: &b.case,
+            ids: Some(&b.ids),
+            name: b.name(),
+            path: Cow::Owned(b.path()),
+            values: ValueCheck::Off,
+        }
+    }
+
+    /// `--param` pins that lead discovery back to this entity: each key parameter with its id.
+    pub fn pins(&self) -> Vec<(String, String)> {
+        let Some(ids) = self.ids else { return Vec::new() };
+        self.case.key_params().into_iter().zip(ids.iter().cloned()).collect()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::case::load::case_from_file;
-    use crate::case::{CaseFile, DocSource, ExpectedResponse, RequestSpec, StatusSpec};
-
-    fn case() -> Case {
-        let cf = CaseFile {
-            name: "c".into(),
-            source: DocSource { page: "p".into(), request_line: 1, response_line: 2 },
-            request: RequestSpec {
-                method: "GET".into(),
-                path: "/w/w0/r/r0".into(),
-                query: None,
-                headers: Default::default(),
-                body: None,
-            },
-            path_template: Some("/w/{w}/r/{r}".into()),
-            path_params: [("w".to_string(), "w0".to_string()), ("r".to_string(), "r0".to_string())].into(),
-            response: ExpectedResponse {
-                status: StatusSpec::One(200),
-                headers: Default::default(),
-                body: None,
-                truncated: false,
-                odata_type: None,
-                is_collection: false,
-                is_empty: false,
-                expect_error: false,
-                nullable_properties: Vec::new(),
-            },
-        };
-        case_from_file("s", "f.json".as_ref(), cf, None)
-    }
 
     #[test]
-    fn binding_fills_the_ids_except_pinned_ones() {
-        let mut c = case();
-        let params: Arc<BTreeMap<String, String>> =
-            Arc::new([("w".to_string(), "W".to_string()), ("r".to_string(), "R".to_string())].into());
-        let b = Bound { case: Arc::new(c.clone()), params: params.clone(), id: "R".into() };
-        assert_eq!(b.path(), "/w/W/r/R");
-        assert_eq!(b.name(), "s::c::R");
-        c.pinned_params.insert("r".into());
-        let b = Bound { case: Arc::new(c), params, id: "R".into() };
-        assert_eq!(b.path(), "/w/W/r/r0");
-        assert_eq!(Instance::bound(&b).values, ValueCheck::Off);
+    fn ids_in_names_cannot_forge_lines() {
+        assert_eq!(display_id("a\nb\u{1b}[31m"), "a\\nb\\u{1b}[31m");
+        assert_eq!(display_id(&"x".repeat(100)).chars().count(), 81);
     }
 }

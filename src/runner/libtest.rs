@@ -11,6 +11,7 @@ use super::execute::{blank_report, execute, finalize};
 use super::instance::Instance;
 use super::plan::{Planned, plan};
 use crate::reference::Store;
+use crate::report::verdict::Verdict;
 use crate::report::{CaseReport, Outcome, Palette, RenderOptions, render_failure};
 use crate::schema::SchemaSet;
 
@@ -18,52 +19,78 @@ use crate::schema::SchemaSet;
 #[derive(Debug)]
 pub struct RunSummary {
     pub conclusion: Conclusion,
-    pub warnings: Vec<String>,
+    /// The tally of the run (none with `--list`).
+    pub verdict: Option<crate::report::verdict::Verdict>,
 }
 
 /// Loads, plans and runs the cases as trials. `Err` is a usage or setup error (no trial ran).
 pub fn run_libtest(config: RunConfig, args: &Arguments) -> Result<RunSummary, String> {
     let schemas = Arc::new(SchemaSet::load(&config.schemas_dir)?);
     let (planned, suites) = plan(&config, &schemas)?;
-    let store = Arc::new(Store::from_suites(&suites, config.embedded.entities));
+    let store = Arc::new(Store::from_suites(&suites, schemas.clone(), config.embedded.entities)?);
     let render = RenderOptions { palette: Palette { color: config.color }, diff_lines: config.diff_lines };
     let shared = Arc::new(Shared::new(config, schemas, store, render)?);
+    if planned.is_empty() {
+        return Err(format!(
+            "no case under {}: import doc pages there first (`graph-conformance import --out {} PAGE.md`)",
+            shared.config.cases_dir.display(),
+            shared.config.cases_dir.display()
+        ));
+    }
+    if shared.config.preflight && !args.list {
+        super::preflight::preflight(&shared, &planned)?;
+    }
     let trials: Vec<Trial> = planned.into_iter().map(|p| trial(shared.clone(), p)).collect();
     let conclusion = libtest_mimic::run(args, trials);
-    let mut warnings = Vec::new();
+    let mut verdict = None;
     if let Some(sinks) = shared.take_sinks()
         && !args.list
     {
-        let (w, errors) = sinks.finish(&shared.config);
-        for e in errors {
-            eprintln!("error: {e}");
+        let (v, errors) = sinks.finish(&shared.config);
+        if !errors.is_empty() {
+            return Err(errors.join("\n"));
         }
-        if !w.is_empty() {
-            println!("warnings ({}), which do not fail a case:", w.len());
-            for line in &w {
-                println!("  {line}");
-            }
+        for line in v.lines() {
+            println!("{line}");
         }
-        warnings = w;
+        verdict = Some(v);
     }
-    Ok(RunSummary { conclusion, warnings })
+    Ok(RunSummary { conclusion, verdict })
+}
+
+/// A trial whose body runs `work`; a panic in it becomes a failed report with the panic's message,
+/// recorded like any other failure.
+fn guarded(
+    shared: Arc<Shared>,
+    name: String,
+    suite: String,
+    work: impl FnOnce(&Shared) -> CaseReport + Send + 'static,
+) -> Trial {
+    Trial::test(name.clone(), move || {
+        let report = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&shared))) {
+            Ok(r) => r,
+            Err(payload) => super::execute::panicked(name, suite, payload),
+        };
+        finish(&shared, report)
+    })
 }
 
 fn trial(shared: Arc<Shared>, planned: Planned) -> Trial {
-    let name = planned.name();
+    // libtest prints the name itself: a pinned id holding a secret is redacted here too.
+    let name = shared.redactor.redact(&planned.name());
     match planned {
-        Planned::Run(case) => Trial::test(name, move || {
-            let report = match shared.ctx() {
-                Ok(ctx) => ctx.rt.block_on(execute(&shared, &Instance::of(&case))),
+        Planned::Run(case) => {
+            let suite = case.suite.clone();
+            guarded(shared, name, suite, move |shared| match shared.ctx() {
+                Ok(ctx) => ctx.rt.block_on(execute(shared, &Instance::of(&case))),
                 Err(e) => {
                     let mut r = blank_report(&case);
                     r.fail_with_sources(&case);
                     r.error = Some(e);
                     r
                 }
-            };
-            finish(&shared, report)
-        }),
+            })
+        }
         Planned::Skip(case, reason) => Trial::ignorable_test(name, move || {
             let mut report = blank_report(&case);
             report.outcome = Outcome::Ignored(reason.clone());
@@ -71,18 +98,18 @@ fn trial(shared: Arc<Shared>, planned: Planned) -> Trial {
             Ok(Completion::ignored_with(reason))
         }),
         Planned::Done(report) => Trial::test(name, move || finish(&shared, *report)),
-        Planned::Bound(bound) => Trial::test(name, move || {
-            let report = match shared.ctx() {
-                Ok(ctx) => ctx.rt.block_on(execute(&shared, &Instance::bound(&bound))),
+        Planned::Bound(bound) => {
+            let suite = bound.case.suite.clone();
+            guarded(shared, name, suite, move |shared| match shared.ctx() {
+                Ok(ctx) => ctx.rt.block_on(execute(shared, &Instance::bound(&bound))),
                 Err(e) => {
                     let mut r = CaseReport::new(bound.name(), bound.case.suite.clone());
                     r.fail_with_sources(&bound.case);
                     r.error = Some(e);
                     r
                 }
-            };
-            finish(&shared, report)
-        }),
+            })
+        }
         Planned::Broken(broken) => Trial::test(name, move || finish(&shared, CaseReport::broken(&broken))),
     }
 }
@@ -91,9 +118,10 @@ fn trial(shared: Arc<Shared>, planned: Planned) -> Trial {
 fn finish(shared: &Shared, mut report: CaseReport) -> Result<(), Failed> {
     finalize(shared, &mut report);
     let report = &report;
-    shared.record(report);
-    match report.outcome {
-        Outcome::Failed => Err(Failed::from(shared.redactor.redact(&render_failure(report, shared.render)))),
+    let same_as = shared.record(report);
+    match (&report.outcome, same_as) {
+        (Outcome::Failed, Some(first)) => Err(Failed::from(Verdict::brief(report, &first))),
+        (Outcome::Failed, None) => Err(Failed::from(shared.redactor.redact(&render_failure(report, shared.render)))),
         _ => Ok(()),
     }
 }

@@ -10,7 +10,11 @@ pub mod execute;
 pub mod instance;
 pub mod libtest;
 pub mod plan;
+pub mod preflight;
+pub mod progress;
+pub mod rerun;
 pub mod stream;
+pub mod walk;
 
 pub use config::{EmbeddedOptions, RunConfig};
 pub use libtest::run_libtest;

@@ -8,7 +8,7 @@ use crate::case::derive::derive;
 use crate::case::load::BrokenCase;
 use crate::case::{Case, LoadedCase, Suite, load_suites};
 use crate::check::Profile;
-use crate::odata::path::{fill_template, template_param};
+use crate::odata::path::fill_like;
 use crate::schema::SchemaSet;
 
 /// One trial to be.
@@ -36,31 +36,75 @@ impl Planned {
     }
 }
 
-/// Loads and plans every case; `Err` only when `cases/` itself cannot be read.
+/// `--param` values by discovery level: a parameter names a level whatever a page calls it
+/// (`workflowId`, `workflow_id`), so one `--param` pins the level in every suite.
+#[derive(Debug, Clone, Default)]
+pub struct Pins {
+    pub by_level: BTreeMap<String, String>,
+}
+
+impl Pins {
+    /// Maps each `--param NAME=VALUE` to the level the name denotes in some case's template. A name
+    /// no template uses is an error that lists the names there are.
+    pub fn new(params: &BTreeMap<String, String>, cases: &[&Case]) -> Result<Pins, String> {
+        let mut aliases: BTreeMap<String, String> = BTreeMap::new();
+        for c in cases {
+            for (param, level) in c.key_params().into_iter().zip(c.levels()) {
+                aliases.entry(param).or_insert(level);
+            }
+        }
+        let mut by_level = BTreeMap::new();
+        for (name, value) in params {
+            let Some(level) = aliases.get(name) else {
+                let known: Vec<&str> = aliases.keys().map(String::as_str).collect();
+                return Err(format!(
+                    "--param {name}: no case's path has a parameter of that name; the parameters are: {}",
+                    known.join(", ")
+                ));
+            };
+            if let Some(reason) = crate::odata::path::invalid_key(value, "Edm.String") {
+                return Err(format!("--param {name}={value}: {reason}"));
+            }
+            by_level.insert(level.clone(), value.clone());
+        }
+        Ok(Pins { by_level })
+    }
+}
+
+/// Loads and plans every case; `Err` only when `cases/` itself cannot be read or a `--param` names
+/// no parameter.
 pub fn plan(config: &RunConfig, schemas: &SchemaSet) -> Result<(Vec<Planned>, Vec<Suite>), String> {
-    let suites = load_suites(&config.cases_dir)?;
+    let suites = load_suites(&config.cases_dir, schemas)?;
     let mut planned: Vec<Planned> = Vec::new();
+    let mut all: Vec<Case> = Vec::new();
     for suite in &suites {
-        let mut cases: Vec<Case> = Vec::new();
         for loaded in &suite.cases {
             match loaded {
-                LoadedCase::Ready(c) => cases.push((**c).clone()),
+                LoadedCase::Ready(c) => all.push((**c).clone()),
                 LoadedCase::Broken(b) => planned.push(Planned::Broken(b.clone())),
             }
         }
-        if let (Some(cfg), Some(file)) = (&suite.config, &suite.config_file) {
-            cases.extend(derive(&suite.name, cfg, &suite.cases, schemas, &file.display().to_string()));
-        }
-        for case in cases {
-            planned.push(decide(config, case));
-        }
+        let file = suite
+            .config_file
+            .as_ref()
+            .map(|f| f.display().to_string())
+            .unwrap_or_else(|| format!("{} (the suite's examples and the metadata)", suite.dir.display()));
+        all.extend(derive(&suite.name, suite.config.as_ref(), &suite.cases, schemas, &file));
+    }
+    let pins = Pins::new(&config.params, &all.iter().collect::<Vec<_>>())?;
+    for case in all {
+        planned.push(decide(config, &pins, case));
     }
     planned.sort_by_key(Planned::name);
     Ok((dedupe(planned), suites))
 }
 
 /// Binds `--param` ids and decides whether the case is sent.
-pub fn decide(config: &RunConfig, mut case: Case) -> Planned {
+pub fn decide(config: &RunConfig, pins: &Pins, mut case: Case) -> Planned {
+    if let Some(reason) = &case.unresolved {
+        let reason = reason.clone();
+        return Planned::Skip(Box::new(case), reason);
+    }
     let remote = config.target.is_some();
     if remote && case.is_mutating() && !config.allow_writes {
         let reason = format!(
@@ -69,7 +113,7 @@ pub fn decide(config: &RunConfig, mut case: Case) -> Planned {
         );
         return Planned::Skip(Box::new(case), reason);
     }
-    let bound = bind(&mut case, &config.params);
+    let bound = bind(&mut case, pins);
     if config.profile() == Profile::Live && case.needs_entity && !bound {
         return Planned::Skip(
             Box::new(case),
@@ -79,30 +123,27 @@ pub fn decide(config: &RunConfig, mut case: Case) -> Planned {
     Planned::Run(Box::new(case))
 }
 
-/// Replaces the case's path parameters (except pinned ones) with `params`. Returns whether every
-/// parameter of the template was given.
-pub fn bind(case: &mut Case, params: &BTreeMap<String, String>) -> bool {
+/// Replaces the case's key values (except pinned ones) with the pinned levels' values. Returns
+/// whether every key of the path was given.
+pub fn bind(case: &mut Case, pins: &Pins) -> bool {
     let Some(template) = case.path_template.clone() else {
         return false;
     };
-    let names: Vec<&str> = template.split('/').filter_map(template_param).collect();
-    if names.is_empty() || params.is_empty() {
+    let levels = case.levels();
+    if levels.is_empty() || pins.by_level.is_empty() {
         return false;
     }
     let mut all = true;
-    for name in &names {
-        match params.get(*name) {
-            Some(v) if !case.pinned_params.contains(*name) => match case.path_params.get_mut(*name) {
-                Some(slot) => slot.clone_from(v),
-                None => {
-                    case.path_params.insert(name.to_string(), v.clone());
-                }
-            },
+    for (param, level) in case.key_params().into_iter().zip(levels) {
+        match pins.by_level.get(&level) {
+            Some(v) if !case.pinned_params.contains(&param) => {
+                case.path_params.insert(param, v.clone());
+            }
             Some(_) => {}
             None => all = false,
         }
     }
-    if let Ok(path) = fill_template(&template, &case.path_params) {
+    if let Ok(path) = fill_like(&template, &case.request.path, |p| case.path_params.get(p).map(String::as_str)) {
         case.request.path = path;
     }
     case.values = crate::case::ValueCheck::Off;

@@ -2,7 +2,7 @@
 //! over 100,000 discovered entities holds only what is in flight. It prints libtest's format
 //! (`test NAME ... ok`, the failures, `test result: ...`), so CI log parsers read it the same way.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -49,13 +49,16 @@ pub fn run_cases(
 ) -> Result<Counts, String> {
     let schemas = Arc::new(crate::schema::SchemaSet::load(&config.schemas_dir)?);
     let (planned, suites) = super::plan::plan(&config, &schemas)?;
-    let store = Arc::new(crate::reference::Store::from_suites(&suites, config.embedded.entities));
+    let store = Arc::new(crate::reference::Store::from_suites(&suites, schemas.clone(), config.embedded.entities)?);
     let render = crate::report::RenderOptions {
         palette: crate::report::Palette { color: config.color },
         diff_lines: config.diff_lines,
     };
     let concurrency = config.http.concurrency;
     let shared = Arc::new(Shared::new(config, schemas, store, render)?);
+    if shared.config.preflight && !args.list {
+        super::preflight::preflight(&shared, &planned)?;
+    }
     let counts = run(
         shared.clone(),
         args,
@@ -71,7 +74,10 @@ pub fn run_cases(
         observe,
     )?;
     if let Some(sinks) = shared.take_sinks() {
-        let _ = sinks.finish(&shared.config);
+        let (_, errors) = sinks.finish(&shared.config);
+        if !errors.is_empty() {
+            return Err(errors.join("\n"));
+        }
     }
     Ok(counts)
 }
@@ -110,11 +116,20 @@ impl Feed {
         let Ok(permit) = self.permits.clone().acquire_owned().await else { return false };
         let (shared, collector) = (self.shared.clone(), self.collector.clone());
         tokio::spawn(async move {
-            let mut report = run_one(&shared, planned).await;
+            // The case runs in a task of its own: a panic there is a failed report, not a lost one.
+            let (name, suite) = (planned.name(), suite_of(&planned));
+            let worker = shared.clone();
+            let mut report = match tokio::spawn(async move { run_one(&worker, planned).await }).await {
+                Ok(r) => r,
+                Err(e) => match e.try_into_panic() {
+                    Ok(payload) => super::execute::panicked(name, suite, payload),
+                    Err(e) => super::execute::panicked(name, suite, Box::new(format!("the case's task ended: {e}"))),
+                },
+            };
             // Reports are finished where they are made: no hand-off to another thread per case.
             finalize(&shared, &mut report);
-            shared.record(&report);
-            collector.lock().unwrap_or_else(|p| p.into_inner()).take(&shared, &report);
+            let same_as = shared.record(&report);
+            collector.lock().unwrap_or_else(|p| p.into_inner()).take(&shared, &report, same_as.is_some());
             // The run owns the runtime through `shared`: release it before the permit, so that the
             // caller, once every permit is back, holds the last reference and drops the runtime
             // outside of it.
@@ -123,6 +138,15 @@ impl Feed {
             drop(permit);
         });
         true
+    }
+}
+
+fn suite_of(p: &Planned) -> String {
+    match p {
+        Planned::Run(c) | Planned::Skip(c, _) => c.suite.clone(),
+        Planned::Broken(b) => b.suite.clone(),
+        Planned::Done(r) => r.suite.clone(),
+        Planned::Bound(b) => b.case.suite.clone(),
     }
 }
 
@@ -139,34 +163,43 @@ struct Collector {
     failures_dropped: usize,
     display: Display,
     observe: Box<dyn FnMut(&CaseReport) + Send>,
+    /// Per-case output: line-buffered on a terminal, block-buffered otherwise (a line per case
+    /// must not cost a system call each).
+    out: Box<dyn Write + Send>,
 }
 
 impl Collector {
-    fn take(&mut self, shared: &Shared, report: &CaseReport) {
+    /// Counts and shows a finished case; `repeat`: it failed exactly as an earlier case did, whose
+    /// block stands for both.
+    fn take(&mut self, shared: &Shared, report: &CaseReport, repeat: bool) {
         (self.observe)(report);
-        let out = std::io::stdout();
-        let mut lock = out.lock();
-        match (&report.outcome, self.display) {
-            (_, Display::Silent) => {}
+        let progress = &shared.progress;
+        progress.done(report);
+        let line = match (&report.outcome, self.display) {
+            (_, Display::Silent) => None,
+            // The status line stands for the marks.
+            (_, Display::Terse) if progress.active() => None,
             (o, Display::Terse) => {
                 let mark = match o {
                     Outcome::Passed => '.',
                     Outcome::Failed => 'F',
                     Outcome::Ignored(_) => 'i',
                 };
-                let _ = write!(lock, "{mark}");
+                let _ = write!(self.out, "{mark}");
                 if (self.counts.passed + self.counts.failed + self.counts.ignored + 1).is_multiple_of(88) {
-                    let _ = writeln!(lock);
+                    let _ = writeln!(self.out);
                 }
+                None
             }
-            (Outcome::Passed, Display::Pretty) => {
-                let _ = writeln!(lock, "test {} ... ok", report.name);
-            }
-            (Outcome::Failed, Display::Pretty) => {
-                let _ = writeln!(lock, "test {} ... FAILED", report.name);
-            }
-            (Outcome::Ignored(reason), Display::Pretty) => {
-                let _ = writeln!(lock, "test {} ... ignored ({reason})", report.name);
+            (Outcome::Passed, Display::Pretty) => Some(format!("test {} ... ok", report.name)),
+            (Outcome::Failed, Display::Pretty) => Some(format!("test {} ... FAILED", report.name)),
+            (Outcome::Ignored(reason), Display::Pretty) => Some(format!("test {} ... ignored ({reason})", report.name)),
+        };
+        if let Some(line) = line {
+            if progress.active() {
+                progress.println(&line);
+            } else {
+                let _ = writeln!(self.out, "{line}");
             }
         }
         match report.outcome {
@@ -174,7 +207,9 @@ impl Collector {
             Outcome::Ignored(_) => self.counts.ignored += 1,
             Outcome::Failed => {
                 self.counts.failed += 1;
-                if self.failures.len() < MAX_FAILURE_MESSAGES {
+                if repeat {
+                    // Listed under the first case that failed this way.
+                } else if self.failures.len() < MAX_FAILURE_MESSAGES {
                     let message = shared.redactor.redact(&render_failure(report, shared.render));
                     self.failures.push((report.name.clone(), message));
                 } else {
@@ -209,7 +244,15 @@ where
         failures_dropped: 0,
         display,
         observe: Box::new(observe),
+        out: if std::io::stdout().is_terminal() {
+            Box::new(std::io::stdout())
+        } else {
+            Box::new(std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout()))
+        },
     }));
+    if display != Display::Silent && super::progress::wanted(args.quiet) {
+        shared.progress.start();
+    }
     let filtered = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let filtering = args.filter.is_some() || !args.skip.is_empty() || args.ignored;
     let feed = Feed {
@@ -223,16 +266,37 @@ where
     if display == Display::Pretty {
         println!("\nrunning cases as they are discovered on {}", ctx.service_root);
     }
-    ctx.rt.block_on(async {
-        let _ = tokio::spawn(produce(feed)).await;
+    let produced = ctx.rt.block_on(async {
+        let produced = tokio::spawn(produce(feed)).await;
         // Every permit back means every case has finished and been collected.
         let _ = permits.acquire_many(slots as u32).await;
+        produced
     });
+    if let Err(e) = produced {
+        let why = match e.try_into_panic() {
+            Ok(p) => p
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "a panic without a message".into()),
+            Err(e) => e.to_string(),
+        };
+        return Err(format!(
+            "the run stopped: the part that lists the cases failed ({why}); the results are incomplete"
+        ));
+    }
+    shared.progress.finish();
     let mut c = collector.lock().unwrap_or_else(|p| p.into_inner());
+    let _ = c.out.flush();
+    if display == Display::Terse {
+        println!();
+    }
     c.counts.filtered_out = filtered.load(std::sync::atomic::Ordering::Relaxed);
     c.counts.requests = ctx.http.attempts();
     if display != Display::Silent {
-        print_summary(&c.counts, &c.failures, c.failures_dropped, started.elapsed());
+        let sinks = shared.sinks.lock().unwrap_or_else(|p| p.into_inner());
+        let verdict = sinks.as_ref().map(|s| &s.verdict);
+        print_summary(&c.counts, &c.failures, c.failures_dropped, verdict, started.elapsed());
     }
     Ok(c.counts)
 }
@@ -251,11 +315,25 @@ async fn run_one(shared: &Shared, planned: Planned) -> CaseReport {
     }
 }
 
-fn print_summary(c: &Counts, failures: &[(String, String)], dropped: usize, elapsed: std::time::Duration) {
+fn print_summary(
+    c: &Counts,
+    failures: &[(String, String)],
+    dropped: usize,
+    verdict: Option<&crate::report::verdict::Verdict>,
+    elapsed: std::time::Duration,
+) {
     if !failures.is_empty() {
         println!("\nfailures:\n");
         for (name, message) in failures {
             println!("---- {name} ----\n{message}\n");
+            if let Some((same, more)) = verdict.and_then(|v| v.same_as(name)) {
+                let extra = if more > 0 { format!(" (and {more} more, all in --json)") } else { String::new() };
+                println!("  the same failure in {} more cases{extra}:", same.len() as u64 + more);
+                for n in same {
+                    println!("    {n}");
+                }
+                println!();
+            }
         }
         if dropped > 0 {
             println!("… {dropped} more failures are not shown here; --json and --junit have all of them\n");

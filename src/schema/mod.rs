@@ -10,6 +10,7 @@
 //!
 //! So one mechanism, driven by the schema files, serves every resource and every select list.
 
+pub mod overlay;
 pub mod properties;
 pub mod transform;
 
@@ -21,7 +22,11 @@ use std::sync::{Arc, RwLock};
 use jsonschema::{Registry, Validator};
 use serde_json::{Value, json};
 
+pub use overlay::Overlay;
 pub use properties::{Navigation, PropertyInfo};
+
+use crate::metadata::Model;
+use crate::metadata::generate::METADATA_FILE;
 
 /// Every schema's `$id` starts with this; relative `$ref`s resolve against it, never over the network.
 pub const SCHEMA_BASE: &str = "https://graph-conformance.local/schemas/";
@@ -60,6 +65,13 @@ pub struct SchemaSet {
     cache: RwLock<HashMap<String, TypeCache>>,
     /// OData type → its declared properties, read once.
     properties: BTreeMap<String, Vec<PropertyInfo>>,
+    /// The model `graph-conformance schemas` wrote beside the schemas (`metadata.json`).
+    model: Model,
+    /// `overlay.json`: what the metadata cannot say.
+    overlay: Overlay,
+    envelope: std::sync::OnceLock<Arc<Validator>>,
+    registry_full: std::sync::OnceLock<Result<Registry<'static>, String>>,
+    registry_cut: std::sync::OnceLock<Result<Registry<'static>, String>>,
 }
 
 impl std::fmt::Debug for SchemaSet {
@@ -69,8 +81,9 @@ impl std::fmt::Debug for SchemaSet {
 }
 
 impl SchemaSet {
-    /// Reads every `*.json` in `dir`. Each needs an `$id` under [`SCHEMA_BASE`]; those with
-    /// `x-odata-type` become addressable by type.
+    /// Reads every `*.json` in `dir`: the schemas (each needs an `$id` under [`SCHEMA_BASE`]; those
+    /// with `x-odata-type` become addressable by type), the model (`metadata.json`) and the overlay
+    /// (`overlay.json`).
     pub fn load(dir: &Path) -> Result<Self, String> {
         let entries = fs::read_dir(dir).map_err(|e| {
             format!(
@@ -85,13 +98,34 @@ impl SchemaSet {
             .collect();
         files.sort();
         let mut docs = Vec::new();
+        let mut model = None;
+        let mut overlay = Overlay::default();
         for file in files {
+            let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            if name == METADATA_FILE {
+                model = Some(crate::case::load::read_json::<Model>(&file)?);
+                continue;
+            }
+            if name == overlay::OVERLAY_FILE {
+                overlay = crate::case::load::read_json::<Overlay>(&file)?;
+                continue;
+            }
             let text = fs::read_to_string(&file).map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
             let doc: Value =
                 serde_json::from_str(&text).map_err(|e| format!("{}: invalid JSON: {e}", file.display()))?;
             docs.push((file.display().to_string(), doc));
         }
-        Self::from_documents(docs)
+        let model = model.ok_or_else(|| {
+            format!(
+                "{}: no {METADATA_FILE}; generate the schemas with `graph-conformance schemas --csdl <beta $metadata> --out {}`",
+                dir.display(),
+                dir.display()
+            )
+        })?;
+        let mut set = Self::from_documents(docs)?;
+        set.model = model;
+        set.overlay = overlay;
+        Ok(set)
     }
 
     /// Builds the set from `(name for messages, document)` pairs and compiles each document once, so
@@ -119,7 +153,18 @@ impl SchemaSet {
             .iter()
             .filter_map(|(t, id)| Some((t.clone(), properties::of_document(documents.get(id)?))))
             .collect();
-        let set = SchemaSet { documents, by_type, evolvable, cache: RwLock::new(HashMap::new()), properties };
+        let set = SchemaSet {
+            documents,
+            by_type,
+            evolvable,
+            cache: RwLock::new(HashMap::new()),
+            properties,
+            model: Model::default(),
+            overlay: Overlay::default(),
+            envelope: std::sync::OnceLock::new(),
+            registry_full: std::sync::OnceLock::new(),
+            registry_cut: std::sync::OnceLock::new(),
+        };
         for t in set.by_type.keys() {
             set.validator(&Variant {
                 type_name: t.clone(),
@@ -130,6 +175,34 @@ impl SchemaSet {
             .map_err(|e| format!("schema of {t}: {e}"))?;
         }
         Ok(set)
+    }
+
+    /// The entity model beside the schemas.
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// The hand-written overlay.
+    pub fn overlay(&self) -> &Overlay {
+        &self.overlay
+    }
+
+    /// The types deriving from `type_name` (the schema's `x-derived-types`).
+    pub fn derived_types(&self, type_name: &str) -> Vec<&str> {
+        self.document_of(type_name)
+            .and_then(|d| d.get("x-derived-types"))
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default()
+    }
+
+    /// Whether `type_name` is an open type (undeclared properties are allowed).
+    pub fn is_open(&self, type_name: &str) -> bool {
+        self.document_of(type_name).and_then(|d| d.get("x-open")).and_then(Value::as_bool).unwrap_or(false)
+    }
+
+    fn document_of(&self, type_name: &str) -> Option<&Value> {
+        self.documents.get(self.by_type.get(type_name)?)
     }
 
     /// Whether a schema describes `type_name`.
@@ -147,28 +220,29 @@ impl SchemaSet {
         self.properties(type_name).iter().any(|p| p.name == name)
     }
 
-    /// The members of a property's enum (following one `$ref`), if the property is enum-typed.
-    pub fn enum_members(&self, type_name: &str, property: &str) -> Option<Vec<String>> {
-        let root_id = self.by_type.get(type_name)?;
-        let schema = self.documents.get(root_id)?.get("properties")?.get(property)?;
-        let target = match schema.get("$ref").and_then(Value::as_str) {
-            Some(r) => self.resolve(root_id, r)?,
-            None => schema,
-        };
-        let members = target.get("enum")?.as_array()?;
-        Some(members.iter().filter_map(Value::as_str).map(str::to_string).collect())
-    }
-
-    /// Resolves `file.json#/json/pointer` (or `#/pointer`) relative to the document `base_id`.
-    fn resolve(&self, base_id: &str, reference: &str) -> Option<&Value> {
-        let (file, pointer) = reference.split_once('#').unwrap_or((reference, ""));
-        let doc_id = if file.is_empty() { base_id.to_string() } else { format!("{SCHEMA_BASE}{file}") };
-        self.documents.get(&doc_id)?.pointer(pointer)
-    }
-
     /// Enum members that are evolvable (after `unknownFutureValue`) in some schema.
     pub fn is_evolvable_member(&self, value: &str) -> bool {
         self.evolvable.contains(value)
+    }
+
+    /// The validator of a collection page's envelope (`value`, `@odata.count`, `@odata.nextLink`),
+    /// built once; rows are validated one by one against their type.
+    pub fn envelope(&self) -> Result<Arc<Validator>, String> {
+        if let Some(v) = self.envelope.get() {
+            return Ok(v.clone());
+        }
+        let id = format!("{SCHEMA_BASE}odata.collection.json");
+        let doc = self.documents.get(&id).ok_or_else(|| format!("no {id}: regenerate the schemas"))?;
+        let registry = self.registry(false)?;
+        let v = Arc::new(
+            jsonschema::draft202012::options()
+                .should_validate_formats(true)
+                .with_registry(registry)
+                .offline()
+                .build(doc)
+                .map_err(|e| format!("cannot compile odata.collection.json: {e}"))?,
+        );
+        Ok(self.envelope.get_or_init(|| v).clone())
     }
 
     /// The compiled validator of a variant, built once and shared.
@@ -219,44 +293,66 @@ impl SchemaSet {
         Ok(compiled)
     }
 
+    /// The documents indexed once: as written, or with every evolvable enum cut (for requests
+    /// without `Prefer: include-unknown-enum-members`).
+    fn registry(&self, cut: bool) -> Result<&Registry<'static>, String> {
+        let cell = if cut { &self.registry_cut } else { &self.registry_full };
+        if let Some(r) = cell.get() {
+            return r.as_ref().map_err(Clone::clone);
+        }
+        let built = Registry::new()
+            .extend(self.documents.iter().map(|(id, d)| {
+                let mut d = d.clone();
+                if cut {
+                    transform::cut_evolvable_enums(&mut d);
+                }
+                (id.clone(), d)
+            }))
+            .and_then(|b| b.prepare())
+            .map_err(|e| format!("cannot index the schemas: {e}"));
+        cell.get_or_init(|| built).as_ref().map_err(Clone::clone)
+    }
+
     fn compile(&self, variant: &Variant) -> Result<Validator, String> {
         let root_id =
             self.by_type.get(&variant.type_name).ok_or_else(|| format!("no schema describes {}", variant.type_name))?;
-        let mut docs: Vec<(String, Value)> = self.documents.iter().map(|(id, d)| (id.clone(), d.clone())).collect();
-        if !variant.include_unknown_enum_members {
-            for (_, d) in docs.iter_mut() {
-                transform::cut_evolvable_enums(d);
-            }
-        }
-        let mut root_ref = root_id.clone();
-        if let Some(select) = &variant.select {
-            let base = docs.iter().find(|(id, _)| id == root_id).map(|(_, d)| d.clone()).unwrap_or_default();
-            let id = format!("{}.select-{}.json", root_id.trim_end_matches(".json"), fxhash(&select.join(",")));
-            let mut projected = transform::project(&base, select);
-            projected["$id"] = json!(id);
-            docs.push((id.clone(), projected));
-            root_ref = id;
-        }
-        let root = if variant.collection {
+        let cut = !variant.include_unknown_enum_members;
+        let registry = self.registry(cut)?;
+        let build = |registry: &Registry<'_>, root: &Value| {
+            jsonschema::draft202012::options()
+                .should_validate_formats(true)
+                .with_registry(registry)
+                .offline()
+                .build(root)
+                .map_err(|e| format!("cannot compile: {e}"))
+        };
+        let collection_of = |item: &str| {
             json!({
                 "$schema": "https://json-schema.org/draft/2020-12/schema",
-                "$id": format!("{SCHEMA_BASE}collection-of-{}.json", fxhash(&root_ref)),
-                "allOf": [{ "$ref": "collection.json" }],
-                "properties": { "value": { "items": { "$ref": root_ref } } }
+                "$id": format!("{SCHEMA_BASE}collection-of-{}.json", fxhash(item)),
+                "allOf": [{ "$ref": "odata.collection.json" }],
+                "properties": { "value": { "items": { "$ref": item } } }
             })
-        } else {
-            docs.iter().find(|(id, _)| *id == root_ref).map(|(_, d)| d.clone()).unwrap_or_default()
         };
-        let registry = Registry::new()
-            .extend(docs.iter().map(|(id, d)| (id.as_str(), d)))
-            .and_then(|b| b.prepare())
-            .map_err(|e| format!("cannot index the schemas: {e}"))?;
-        jsonschema::draft202012::options()
-            .should_validate_formats(true)
-            .with_registry(&registry)
-            .offline()
-            .build(&root)
-            .map_err(|e| format!("cannot compile: {e}"))
+        let mut base = self.documents.get(root_id).cloned().unwrap_or_default();
+        if cut {
+            transform::cut_evolvable_enums(&mut base);
+        }
+        match &variant.select {
+            Some(select) => {
+                let id = format!("{}.select-{}.json", root_id.trim_end_matches(".json"), fxhash(&select.join(",")));
+                let mut projected = transform::project(&base, select);
+                projected["$id"] = json!(id);
+                let extended = registry
+                    .add(id.clone(), projected.clone())
+                    .and_then(|b| b.prepare())
+                    .map_err(|e| format!("cannot index the projection: {e}"))?;
+                let root = if variant.collection { collection_of(&id) } else { projected };
+                build(&extended, &root)
+            }
+            None if variant.collection => build(registry, &collection_of(root_id)),
+            None => build(registry, &base),
+        }
     }
 }
 
@@ -270,7 +366,9 @@ fn fxhash(s: &str) -> String {
     format!("{h:016x}")
 }
 
+/// The project's own `schemas/`, loaded once for all tests.
 #[cfg(test)]
-pub(crate) fn project_schemas() -> SchemaSet {
-    SchemaSet::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas")).expect("schemas/ loads")
+pub(crate) fn project_schemas() -> &'static SchemaSet {
+    static SET: std::sync::OnceLock<SchemaSet> = std::sync::OnceLock::new();
+    SET.get_or_init(|| SchemaSet::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas")).expect("schemas/ loads"))
 }

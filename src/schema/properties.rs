@@ -1,13 +1,14 @@
-//! What a type's schema declares about each property, read from the `x-` annotations of `schemas/`.
+//! What a type's schema declares about each property, read from the `x-` annotations that
+//! `graph-conformance schemas` writes.
 
 use serde_json::Value;
 
 /// How a property relates to other entities.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Navigation {
-    /// A single-valued navigation (`subject`): Graph returns its key without `$expand`.
+    /// A single-valued navigation (`subject`).
     Single,
-    /// A collection navigation (`taskProcessingResults`): returned only when expanded.
+    /// A collection navigation (`taskProcessingResults`).
     Collection,
 }
 
@@ -21,6 +22,8 @@ pub struct PropertyInfo {
     pub key: bool,
     /// Listed in `required` (present in every full answer).
     pub required: bool,
+    /// The EDM type as the metadata writes it (`Edm.Int32`, `Collection(microsoft.graph.keyValuePair)`).
+    pub edm: String,
 }
 
 impl PropertyInfo {
@@ -29,7 +32,7 @@ impl PropertyInfo {
     }
 }
 
-/// The properties of a schema document, in declaration order, without OData control information.
+/// The properties of a schema document, in the document's order, without OData control information.
 pub fn of_document(doc: &Value) -> Vec<PropertyInfo> {
     let required: Vec<&str> = doc
         .get("required")
@@ -52,6 +55,7 @@ pub fn of_document(doc: &Value) -> Vec<PropertyInfo> {
             nullable: schema.get("x-nullable").and_then(Value::as_bool).unwrap_or(false),
             key: schema.get("x-key").and_then(Value::as_bool).unwrap_or(false),
             required: required.contains(&name.as_str()),
+            edm: schema.get("x-edm").and_then(Value::as_str).unwrap_or("").to_string(),
         })
         .collect()
 }

@@ -7,7 +7,8 @@ use serde_json::{Map, Value, json};
 /// The sentinel that separates an evolvable enum's original members from those added later.
 pub const UNKNOWN_FUTURE_VALUE: &str = "unknownFutureValue";
 
-/// Cuts every `enum` that contains `unknownFutureValue` right after it, anywhere in `schema`.
+/// Cuts every `enum` (and every flags enum's `x-flags` list, with its `pattern`) that contains
+/// `unknownFutureValue` right after it, anywhere in `schema`.
 ///
 /// Graph's evolvable-enum rule: members added after `unknownFutureValue` are sent only to clients
 /// that send `Prefer: include-unknown-enum-members`; others receive `unknownFutureValue` instead.
@@ -18,6 +19,14 @@ pub fn cut_evolvable_enums(schema: &mut Value) {
                 && let Some(pos) = members.iter().position(|m| m == UNKNOWN_FUTURE_VALUE)
             {
                 members.truncate(pos + 1);
+            }
+            if let Some(Value::Array(members)) = map.get_mut("x-flags")
+                && let Some(pos) = members.iter().position(|m| m == UNKNOWN_FUTURE_VALUE)
+            {
+                members.truncate(pos + 1);
+                let names: Vec<&str> = members.iter().filter_map(Value::as_str).collect();
+                let pattern = crate::metadata::generate::flags_pattern(&names);
+                map.insert("pattern".into(), Value::String(pattern));
             }
             map.values_mut().for_each(cut_evolvable_enums);
         }
@@ -30,10 +39,12 @@ pub fn cut_evolvable_enums(schema: &mut Value) {
 pub fn collect_evolvable_members(schema: &Value, out: &mut BTreeSet<String>) {
     match schema {
         Value::Object(map) => {
-            if let Some(Value::Array(members)) = map.get("enum")
-                && let Some(pos) = members.iter().position(|m| m == UNKNOWN_FUTURE_VALUE)
-            {
-                out.extend(members[pos + 1..].iter().filter_map(Value::as_str).map(str::to_string));
+            for list in ["enum", "x-flags"] {
+                if let Some(Value::Array(members)) = map.get(list)
+                    && let Some(pos) = members.iter().position(|m| m == UNKNOWN_FUTURE_VALUE)
+                {
+                    out.extend(members[pos + 1..].iter().filter_map(Value::as_str).map(str::to_string));
+                }
             }
             map.values().for_each(|v| collect_evolvable_members(v, out));
         }

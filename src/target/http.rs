@@ -70,6 +70,13 @@ pub struct SendFailure {
     pub retries: Vec<RetryNote>,
 }
 
+impl SendFailure {
+    /// The failure as the `transport` finding of the case or list that sent the request.
+    pub fn finding(&self) -> crate::check::Finding {
+        crate::check::Finding::failure("transport", "", self.error.to_string())
+    }
+}
+
 /// How long past `--timeout` the last-resort guard waits (reqwest's own timeout comes first).
 const LAST_RESORT: Duration = Duration::from_secs(2);
 

@@ -15,6 +15,36 @@ use graph_conformance::runner::stream::{Display, run_cases};
 use graph_conformance::target::Secret;
 use libtest_mimic::Arguments;
 
+/// A folder of the team's shared resources (`../shared/...`), found through `var` (for example
+/// `GRAPH_DOCS_DIR`), else at `default` when it exists. `Err` says why the tests that need it are
+/// skipped: a clone of the project passes its tests without it.
+pub fn shared_dir(var: &str, default: &str) -> Result<std::path::PathBuf, String> {
+    if let Some(v) = std::env::var_os(var).filter(|v| !v.is_empty()) {
+        let p = std::path::PathBuf::from(v);
+        return if p.is_dir() { Ok(p) } else { Err(format!("{var}={} is not a folder", p.display())) };
+    }
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(default);
+    if p.is_dir() {
+        Ok(p)
+    } else {
+        Err(format!("{var} is not set and {default} does not exist: this test needs Microsoft's pages or metadata"))
+    }
+}
+
+/// The binary, with no `AZURE_*` or `GRAPH_*` variable of the developer's shell: a test's outcome
+/// must not depend on who runs it.
+pub fn clean_command(bin: &str) -> std::process::Command {
+    let mut c = std::process::Command::new(bin);
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    for (k, _) in std::env::vars_os() {
+        let k = k.to_string_lossy();
+        if k.starts_with("AZURE_") || k.starts_with("GRAPH_") {
+            c.env_remove(k.as_ref());
+        }
+    }
+    c
+}
+
 /// The seed's first example: the case the hostile-server tests send.
 pub const E1: &str = "identitygovernance-userprocessingresult-get::lifecycleworkflows_get_run_userprocessingresult_e1";
 

@@ -1,0 +1,38 @@
+//! `graph-conformance bench`: the harness against a raw HTTP loop.
+
+use std::process::ExitCode;
+
+use clap::Args;
+
+/// Flags of `bench`.
+#[derive(Args, Debug)]
+#[command(after_help = "Examples:
+  graph-conformance bench                                  N = 1,000 and 10,000 over a `serve` process
+  graph-conformance bench --in-process --rounds 3          the reference server inside each measuring process
+  graph-conformance bench --entities 1000,100000 --in-process   memory flatness")]
+pub struct BenchArgs {
+    /// Entity counts to measure, comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = [1000, 10000])]
+    entities: Vec<usize>,
+    /// Requests in flight, the same for both sides.
+    #[arg(long, default_value_t = 16)]
+    concurrency: usize,
+    /// Rounds per N; the median round is shown.
+    #[arg(long, default_value_t = 1)]
+    rounds: usize,
+    /// Start the reference server inside each measuring process instead of a `serve` process.
+    #[arg(long)]
+    in_process: bool,
+    /// Internal: measure one side (raw or checked) against --target and print it as JSON.
+    #[arg(long, hide = true)]
+    mode: Option<String>,
+    #[arg(long, hide = true)]
+    target: Option<String>,
+}
+
+pub fn bench(a: BenchArgs) -> Result<ExitCode, String> {
+    if a.concurrency == 0 || a.rounds == 0 || a.entities.is_empty() {
+        return Err("bench: --concurrency and --rounds must be at least 1, and --entities must name a count".into());
+    }
+    crate::bench::bench(&a.entities, a.concurrency, a.rounds, a.in_process, a.mode.as_deref(), a.target.as_deref())
+}

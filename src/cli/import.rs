@@ -1,0 +1,88 @@
+//! `graph-conformance import` and `lint`: doc pages into case files, and what is wrong with them.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+/// Flags of `import`.
+#[derive(Args, Debug)]
+#[command(after_help = "Examples:
+  graph-conformance import --out cases ../shared/seed/identitygovernance-userprocessingresult-get.md
+  graph-conformance import --docs-root DOCS --out cases DOCS/api-reference/beta/api/identitygovernance-*.md
+  graph-conformance import --check --out cases PAGE.md    exit 1 if anything would change")]
+pub struct ImportArgs {
+    /// The cases directory; each page's cases go to OUT/<page-stem>/.
+    #[arg(long, default_value = "cases")]
+    out: PathBuf,
+    /// A checkout of Microsoft's docs repository the pages come from: their repository paths are
+    /// taken relative to it (otherwise from the `api-reference` folder in their path).
+    #[arg(long, value_name = "DIR")]
+    docs_root: Option<PathBuf>,
+    /// Write nothing; exit 1 when regenerating would change, add or remove a file.
+    #[arg(long)]
+    check: bool,
+    /// Graph doc pages (markdown).
+    #[arg(required = true)]
+    pages: Vec<PathBuf>,
+}
+
+/// Flags of `lint`.
+#[derive(Args, Debug)]
+#[command(after_help = "Examples:
+  graph-conformance lint DOCS/api-reference/beta/api/identitygovernance-*.md
+  graph-conformance lint --deny-warnings PAGE.md          exit 1 when there is any finding")]
+pub struct LintArgs {
+    /// The schemas and model to check examples and paths against.
+    #[arg(long, default_value = "schemas")]
+    schemas: PathBuf,
+    /// Exit 1 when there is any warning.
+    #[arg(long)]
+    deny_warnings: bool,
+    #[arg(required = true)]
+    pages: Vec<PathBuf>,
+}
+
+pub fn import(a: ImportArgs) -> Result<ExitCode, String> {
+    let outcome = crate::import::import(&a.pages, &a.out, a.check, a.docs_root.as_deref());
+    for line in &outcome.lines {
+        println!("{line}");
+    }
+    if !outcome.write_failures.is_empty() {
+        return Err(format!("the import could not write its files:\n  {}", outcome.write_failures.join("\n  ")));
+    }
+    if outcome.unreadable > 0 {
+        return Err(format!("{} page(s) could not be read", outcome.unreadable));
+    }
+    if a.check && !outcome.out_of_date.is_empty() {
+        println!(
+            "{} file(s) are out of date with the pages: run `graph-conformance import --out {} {}` and review the change",
+            outcome.out_of_date.len(),
+            a.out.display(),
+            a.pages.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" ")
+        );
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn lint(a: LintArgs) -> Result<ExitCode, String> {
+    let schemas = match crate::schema::SchemaSet::load(&a.schemas) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            eprintln!("note: {e}; paths and examples are not checked against the metadata");
+            None
+        }
+    };
+    let mut total = 0;
+    for page in &a.pages {
+        let text = std::fs::read_to_string(page).map_err(|e| format!("{}: cannot read: {e}", page.display()))?;
+        let found = crate::import::lint::lint_page(&text, &page.display().to_string(), schemas.as_ref());
+        for d in &found {
+            println!("{d}");
+        }
+        total += found.len();
+    }
+    println!("{total} warning(s) in {} page(s)", a.pages.len());
+    Ok(if a.deny_warnings && total > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}

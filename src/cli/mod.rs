@@ -1,0 +1,70 @@
+//! The command line: `run`, `serve`, `import`, `lint`, `schemas`, `bench`.
+//!
+//! Exit codes: 0 when everything passed, 101 when a case failed (libtest's code), 2 for a usage or
+//! setup error (a bad flag or value, unreadable `cases/` or `schemas/`, a report that cannot be
+//! written, a port in use), 1 for `--check` and `lint --deny-warnings` findings.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod bench;
+mod import;
+mod run;
+mod schemas;
+mod serve;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "graph-conformance",
+    version,
+    about = "Contract-testing and conformance harness for Microsoft Graph: the lifecycle-workflows family (beta)",
+    after_help = "Examples:
+  graph-conformance run                                   the suites against the embedded reference server
+  graph-conformance run --target https://graph.microsoft.com/beta --discover   a live tenant (AZURE_* credentials)
+  graph-conformance serve --port 8080                     the reference server, for your own client
+  graph-conformance import --out cases PAGE.md...         doc pages into case files
+  graph-conformance schemas --csdl beta.csdl              JSON Schemas and the model from Graph's metadata
+
+Exit codes: 0 passed, 101 a case failed, 2 a usage or setup error, 1 --check or --deny-warnings found something."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the suites: against the embedded reference server, or a service root with --target.
+    Run(Box<run::RunArgs>),
+    /// Serve the reference implementation of the family on loopback (http or https).
+    Serve(serve::ServeArgs),
+    /// Write one case file per documented request/response pair under OUT/<page-stem>/.
+    Import(import::ImportArgs),
+    /// Report what is wrong with doc pages themselves (warnings with file:line).
+    Lint(import::LintArgs),
+    /// Generate JSON Schemas and the model from Graph's CSDL metadata.
+    Schemas(schemas::SchemasArgs),
+    /// Measure the harness against a raw HTTP loop over `serve --entities N`.
+    Bench(bench::BenchArgs),
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(a) => run::run(*a),
+        Command::Serve(a) => serve::serve(a),
+        Command::Import(a) => import::import(a),
+        Command::Lint(a) => import::lint(a),
+        Command::Schemas(a) => schemas::schemas(a),
+        Command::Bench(a) => bench::bench(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,201 @@
+//! `graph-conformance run`: the suites against the embedded reference server or a service root.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+use libtest_mimic::{Arguments, ColorSetting, FormatSetting};
+
+use crate::check::Profile;
+use crate::runner::config::{parse_timeout, validate_target};
+use crate::runner::{RunConfig, run_libtest};
+use crate::target::Secret;
+
+/// Flags of `run`, including libtest's own (`--list`, `--exact`, `--skip`, ...).
+#[derive(Args, Debug)]
+#[command(after_help = "Examples:
+  graph-conformance run                                     every suite against the embedded reference server
+  graph-conformance run --list                              the case names; starts nothing
+  graph-conformance run select_                             cases whose name contains select_
+  graph-conformance run --target https://graph.microsoft.com/beta --discover --max-entities 200
+  graph-conformance run --target http://127.0.0.1:8080/beta --token x --profile reference --junit conformance.xml
+
+Environment: GRAPH_CONFORMANCE_TARGET, GRAPH_TOKEN, GRAPH_CONFORMANCE_PROFILE, GRAPH_CONFORMANCE_TIMEOUT,
+GRAPH_CONFORMANCE_DIFF_LINES stand for the flags of the same meaning; AZURE_TENANT_ID, AZURE_CLIENT_ID,
+AZURE_CLIENT_SECRET (and AZURE_AUTHORITY_HOST) give client credentials.
+Exit codes: 0 passed, 101 a case failed, 2 a usage or setup error.")]
+pub struct RunArgs {
+    /// Service root to test, e.g. https://graph.microsoft.com/beta [default: the embedded reference server]
+    #[arg(long, env = "GRAPH_CONFORMANCE_TARGET", help_heading = "Target")]
+    target: Option<String>,
+    /// reference: the server holds the documented examples (values compared); live: a real tenant
+    /// (shape and semantics only) [default: reference for the embedded server, live with --target]
+    #[arg(long, env = "GRAPH_CONFORMANCE_PROFILE", value_parser = ["reference", "live"], help_heading = "Target")]
+    profile: Option<String>,
+    /// Embedded server only: add N synthetic results (for --discover at scale).
+    #[arg(long, default_value_t = 0, help_heading = "Target")]
+    entities: usize,
+    /// Embedded server only: rows per list page.
+    #[arg(long, default_value_t = 100, help_heading = "Target")]
+    page_size: usize,
+    /// Bearer token for --target (else client credentials from AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_CLIENT_SECRET).
+    #[arg(long, env = "GRAPH_TOKEN", hide_env_values = true, help_heading = "Auth")]
+    token: Option<String>,
+    /// The target needs no credentials (a local server under test); without it, --target needs a
+    /// token or client credentials.
+    #[arg(long, help_heading = "Auth")]
+    no_auth: bool,
+    /// The case files [default: cases]
+    #[arg(long, default_value = "cases", help_heading = "Selection")]
+    cases: PathBuf,
+    /// The schemas and model [default: schemas]
+    #[arg(long, default_value = "schemas", help_heading = "Selection")]
+    schemas: PathBuf,
+    /// Walk the family's lists on the target and check every entity found.
+    #[arg(long, help_heading = "Selection")]
+    discover: bool,
+    /// Pin a path parameter to a real id: --param workflowId=... (any page's name for the level).
+    #[arg(long = "param", value_name = "NAME=VALUE", help_heading = "Selection")]
+    params: Vec<String>,
+    /// Send cases with POST/PATCH/PUT/DELETE to a target other than the embedded server.
+    #[arg(long, help_heading = "Selection")]
+    allow_writes: bool,
+    /// Run only cases whose name contains this.
+    #[arg(help_heading = "Selection")]
+    filter: Option<String>,
+    /// The filter must match a case name exactly.
+    #[arg(long, help_heading = "Selection")]
+    exact: bool,
+    /// Skip cases whose name contains this (repeatable).
+    #[arg(long, help_heading = "Selection")]
+    skip: Vec<String>,
+    /// Run only ignored cases.
+    #[arg(long, help_heading = "Selection")]
+    ignored: bool,
+    /// Run ignored cases too.
+    #[arg(long, help_heading = "Selection")]
+    include_ignored: bool,
+    /// List the cases without running them (starts nothing).
+    #[arg(long, help_heading = "Selection")]
+    list: bool,
+    /// Write a JSON report.
+    #[arg(long, value_name = "PATH", help_heading = "Output")]
+    json: Option<PathBuf>,
+    /// Write a JUnit XML report.
+    #[arg(long, value_name = "PATH", help_heading = "Output")]
+    junit: Option<PathBuf>,
+    /// Lines of diff per failure; 0 shows all.
+    #[arg(long, env = "GRAPH_CONFORMANCE_DIFF_LINES", default_value_t = 60, help_heading = "Output")]
+    diff_lines: usize,
+    /// One character per case.
+    #[arg(short, long, help_heading = "Output")]
+    quiet: bool,
+    /// terse (a character per case; the default) or pretty (a line per case).
+    #[arg(long, value_enum, help_heading = "Output")]
+    format: Option<FormatSetting>,
+    /// Colour: auto (on a terminal), always, never.
+    #[arg(long, value_enum, help_heading = "Output")]
+    color: Option<ColorSetting>,
+    /// Seconds one request may take, body included (0.001 to 86400).
+    #[arg(long, env = "GRAPH_CONFORMANCE_TIMEOUT", default_value = "30", help_heading = "Limits")]
+    timeout: String,
+    /// Bodies larger than this fail the case.
+    #[arg(long, default_value_t = 10 * 1024 * 1024, help_heading = "Limits")]
+    max_body_bytes: usize,
+    /// Retries of a throttled (429) or unavailable (503, 504) answer.
+    #[arg(long, default_value_t = 5, help_heading = "Limits")]
+    max_retries: u32,
+    /// Requests in flight at once (and default test threads).
+    #[arg(long, default_value_t = 4, help_heading = "Limits")]
+    concurrency: usize,
+    /// Threads running cases [default: --concurrency]
+    #[arg(long, help_heading = "Limits")]
+    test_threads: Option<usize>,
+    /// With --discover: entities taken at each level of the family, at most.
+    #[arg(long, help_heading = "Limits")]
+    max_entities: Option<usize>,
+}
+
+pub fn run(a: RunArgs) -> Result<ExitCode, String> {
+    let profile = a.profile.as_deref().map(str::parse::<Profile>).transpose()?;
+    let timeout = parse_timeout(&a.timeout, "--timeout")?;
+    let params = parse_params(&a.params)?;
+    for (flag, value) in [
+        ("--concurrency", Some(a.concurrency)),
+        ("--test-threads", a.test_threads),
+        ("--max-entities", a.max_entities),
+        ("--page-size", Some(a.page_size)),
+    ] {
+        if value == Some(0) {
+            return Err(format!("{flag} 0: give at least 1"));
+        }
+    }
+    let target = a.target.as_deref().map(validate_target).transpose()?;
+    let color = match a.color.unwrap_or(ColorSetting::Auto) {
+        ColorSetting::Always => true,
+        ColorSetting::Never => false,
+        ColorSetting::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let mut config = RunConfig {
+        cases_dir: a.cases,
+        schemas_dir: a.schemas,
+        target: target.as_ref().map(|t| t.root.clone()),
+        token: a.token.filter(|t| !t.is_empty()).map(Secret::new),
+        credentials: crate::target::AppCredentials::from_env().transpose()?,
+        profile,
+        json: if a.list { None } else { a.json },
+        junit: if a.list { None } else { a.junit },
+        discover: a.discover,
+        max_entities: a.max_entities,
+        params,
+        allow_writes: a.allow_writes,
+        no_auth: a.no_auth,
+        preflight: true,
+        diff_lines: a.diff_lines,
+        color,
+        ..RunConfig::default()
+    };
+    if let Some(t) = &target {
+        config.target_secrets = t.secrets.clone();
+    }
+    config.http.timeout = timeout;
+    config.http.max_body_bytes = a.max_body_bytes;
+    config.http.retry.max_retries = a.max_retries;
+    config.http.concurrency = a.concurrency;
+    config.embedded.entities = a.entities;
+    config.embedded.page_size = a.page_size;
+    let args = Arguments {
+        list: a.list,
+        exact: a.exact,
+        skip: a.skip,
+        ignored: a.ignored,
+        include_ignored: a.include_ignored,
+        test_threads: a.test_threads.or(Some(config.http.concurrency)),
+        quiet: a.quiet,
+        // A character per case: the failures, the broken rules and the verdict are what a run is
+        // read for (`--format pretty` lists every case).
+        format: Some(a.format.unwrap_or(FormatSetting::Terse)),
+        color: a.color,
+        filter: a.filter,
+        ..Arguments::default()
+    };
+    if config.discover {
+        let display = crate::runner::stream::Display::from_args(&args);
+        let counts = crate::runner::discover::run_discovery(config, &args, display, |_| {})?;
+        return Ok(if counts.failed > 0 { ExitCode::from(101) } else { ExitCode::SUCCESS });
+    }
+    let summary = run_libtest(config, &args)?;
+    Ok(if summary.conclusion.has_failed() { ExitCode::from(101) } else { ExitCode::SUCCESS })
+}
+
+/// `name=value` pairs; the error names the malformed one.
+fn parse_params(raw: &[String]) -> Result<BTreeMap<String, String>, String> {
+    raw.iter()
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) if !k.is_empty() && !v.is_empty() => Ok((k.to_string(), v.to_string())),
+            _ => Err(format!("--param {p}: write NAME=VALUE, e.g. --param runId=dad77a47-6eda-4de7-bc37-fe8eb5aaf17d")),
+        })
+        .collect()
+}

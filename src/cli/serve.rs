@@ -1,0 +1,67 @@
+//! `graph-conformance serve`: the reference server on loopback.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use crate::reference::serve::{ServeOptions, list_faults, serve as run_server};
+
+/// Flags of `serve`.
+#[derive(Args, Debug)]
+#[command(after_help = "Examples:
+  graph-conformance serve --port 8080                     prints http://127.0.0.1:8080/beta; Ctrl-C stops it
+  graph-conformance serve --entities 100000               + a synthetic tenant of 100,000 results
+  graph-conformance serve --fault leak-evolvable-enum     one catalogued defect (--list-faults lists them)
+  graph-conformance serve --tls-self-signed               https, with a certificate for localhost
+  graph-conformance serve --cases DIR                     seeded from another folder's documented examples")]
+pub struct ServeArgs {
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 8080, help_heading = "Server")]
+    port: u16,
+    /// Serve https with this PEM certificate chain and key.
+    #[arg(long, num_args = 2, value_names = ["CERT", "KEY"], help_heading = "Server")]
+    tls: Option<Vec<PathBuf>>,
+    /// Serve https with a self-signed certificate for localhost; its path is printed on stderr.
+    #[arg(long, conflicts_with = "tls", help_heading = "Server")]
+    tls_self_signed: bool,
+    /// Add N synthetic results (100 per run, 10 runs per workflow; at most 10^12).
+    #[arg(long, default_value_t = 0, help_heading = "Data")]
+    entities: usize,
+    /// Rows per list page without $top.
+    #[arg(long, default_value_t = 100, help_heading = "Data")]
+    page_size: usize,
+    /// The case files whose documented examples seed the server.
+    #[arg(long, default_value = "cases", help_heading = "Data")]
+    cases: PathBuf,
+    /// The schemas and model (`graph-conformance schemas` writes them).
+    #[arg(long, default_value = "schemas", help_heading = "Data")]
+    schemas: PathBuf,
+    /// Serve with one catalogued defect (see --list-faults).
+    #[arg(long, help_heading = "Faults")]
+    fault: Option<String>,
+    /// Print the fault catalogue and exit.
+    #[arg(long, help_heading = "Faults")]
+    list_faults: bool,
+}
+
+pub fn serve(a: ServeArgs) -> Result<ExitCode, String> {
+    if a.list_faults {
+        list_faults();
+        return Ok(ExitCode::SUCCESS);
+    }
+    if a.page_size == 0 {
+        return Err("--page-size 0: a page holds at least one row".into());
+    }
+    let tls = a.tls.map(|v| (v[0].clone(), v[1].clone()));
+    run_server(ServeOptions {
+        port: a.port,
+        entities: a.entities,
+        fault: a.fault,
+        page_size: a.page_size,
+        cases: a.cases,
+        schemas: a.schemas,
+        tls,
+        tls_self_signed: a.tls_self_signed,
+    })
+}

@@ -1,0 +1,310 @@
+//! The entity model: what a CSDL document declares, reduced to what the harness uses. The
+//! `schemas` command writes the subset for the selected namespaces to `schemas/metadata.json`; the
+//! runner, the path resolver and the reference server read it from there, so a clone of the
+//! project needs no CSDL file.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+/// Every type, entity set, singleton and bound operation the harness knows.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Model {
+    /// For readers of `metadata.json`.
+    #[serde(default, rename = "$comment", skip_serializing_if = "String::is_empty")]
+    pub comment: String,
+    /// Where the model comes from (file, namespaces), for readers of `metadata.json`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub source: String,
+    /// Entity and complex types by qualified name.
+    pub structured: BTreeMap<String, Structured>,
+    /// Enumerations by qualified name.
+    pub enums: BTreeMap<String, EnumType>,
+    /// Entity sets and singletons of the entity container.
+    pub container: Vec<ContainerChild>,
+    /// Bound functions and actions.
+    pub operations: Vec<Operation>,
+}
+
+/// An entity or complex type.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Structured {
+    pub name: String,
+    pub entity: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<String>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub is_abstract: bool,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub open: bool,
+    /// The type's own `<Key>` (inherited keys are found through [`Model::key_of`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub key: Vec<String>,
+    /// Own structural properties, in declaration order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub properties: Vec<Property>,
+    /// Own navigation properties, in declaration order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub navigations: Vec<Navigation>,
+    /// Outside the selected namespaces and only a navigation target: its key is all that is kept.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub reference_only: bool,
+}
+
+/// A structural property.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Property {
+    pub name: String,
+    /// `Edm.String`, or a qualified enum or complex type name.
+    #[serde(rename = "type")]
+    pub type_name: String,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub collection: bool,
+    pub nullable: bool,
+}
+
+/// A navigation property.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Navigation {
+    pub name: String,
+    /// The qualified entity type it leads to.
+    pub target: String,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub collection: bool,
+    pub nullable: bool,
+    /// `ContainsTarget="true"`: the targets live under this entity's path.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub contained: bool,
+}
+
+/// An enumeration, its members in declaration order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EnumType {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub flags: bool,
+    pub members: Vec<EnumMember>,
+}
+
+/// One enum member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnumMember {
+    pub name: String,
+    pub value: i64,
+}
+
+/// An entity set or singleton.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ContainerChild {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub type_name: String,
+    /// A singleton (one entity) rather than an entity set.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub singleton: bool,
+    /// Only these navigations of the child's type lead into the selected namespaces; empty means
+    /// all of the type's own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bridge: Vec<String>,
+}
+
+/// A bound function or action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Operation {
+    pub name: String,
+    /// `function` (GET, no side effects) or `action` (POST).
+    pub kind: OperationKind,
+    /// The binding parameter's type (entity, or collection of entities).
+    pub binding: TypeRef,
+    /// Parameters after the binding one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parameters: Vec<Parameter>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub returns: Option<TypeRef>,
+}
+
+/// Function or action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum OperationKind {
+    Function,
+    Action,
+}
+
+/// A type, perhaps a collection of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TypeRef {
+    #[serde(rename = "type")]
+    pub type_name: String,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub collection: bool,
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub nullable: bool,
+}
+
+/// An operation parameter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Parameter {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub type_name: String,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub collection: bool,
+    pub nullable: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+fn is_true(b: &bool) -> bool {
+    *b
+}
+fn yes() -> bool {
+    true
+}
+
+/// `Collection(x)` → (`x`, true); `x` → (`x`, false).
+pub fn split_collection(t: &str) -> (&str, bool) {
+    match t.strip_prefix("Collection(").and_then(|r| r.strip_suffix(')')) {
+        Some(inner) => (inner.trim(), true),
+        None => (t.trim(), false),
+    }
+}
+
+/// `microsoft.graph.identityGovernance.workflow` → `workflow`.
+pub fn short_name(qualified: &str) -> &str {
+    qualified.rsplit('.').next().unwrap_or(qualified)
+}
+
+/// The namespace of a qualified name.
+pub fn namespace_of(qualified: &str) -> &str {
+    qualified.rsplit_once('.').map_or("", |(ns, _)| ns)
+}
+
+impl Model {
+    /// The structured type `name`.
+    pub fn structured(&self, name: &str) -> Option<&Structured> {
+        self.structured.get(name)
+    }
+
+    /// `name` and its base types, most derived first. Stops at a cycle or an unknown base.
+    pub fn lineage(&self, name: &str) -> Vec<&Structured> {
+        let mut out: Vec<&Structured> = Vec::new();
+        let mut next = self.structured.get(name);
+        while let Some(t) = next {
+            if out.iter().any(|s| s.name == t.name) {
+                break;
+            }
+            out.push(t);
+            next = t.base.as_deref().and_then(|b| self.structured.get(b));
+        }
+        out
+    }
+
+    /// Every structural property of `name`, inherited ones first (a redeclared one keeps its
+    /// derived declaration, in the base's position).
+    pub fn all_properties(&self, name: &str) -> Vec<&Property> {
+        let mut out: Vec<&Property> = Vec::new();
+        for t in self.lineage(name).into_iter().rev() {
+            for p in &t.properties {
+                match out.iter_mut().find(|q| q.name == p.name) {
+                    Some(slot) => *slot = p,
+                    None => out.push(p),
+                }
+            }
+        }
+        out
+    }
+
+    /// Every navigation property of `name`, inherited ones first.
+    pub fn all_navigations(&self, name: &str) -> Vec<&Navigation> {
+        let mut out: Vec<&Navigation> = Vec::new();
+        for t in self.lineage(name).into_iter().rev() {
+            for n in &t.navigations {
+                match out.iter_mut().find(|q| q.name == n.name) {
+                    Some(slot) => *slot = n,
+                    None => out.push(n),
+                }
+            }
+        }
+        out
+    }
+
+    /// The key properties of an entity type (its own, or the nearest base's).
+    pub fn key_of(&self, name: &str) -> Vec<String> {
+        self.lineage(name).into_iter().find(|t| !t.key.is_empty()).map(|t| t.key.clone()).unwrap_or_default()
+    }
+
+    /// The EDM type of a key property (`Edm.String` when unknown).
+    pub fn key_type(&self, entity: &str) -> String {
+        let key = self.key_of(entity);
+        key.first()
+            .and_then(|k| self.all_properties(entity).into_iter().find(|p| &p.name == k))
+            .map(|p| p.type_name.clone())
+            .unwrap_or_else(|| "Edm.String".to_string())
+    }
+
+    /// Whether `derived` is `base` or derives from it.
+    pub fn is_a(&self, derived: &str, base: &str) -> bool {
+        self.lineage(derived).iter().any(|t| t.name == base)
+    }
+
+    /// Every type deriving from `name`, directly or not, sorted.
+    pub fn derived_of(&self, name: &str) -> Vec<&Structured> {
+        let mut out: Vec<&Structured> =
+            self.structured.values().filter(|t| t.name != name && self.is_a(&t.name, name)).collect();
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        out
+    }
+
+    /// The enum `name`.
+    pub fn enum_type(&self, name: &str) -> Option<&EnumType> {
+        self.enums.get(name)
+    }
+
+    /// The bound operations named `name` whose binding parameter accepts `(type, collection)`.
+    pub fn operations_bound_to(&self, name: &str, type_name: &str, collection: bool) -> Vec<&Operation> {
+        self.operations
+            .iter()
+            .filter(|o| {
+                o.name.eq_ignore_ascii_case(name)
+                    && o.binding.collection == collection
+                    && self.is_a(type_name, &o.binding.type_name)
+            })
+            .collect()
+    }
+
+    /// Whether every type referenced from the model exists in it, as messages (empty when sound).
+    pub fn dangling_references(&self) -> Vec<String> {
+        let mut out = BTreeSet::new();
+        let known = |t: &str| t.starts_with("Edm.") || self.structured.contains_key(t) || self.enums.contains_key(t);
+        for t in self.structured.values() {
+            if let Some(b) = &t.base
+                && !self.structured.contains_key(b)
+            {
+                out.insert(format!("{}: base type {b} is not in the model", t.name));
+            }
+            for p in &t.properties {
+                if !known(&p.type_name) {
+                    out.insert(format!("{}/{}: type {} is not in the model", t.name, p.name, p.type_name));
+                }
+            }
+            for n in &t.navigations {
+                if !self.structured.contains_key(&n.target) {
+                    out.insert(format!("{}/{}: target {} is not in the model", t.name, n.name, n.target));
+                }
+            }
+        }
+        out.into_iter().collect()
+    }
+}

@@ -1,0 +1,312 @@
+//! The documented data: every entity the suites' examples show, where their paths put it.
+//!
+//! - a read by key files the entity in its collection; a list files its rows; a singleton or
+//!   single-valued navigation files its entity;
+//! - a contained navigation shown inside an answer (a workflow's `tasks`) files its values in the
+//!   child collection too;
+//! - every key on the way implies its entity (`workflows/14879e66…/runs` implies workflow 14879e66);
+//! - an action answered with its binding entity (restore) shows that entity;
+//! - documented function answers are kept for the documented call (other calls are computed);
+//! - a list whose documented `@odata.count` exceeds the rows the docs show gets rows of the fake's
+//!   own up to that count;
+//! - every entity is completed with the fake's values for what no example shows ([`super::fake`]).
+//!
+//! The same entity shown twice is merged; where two examples disagree on a value, the read by key
+//! wins over a list row, and the disagreement is kept in [`Data::conflicts`] for lint and reports.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::{Map, Value, json};
+
+use super::fake;
+use super::location::{Address, Located, Location, locate};
+use crate::case::{Case, LoadedCase, Suite};
+use crate::metadata::Model;
+use crate::metadata::resolve::Shape;
+
+/// One collection instance: its rows in documented order.
+#[derive(Debug, Clone, Default)]
+pub struct Rows {
+    pub type_name: String,
+    pub rows: Vec<Map<String, Value>>,
+    /// Lower-cased key → index in `rows`.
+    pub index: HashMap<String, usize>,
+    /// The `@odata.count` an example documents for it.
+    pub documented_count: Option<usize>,
+}
+
+/// Everything the examples document.
+#[derive(Debug, Clone, Default)]
+pub struct Data {
+    pub collections: HashMap<String, Rows>,
+    pub addresses: BTreeMap<String, Address>,
+    pub singles: HashMap<String, (String, Map<String, Value>)>,
+    /// Documented function answers: [`call_key`] → body (control information removed).
+    pub functions: HashMap<String, Value>,
+    /// Values two examples disagree on: (entity, property, kept, dropped, where).
+    pub conflicts: Vec<String>,
+}
+
+/// Which examples go in first: reads by key, then singles, then lists, then what answers nest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Pass {
+    Entity,
+    List,
+}
+
+impl Data {
+    /// Files every documented answer of `suites`.
+    pub fn from_suites(suites: &[Suite], model: &Model) -> Data {
+        let mut data = Data::default();
+        let cases: Vec<&Case> = suites
+            .iter()
+            .flat_map(|s| s.cases.iter())
+            .filter_map(|c| match c {
+                LoadedCase::Ready(c) => Some(c.as_ref()),
+                LoadedCase::Broken(_) => None,
+            })
+            .collect();
+        for pass in [Pass::Entity, Pass::List] {
+            for case in &cases {
+                data.ingest(case, model, pass);
+            }
+        }
+        data.calibrate_counts(model);
+        data.complete(model);
+        data
+    }
+
+    fn ingest(&mut self, case: &Case, model: &Model, pass: Pass) {
+        if !case.expect.status.is_success() || case.unresolved.is_some() {
+            return;
+        }
+        let Ok(resolved) = model.resolve(&case.request.path) else { return };
+        let Some(Located { location, ancestors }) = locate(&resolved) else { return };
+        // Every entity a successful example's path passes through exists (a documented DELETE
+        // deletes something).
+        if pass == Pass::Entity {
+            for a in &ancestors {
+                self.ensure(&a.coll, &a.key, &a.type_name, model);
+            }
+        }
+        let Some(Value::Object(body)) = &case.expect.body else { return };
+        let reads = case.request.method.eq_ignore_ascii_case("GET");
+        let source = case.full_name();
+        match (&location, pass, reads) {
+            (Location::Item { coll, key, type_name }, Pass::Entity, true) => {
+                self.file_entity(coll, key, type_name, body, model, &source);
+            }
+            (Location::Single { addr, type_name }, Pass::Entity, true) => {
+                let entry = self.singles.entry(addr.id()).or_insert_with(|| (type_name.clone(), Map::new()));
+                merge(&mut entry.1, body, &source, &mut self.conflicts);
+            }
+            (Location::Collection { coll, type_name }, Pass::List, true) => {
+                let rows = body.get("value").and_then(Value::as_array).cloned().unwrap_or_default();
+                for row in rows.iter().filter_map(Value::as_object) {
+                    let Some(key) = key_of(model, type_name, row) else { continue };
+                    self.file_entity(coll, &key, type_name, row, model, &source);
+                }
+                if case.request.query.is_none()
+                    && let Some(n) = body.get("@odata.count").and_then(Value::as_u64)
+                {
+                    self.rows_mut(coll, type_name).documented_count = Some(n as usize);
+                }
+            }
+            (Location::Operation { target, operation, args }, Pass::Entity, _) => {
+                if matches!(resolved.shape, Shape::Value { .. }) && reads {
+                    let mut v = body.clone();
+                    v.retain(|k, _| !k.starts_with('@'));
+                    self.functions.insert(call_key(target, &operation.name, args), Value::Object(v));
+                } else if let (Shape::Entity(_), Location::Item { coll, key, type_name }) =
+                    (&resolved.shape, target.as_ref())
+                {
+                    // An action answered with its binding entity (restore) shows that entity.
+                    self.file_entity(coll, key, type_name, body, model, &source);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Files one entity (and the contained navigations it shows) under its collection.
+    fn file_entity(
+        &mut self,
+        coll: &Address,
+        key: &str,
+        type_name: &str,
+        body: &Map<String, Value>,
+        model: &Model,
+        source: &str,
+    ) {
+        let mut own = body.clone();
+        own.retain(|k, _| !k.starts_with("@odata.context") && !k.ends_with("@odata.context"));
+        for nav in model.all_navigations(type_name).into_iter().filter(|n| n.contained) {
+            let Some(v) = own.get(&nav.name).cloned() else { continue };
+            let child = coll.child(key, &nav.name);
+            match v {
+                Value::Array(items) if nav.collection => {
+                    for item in items.iter().filter_map(Value::as_object) {
+                        if let Some(k) = key_of(model, &nav.target, item) {
+                            self.file_entity(&child, &k, &nav.target, item, model, source);
+                        }
+                    }
+                }
+                Value::Object(o) if !nav.collection => {
+                    let entry = self.singles.entry(child.id()).or_insert_with(|| (nav.target.clone(), Map::new()));
+                    merge(&mut entry.1, &o, source, &mut self.conflicts);
+                }
+                _ => {}
+            }
+            // Contained values live in their own collection; the entity shows them when expanded.
+            own.remove(&nav.name);
+        }
+        let conflicts = &mut self.conflicts;
+        let rows = {
+            self.addresses.entry(coll.id()).or_insert_with(|| coll.clone());
+            let r = self.collections.entry(coll.id()).or_default();
+            if r.type_name.is_empty() {
+                r.type_name = type_name.to_string();
+            }
+            r
+        };
+        let lower = key.to_ascii_lowercase();
+        match rows.index.get(&lower) {
+            Some(&i) => merge(&mut rows.rows[i], &own, source, conflicts),
+            None => {
+                rows.index.insert(lower, rows.rows.len());
+                rows.rows.push(own);
+            }
+        }
+    }
+
+    /// Makes sure an entity named by a path exists (with its key only, until completed).
+    fn ensure(&mut self, coll: &Address, key: &str, type_name: &str, model: &Model) {
+        let lower = key.to_ascii_lowercase();
+        if self.collections.get(&coll.id()).is_some_and(|r| r.index.contains_key(&lower)) {
+            return;
+        }
+        let mut row = Map::new();
+        let key_prop = model.key_of(type_name).first().cloned().unwrap_or_else(|| "id".into());
+        row.insert(key_prop, key_value(model, type_name, key));
+        self.file_entity(coll, key, type_name, &row, model, "a path");
+    }
+
+    fn rows_mut(&mut self, coll: &Address, type_name: &str) -> &mut Rows {
+        self.addresses.entry(coll.id()).or_insert_with(|| coll.clone());
+        let r = self.collections.entry(coll.id()).or_default();
+        if r.type_name.is_empty() {
+            r.type_name = type_name.to_string();
+        }
+        r
+    }
+
+    /// Rows of the fake's own up to each documented `@odata.count`.
+    fn calibrate_counts(&mut self, model: &Model) {
+        for (id, rows) in self.collections.iter_mut() {
+            let Some(want) = rows.documented_count else { continue };
+            let mut n = 0;
+            while rows.rows.len() < want {
+                n += 1;
+                let key = filler_key(model, &rows.type_name, id, n, &rows.index);
+                let key_prop = model.key_of(&rows.type_name).first().cloned().unwrap_or_else(|| "id".into());
+                let mut row = Map::new();
+                row.insert(key_prop, key_value(model, &rows.type_name, &key));
+                rows.index.insert(key.to_ascii_lowercase(), rows.rows.len());
+                rows.rows.push(row);
+            }
+        }
+    }
+
+    /// Completes every entity with the fake's values.
+    fn complete(&mut self, model: &Model) {
+        for rows in self.collections.values_mut() {
+            let key_prop = model.key_of(&rows.type_name).first().cloned().unwrap_or_else(|| "id".into());
+            for row in &mut rows.rows {
+                let seed = row
+                    .get(&key_prop)
+                    .map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))
+                    .unwrap_or_default();
+                fake::complete(model, &rows.type_name, row, &seed);
+            }
+        }
+        for (id, (type_name, e)) in self.singles.iter_mut() {
+            fake::complete(model, type_name, e, id);
+        }
+    }
+
+    /// The documented rows of a collection.
+    pub fn rows(&self, coll: &Address) -> Option<&Rows> {
+        self.collections.get(&coll.id())
+    }
+
+    /// A documented single-valued member.
+    pub fn single(&self, addr: &Address) -> Option<&Map<String, Value>> {
+        self.singles.get(&addr.id()).map(|(_, e)| e)
+    }
+}
+
+/// A row's key as text.
+pub fn key_of(model: &Model, type_name: &str, row: &Map<String, Value>) -> Option<String> {
+    let key = model.key_of(type_name);
+    match row.get(key.first().map(String::as_str).unwrap_or("id"))? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// A key as the JSON value of its property (integers for integer keys).
+pub fn key_value(model: &Model, type_name: &str, key: &str) -> Value {
+    if model.key_type(type_name).starts_with("Edm.Int")
+        && let Ok(n) = key.parse::<i64>()
+    {
+        return json!(n);
+    }
+    json!(key)
+}
+
+fn filler_key(model: &Model, type_name: &str, coll: &str, n: usize, taken: &HashMap<String, usize>) -> String {
+    if model.key_type(type_name).starts_with("Edm.Int") {
+        let mut k = taken.len() + n;
+        while taken.contains_key(&k.to_string()) {
+            k += 1;
+        }
+        return k.to_string();
+    }
+    super::ids::derived_guid(&format!("{coll}#{n}"), 0xf1)
+}
+
+/// Merges `from` into `into`: new properties are added; nested objects merge; a different value
+/// for a property already there is a conflict (the first value stays).
+fn merge(into: &mut Map<String, Value>, from: &Map<String, Value>, source: &str, conflicts: &mut Vec<String>) {
+    for (k, v) in from {
+        if k.ends_with("@odata.context") {
+            continue;
+        }
+        match (into.get_mut(k), v) {
+            (None, _) => {
+                into.insert(k.clone(), v.clone());
+            }
+            (Some(Value::Object(a)), Value::Object(b)) => merge(a, b, source, conflicts),
+            (Some(a), b) if !crate::check::body_values::same_value(a, b) => {
+                let id = into.get("id").and_then(Value::as_str).unwrap_or("?").to_string();
+                conflicts.push(format!("{id}/{k}: kept {}, {source} shows {b}", into[k]));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The key of a function call: where it is bound, its name, its arguments (sorted).
+pub fn call_key(target: &Location, name: &str, args: &[(String, String)]) -> String {
+    let place = match target {
+        Location::Collection { coll, .. } | Location::Count { coll } => coll.id(),
+        Location::Item { coll, key, .. } => format!("{}\u{1f}{}", coll.id(), key.to_ascii_lowercase()),
+        Location::Single { addr, .. } => addr.id(),
+        Location::Operation { .. } => String::new(),
+    };
+    let mut a: Vec<String> =
+        args.iter().map(|(k, v)| format!("{}={}", k.to_ascii_lowercase(), v.trim_matches('\''))).collect();
+    a.sort();
+    format!("{place}\u{1e}{}({})", name.to_ascii_lowercase(), a.join(","))
+}

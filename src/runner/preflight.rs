@@ -1,0 +1,84 @@
+//! Before any case: the target is a service root, credentials are there and work, and one probe
+//! request gets an answer. A setup mistake (a bad URL, an expired secret, no credentials) is one
+//! message and exit 2, never a page of conformance failures.
+
+use serde_json::Value;
+
+use super::ctx::Shared;
+use super::plan::Planned;
+use crate::case::AuthMode;
+use crate::check::status::clip;
+use crate::target::Outgoing;
+
+/// Checks a remote target before the run. Nothing to do for the embedded server.
+pub fn preflight(shared: &Shared, planned: &[Planned]) -> Result<(), String> {
+    let config = &shared.config;
+    if config.target.is_none() {
+        return Ok(());
+    }
+    if config.token.is_none() && config.credentials.is_none() && !config.no_auth {
+        return Err("no credentials for --target: give a token (--token or GRAPH_TOKEN), or client credentials \
+             (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET), or --no-auth for a server that needs none"
+            .into());
+    }
+    let ctx = shared.ctx()?;
+    let url = format!("{}{}", ctx.service_root, probe_path(planned));
+    let out = Outgoing {
+        method: "GET".into(),
+        url: url.clone(),
+        headers: vec![
+            ("client-request-id".into(), uuid::Uuid::new_v4().to_string()),
+            ("Accept".into(), "application/json".into()),
+        ],
+        body: None,
+        auth: AuthMode::Target,
+    };
+    let redact = |s: String| shared.redactor.redact(&s);
+    let on_retry = |note: &crate::target::RetryNote| eprintln!("{}", redact(format!("note: preflight: {note}")));
+    let answer = match ctx.rt.block_on(ctx.http.send(&out, &on_retry)) {
+        Ok(d) => d.answer,
+        Err(failure) => {
+            return Err(redact(format!(
+                "preflight: GET {url} failed: {}; check --target (a service root such as \
+                 https://graph.microsoft.com/beta) and the credentials",
+                failure.error
+            )));
+        }
+    };
+    if matches!(answer.status, 401 | 403) {
+        let said = crate::json_strict::parse(&answer.body)
+            .ok()
+            .and_then(|v| {
+                let e = v.get("error")?.clone();
+                let code = e.get("code").and_then(Value::as_str).unwrap_or("?").to_string();
+                let message = e.get("message").and_then(Value::as_str).unwrap_or("").to_string();
+                Some(format!(" ({code}: {})", clip(&message, 200)))
+            })
+            .unwrap_or_default();
+        let which = if config.token.is_some() {
+            "the token (GRAPH_TOKEN or --token) was refused: get a fresh one"
+        } else if config.credentials.is_some() {
+            "the app's token was refused: check that the app has LifecycleWorkflows.Read.All with admin consent"
+        } else {
+            "the server wants credentials: drop --no-auth and give a token"
+        };
+        return Err(redact(format!("preflight: GET {url} answered {}{said}: {which}", answer.status)));
+    }
+    Ok(())
+}
+
+/// A cheap read every server of the selected suites should answer: the first documented GET
+/// without keys (a list), else the service document.
+fn probe_path(planned: &[Planned]) -> String {
+    planned
+        .iter()
+        .filter_map(|p| match p {
+            Planned::Run(c) | Planned::Skip(c, _) => Some(c),
+            _ => None,
+        })
+        .filter(|c| c.request.method.eq_ignore_ascii_case("GET") && c.auth == AuthMode::Target)
+        .filter(|c| c.key_params().is_empty() && !c.request.path.contains('('))
+        .map(|c| c.request.path.clone())
+        .min()
+        .unwrap_or_else(|| "/".into())
+}
