@@ -78,8 +78,8 @@ fn the_main_job_passes_every_listed_case_and_writes_the_json_report() {
     let o = cli(&["run", "-q", "--json", json.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o));
     let report: Value = serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
-    assert_eq!(report["passed"].as_u64(), Some(names.len() as u64), "every listed case ran and passed");
-    assert_eq!((report["failed"].as_u64(), report["ignored"].as_u64()), (Some(0), Some(0)));
+    assert_eq!(report["counts"]["passed"].as_u64(), Some(names.len() as u64), "every listed case ran and passed");
+    assert_eq!((report["counts"]["failed"].as_u64(), report["counts"]["ignored"].as_u64()), (Some(0), Some(0)));
 }
 
 #[test]
@@ -398,4 +398,121 @@ fn the_rerun_line_of_a_case_from_another_folder_reproduces_its_failure() {
     assert_eq!(again.status.code(), Some(101), "{line}\n{out}");
     assert!(out.contains(&format!("---- {name} ----")), "{out}");
     assert!(out.contains("body.value"), "{out}");
+}
+
+#[test]
+fn a_run_where_no_case_ran_fails_unless_told_otherwise() {
+    let o = cli(&["run", "no-case-has-this-name"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("no case ran"), "{}", text(&o));
+    let o = cli(&["run", "--no-tests", "pass", "no-case-has-this-name"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let o = cli(&["run", "--no-tests", "warn", "no-case-has-this-name"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(text(&o).contains("warning: no case ran"));
+}
+
+#[test]
+fn max_failures_stops_starting_cases() {
+    let bad = serve(&["--fault", "value-drift"]);
+    for discover in [false, true] {
+        let json = tmp(&format!("max-failures-{discover}.json"));
+        let mut args = vec!["run", "--target", &bad.1, "--token", "T", "--profile", "reference", "--test-threads", "1"];
+        args.extend(["--concurrency", "1", "--max-failures", "2", "--json", json.to_str().unwrap()]);
+        if discover {
+            args.push("--discover");
+        }
+        let o = cli(&args);
+        let out = text(&o);
+        assert_eq!(o.status.code(), Some(101), "{out}");
+        let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        assert_eq!(report["counts"]["failed"], 2, "one case at a time: exactly two failed ({discover})");
+        if discover {
+            assert!(out.contains("--max-failures 2 reached"), "{out}");
+        } else {
+            assert!(out.contains("not run: --max-failures 2 reached"), "{out}");
+        }
+    }
+}
+
+#[test]
+fn the_json_report_validates_against_its_committed_schema() {
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string("docs/report-v1.schema.json").unwrap()).unwrap();
+    let validator = jsonschema::options().should_validate_formats(true).build(&schema).expect("the schema compiles");
+    let bad = serve(&["--fault", "value-drift", "--entities", "200"]);
+    let runs: Vec<(&str, Vec<&str>)> = vec![
+        ("embedded", vec!["run", "-q"]),
+        ("faulty", vec!["run", "-q", "--target", &bad.1, "--token", "T", "--profile", "reference"]),
+        ("discovery", vec!["run", "-q", "--target", &bad.1, "--token", "T", "--discover", "--max-entities", "2"]),
+        ("failures-only", vec!["run", "-q", "--target", &bad.1, "--token", "T", "--report-failures-only"]),
+    ];
+    for (tag, mut args) in runs {
+        let json = tmp(&format!("schema-{tag}.json"));
+        args.extend(["--json", json.to_str().unwrap()]);
+        let o = cli(&args);
+        assert!(matches!(o.status.code(), Some(0) | Some(101)), "{tag}: {}", text(&o));
+        let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        let errors: Vec<String> =
+            validator.iter_errors(&report).take(5).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+        assert!(errors.is_empty(), "{tag}: the report does not match its schema: {errors:#?}");
+        let cases = report["cases"].as_array().unwrap();
+        let names: Vec<&str> = cases.iter().map(|c| c["name"].as_str().unwrap()).collect();
+        assert!(names.windows(2).all(|w| w[0] <= w[1]), "{tag}: cases sorted by name");
+        let counts = &report["counts"];
+        let failed = cases.iter().filter(|c| c["outcome"] == "failed").count() as u64;
+        assert_eq!(counts["failed"].as_u64(), Some(failed), "{tag}");
+        if tag == "failures-only" {
+            assert!(cases.iter().all(|c| c["outcome"] == "failed") && counts["passed"].as_u64() > Some(0));
+        } else {
+            assert_eq!(counts["total"].as_u64(), Some(cases.len() as u64), "{tag}");
+        }
+        if tag == "faulty" {
+            let f = cases.iter().find(|c| c["outcome"] == "failed").unwrap();
+            assert_eq!(f["findings"][0]["rule"], "body.value");
+            assert!(f["findings"][0]["pointer"].as_str().unwrap().starts_with('/'));
+            assert!(f["source"]["docUrl"].as_str().unwrap().starts_with("https://learn.microsoft.com/"));
+            assert!(f["trace"]["clientRequestId"].is_string());
+            assert!(report["rules"]["body.value"]["failedCases"].as_u64() > Some(0));
+        }
+    }
+}
+
+#[test]
+fn a_baseline_names_new_failures_and_fixed_ones_and_gates_on_regressions() {
+    let good = serve(&[]);
+    let bad = serve(&["--fault", "value-drift"]);
+    let run = |root: &str, json: &PathBuf, extra: &[&str]| {
+        let mut args = vec!["run", "-q", "--target", root, "--token", "T", "--profile", "reference"];
+        args.extend(["--json", json.to_str().unwrap()]);
+        args.extend_from_slice(extra);
+        cli(&args)
+    };
+    let faithful = tmp("baseline-faithful.json");
+    let faulty = tmp("baseline-faulty.json");
+    assert!(run(&good.1, &faithful, &[]).status.success());
+    let o = run(&bad.1, &faulty, &["--baseline", faithful.to_str().unwrap(), "--fail-on", "new"]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(101), "a regression fails the gate: {out}");
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&faulty).unwrap()).unwrap();
+    let failed = report["counts"]["failed"].as_u64().unwrap();
+    assert!(failed > 0);
+    assert!(out.contains(&format!("new failures ({failed}):")), "exactly the failures are new: {out}");
+    assert!(!out.contains("fixed ("), "{out}");
+    assert!(out.trim_end().ends_with(&format!("{failed} new against the baseline")), "{out}");
+    // The other way round: the same cases are fixed, and nothing is new.
+    let again = tmp("baseline-faithful-again.json");
+    let o = run(&good.1, &again, &["--baseline", faulty.to_str().unwrap(), "--fail-on", "new"]);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(out.contains(&format!("fixed ({failed}):")) && !out.contains("new failures ("), "{out}");
+    // Failing as before is not a regression under --fail-on new, but is a failure under the default.
+    let same = tmp("baseline-faulty-again.json");
+    let o = run(&bad.1, &same, &["--baseline", faulty.to_str().unwrap(), "--fail-on", "new"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains(&format!("still failing: {failed}")));
+    let o = run(&bad.1, &same, &["--baseline", faulty.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(101));
+    // A file that is not a report is a setup error.
+    let o = run(&good.1, &tmp("x.json"), &["--baseline", "Cargo.toml"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
 }

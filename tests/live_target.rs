@@ -174,7 +174,7 @@ fn client_credentials_discovery_through_throttling_checks_every_entity() {
         .filter_map(|n| n.split("::").next())
         .collect();
     assert!(levels.len() >= 6, "rows are compared at every level with a read by key: {levels:?}");
-    assert_eq!(report["failed"], 0);
+    assert_eq!(report["counts"]["failed"], 0);
     assert!(output.contains("429 answered, retried after 1.0 s (Retry-After: 1)"), "retries are reported:\n{output}");
     assert!(junit.contains("<testsuite name=\"identitygovernance-userprocessingresult-get\""), "{junit}");
 }

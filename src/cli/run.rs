@@ -77,6 +77,9 @@ pub struct RunArgs {
     /// Run ignored cases too.
     #[arg(long, help_heading = "Selection")]
     include_ignored: bool,
+    /// When no case runs (the filter matched none, or all were ignored): fail (exit 2), warn, or pass.
+    #[arg(long, value_name = "WHAT", value_parser = ["fail", "warn", "pass"], default_value = "fail", help_heading = "Selection")]
+    no_tests: String,
     /// List the cases without running them (starts nothing).
     #[arg(long, help_heading = "Selection")]
     list: bool,
@@ -86,6 +89,15 @@ pub struct RunArgs {
     /// Write a JUnit XML report.
     #[arg(long, value_name = "PATH", help_heading = "Output")]
     junit: Option<PathBuf>,
+    /// Compare with an earlier --json report: new failures, fixed, still failing, new and vanished cases.
+    #[arg(long, value_name = "PREV.json", help_heading = "Output")]
+    baseline: Option<PathBuf>,
+    /// With --baseline: fail on any failed case, or only on new ones (a regression gate).
+    #[arg(long, value_name = "WHEN", value_parser = ["any", "new"], default_value = "any", help_heading = "Output")]
+    fail_on: String,
+    /// Reports (--json, --junit) hold only the failed cases; their counts still cover every case.
+    #[arg(long, help_heading = "Output")]
+    report_failures_only: bool,
     /// Lines of diff per failure; 0 shows all.
     #[arg(long, env = "GRAPH_CONFORMANCE_DIFF_LINES", default_value_t = 60, help_heading = "Output")]
     diff_lines: usize,
@@ -113,6 +125,9 @@ pub struct RunArgs {
     /// Threads running cases [default: --concurrency]
     #[arg(long, help_heading = "Limits")]
     test_threads: Option<usize>,
+    /// Start no further case after this many have failed.
+    #[arg(long, value_name = "N", help_heading = "Limits")]
+    max_failures: Option<u64>,
     /// With --discover: entities taken at each level of the family, at most.
     #[arg(long, help_heading = "Limits")]
     max_entities: Option<usize>,
@@ -127,6 +142,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
         ("--test-threads", a.test_threads),
         ("--max-entities", a.max_entities),
         ("--page-size", Some(a.page_size)),
+        ("--max-failures", a.max_failures.map(|n| n as usize)),
     ] {
         if value == Some(0) {
             return Err(format!("{flag} 0: give at least 1"));
@@ -147,11 +163,15 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
         profile,
         json: if a.list { None } else { a.json },
         junit: if a.list { None } else { a.junit },
+        report_failures_only: a.report_failures_only,
+        baseline: a.baseline.clone(),
+        fail_on_new: a.fail_on == "new",
         discover: a.discover,
         max_entities: a.max_entities,
         params,
         allow_writes: a.allow_writes,
         no_auth: a.no_auth,
+        max_failures: a.max_failures,
         preflight: true,
         diff_lines: a.diff_lines,
         color,
@@ -181,13 +201,37 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
         filter: a.filter,
         ..Arguments::default()
     };
-    if config.discover {
+    if a.fail_on == "new" && a.baseline.is_none() {
+        return Err("--fail-on new compares with a baseline: give --baseline PREV.json".into());
+    }
+    let fail_on_new = a.fail_on == "new";
+    let (ran, failed) = if config.discover {
         let display = crate::runner::stream::Display::from_args(&args);
         let counts = crate::runner::discover::run_discovery(config, &args, display, |_| {})?;
-        return Ok(if counts.failed > 0 { ExitCode::from(101) } else { ExitCode::SUCCESS });
+        let failed = match counts.new_failures {
+            Some(n) if fail_on_new => n > 0,
+            _ => counts.failed > 0,
+        };
+        (counts.passed + counts.failed, failed)
+    } else {
+        let summary = run_libtest(config, &args)?;
+        let c = &summary.conclusion;
+        let new = summary.verdict.as_ref().and_then(|v| v.baseline.as_ref()).map(|(_, n)| *n);
+        let failed = match new {
+            Some(n) if fail_on_new => n > 0,
+            _ => c.has_failed(),
+        };
+        (c.num_passed + c.num_failed, failed)
+    };
+    if ran == 0 && !args.list {
+        let what = "no case ran: the filter matched none, or every case was ignored (see the reasons above)";
+        match a.no_tests.as_str() {
+            "fail" => return Err(format!("{what}; --no-tests=pass accepts that")),
+            "warn" => eprintln!("warning: {what}"),
+            _ => {}
+        }
     }
-    let summary = run_libtest(config, &args)?;
-    Ok(if summary.conclusion.has_failed() { ExitCode::from(101) } else { ExitCode::SUCCESS })
+    Ok(if failed { ExitCode::from(101) } else { ExitCode::SUCCESS })
 }
 
 /// `name=value` pairs; the error names the malformed one.

@@ -1,75 +1,336 @@
-//! `--json PATH`: one JSON document, written as cases finish (nothing is held), counts at the end:
-//! `{"cases": [{"name", "outcome", "message", "rules", "warnings", "requestId", ...}], "passed", "failed", "ignored"}`.
+//! `--json PATH`: the run as data, format version 1, described by `docs/report-v1.schema.json`:
+//! the tool, the target (redacted), the profile, when and how long, counts per outcome and per
+//! rule, and every case (sorted by name) with its request, status, findings, sources and trace ids.
+//!
+//! Memory stays flat however many cases a run has: cases are serialized as they finish, sorted in
+//! chunks spilled to temporary files, and merged into the report at the end.
 
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
 use std::fs::File;
-use std::io::{BufWriter, Write};
-use std::path::Path;
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
 
-use serde_json::json;
+use serde_json::{Value, json};
 
-use super::{CaseReport, Outcome, RenderOptions, render_failure};
+use super::{CaseReport, Outcome, RenderOptions, render_failure, sources};
+use crate::check::Severity;
 use crate::target::Redactor;
+
+/// The report format's version; bumped on any change a reader could notice.
+pub const FORMAT_VERSION: u32 = 1;
+/// Cases held in memory before a sorted chunk is spilled.
+const CHUNK_CASES: usize = 20_000;
+/// Bytes held in memory before a sorted chunk is spilled.
+const CHUNK_BYTES: usize = 16 * 1024 * 1024;
+/// Chunk files merged at once; more are merged into one first.
+const MAX_RUNS: usize = 128;
+
+/// What the report says about the run as a whole.
+#[derive(Debug, Clone)]
+pub struct RunInfo {
+    /// The service root (redacted), or `embedded`.
+    pub target: String,
+    pub profile: String,
+    /// Only failed cases are written (the counts still cover every case).
+    pub failures_only: bool,
+}
 
 /// A JSON report being written.
 pub struct JsonReport {
-    out: BufWriter<File>,
-    path: std::path::PathBuf,
-    first: bool,
-    passed: u64,
-    failed: u64,
-    ignored: u64,
+    path: PathBuf,
+    /// Opened (and emptied) at the start, so an unwritable path fails before any case.
+    file: Option<File>,
+    info: RunInfo,
+    started: jiff::Timestamp,
+    clock: std::time::Instant,
+    counts: [u64; 3],
+    rules: BTreeMap<&'static str, u64>,
+    chunk: Vec<(String, String)>,
+    chunk_bytes: usize,
+    spill_dir: Option<PathBuf>,
+    runs: Vec<PathBuf>,
 }
 
 impl JsonReport {
-    pub fn create(path: &Path) -> Result<Self, String> {
+    pub fn create(path: &Path, info: RunInfo) -> Result<Self, String> {
         let file = File::create(path).map_err(|e| format!("cannot write the JSON report {}: {e}", path.display()))?;
-        let mut out = BufWriter::new(file);
-        let fail = |e: std::io::Error| format!("cannot write the JSON report {}: {e}", path.display());
-        out.write_all(b"{\"cases\":[\n").map_err(fail)?;
-        Ok(JsonReport { out, path: path.to_path_buf(), first: true, passed: 0, failed: 0, ignored: 0 })
+        Ok(JsonReport {
+            path: path.to_path_buf(),
+            file: Some(file),
+            info,
+            started: jiff::Timestamp::now(),
+            clock: std::time::Instant::now(),
+            counts: [0; 3],
+            rules: BTreeMap::new(),
+            chunk: Vec::new(),
+            chunk_bytes: 0,
+            spill_dir: None,
+            runs: Vec::new(),
+        })
     }
 
-    /// Appends one case (its message rendered plain and redacted).
+    fn fail(&self, e: impl std::fmt::Display) -> String {
+        format!("cannot write the JSON report {}: {e}", self.path.display())
+    }
+
+    /// Adds one finished case (already redacted where it was made; rendered text is redacted again).
     pub fn add(&mut self, r: &CaseReport, redactor: &Redactor) -> Result<(), String> {
-        let message = match &r.outcome {
-            Outcome::Passed => None,
-            Outcome::Failed => Some(redactor.redact(&render_failure(r, RenderOptions::default()))),
-            Outcome::Ignored(reason) => Some(reason.clone()),
+        let i = match r.outcome {
+            Outcome::Passed => 0,
+            Outcome::Failed => 1,
+            Outcome::Ignored(_) => 2,
         };
-        match r.outcome {
-            Outcome::Passed => self.passed += 1,
-            Outcome::Failed => self.failed += 1,
-            Outcome::Ignored(_) => self.ignored += 1,
+        self.counts[i] += 1;
+        for rule in failed_rules(r) {
+            *self.rules.entry(rule).or_default() += 1;
         }
-        let x = r.exchange.as_ref();
-        let item = json!({
-            "name": r.name,
-            "outcome": r.outcome.label(),
-            "message": message,
-            "rules": r.failed_rules(),
-            "warnings": r.warnings().map(|f| format!("{}: {}", f.rule, redactor.redact(&f.message))).collect::<Vec<_>>(),
-            "status": x.and_then(|x| x.status),
-            "requestId": x.and_then(|x| x.request_id.clone()),
-            "clientRequestId": x.map(|x| x.client_request_id.clone()),
-            "date": x.and_then(|x| x.date.clone()),
-            "retries": r.retries.iter().map(|n| n.to_string()).collect::<Vec<_>>(),
-            "elapsedMs": x.map(|x| x.elapsed.as_millis() as u64),
-        });
-        let path = self.path.display().to_string();
-        let fail = |e: &dyn std::fmt::Display| format!("cannot write the JSON report {path}: {e}");
-        if !self.first {
-            self.out.write_all(b",\n").map_err(|e| fail(&e))?;
+        if self.info.failures_only && r.outcome != Outcome::Failed {
+            return Ok(());
         }
-        self.first = false;
-        serde_json::to_writer(&mut self.out, &item).map_err(|e| fail(&e))
+        let text = serde_json::to_string(&case_json(r, redactor)).map_err(|e| self.fail(e))?;
+        self.chunk_bytes += text.len() + r.name.len();
+        self.chunk.push((r.name.clone(), text));
+        if self.chunk.len() >= CHUNK_CASES || self.chunk_bytes >= CHUNK_BYTES {
+            self.spill()?;
+        }
+        Ok(())
     }
 
-    /// Writes the counts and closes the document.
+    /// Writes the held cases, sorted, to a chunk file.
+    fn spill(&mut self) -> Result<(), String> {
+        if self.chunk.is_empty() {
+            return Ok(());
+        }
+        let dir = match &self.spill_dir {
+            Some(d) => d.clone(),
+            None => {
+                let d = std::env::temp_dir().join(format!(
+                    "graph-conformance-report-{}-{}",
+                    std::process::id(),
+                    self.started.as_nanosecond()
+                ));
+                std::fs::create_dir_all(&d).map_err(|e| self.fail(format!("{}: {e}", d.display())))?;
+                self.spill_dir = Some(d.clone());
+                d
+            }
+        };
+        self.chunk.sort_by(|a, b| a.0.cmp(&b.0));
+        let path = dir.join(format!("run-{}.jsonl", self.runs.len()));
+        let mut out = BufWriter::new(File::create(&path).map_err(|e| self.fail(format!("{}: {e}", path.display())))?);
+        for (name, text) in self.chunk.drain(..) {
+            let key = serde_json::to_string(&name).map_err(|e| format!("{e}"))?;
+            writeln!(out, "{key}\t{text}").map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+        out.flush().map_err(|e| self.fail(format!("{}: {e}", path.display())))?;
+        self.chunk_bytes = 0;
+        self.runs.push(path);
+        if self.runs.len() >= MAX_RUNS {
+            let merged = dir.join(format!("merged-{}.jsonl", self.runs.len()));
+            let runs = std::mem::take(&mut self.runs);
+            let mut out = BufWriter::new(File::create(&merged).map_err(|e| self.fail(e))?);
+            merge(&runs, |key, text| writeln!(out, "{key}\t{text}")).map_err(|e| self.fail(e))?;
+            out.flush().map_err(|e| self.fail(e))?;
+            for r in runs {
+                let _ = std::fs::remove_file(r);
+            }
+            self.runs.push(merged);
+        }
+        Ok(())
+    }
+
+    /// Writes the whole document and removes the chunk files.
     pub fn finish(mut self) -> Result<(), String> {
-        let path = self.path.display().to_string();
-        let fail = |e: std::io::Error| format!("cannot write the JSON report {path}: {e}");
-        write!(self.out, "\n],\"passed\":{},\"failed\":{},\"ignored\":{}}}\n", self.passed, self.failed, self.ignored)
-            .map_err(fail)?;
-        self.out.flush().map_err(fail)
+        let result = self.write_document();
+        if let Some(d) = self.spill_dir.take() {
+            let _ = std::fs::remove_dir_all(d);
+        }
+        result
+    }
+
+    fn write_document(&mut self) -> Result<(), String> {
+        let file = self.file.take().ok_or_else(|| self.fail("already written"))?;
+        let mut out = BufWriter::new(file);
+        let [passed, failed, ignored] = self.counts;
+        let head = json!({
+            "format": "graph-conformance-report",
+            "version": FORMAT_VERSION,
+            "tool": { "name": "graph-conformance", "version": env!("CARGO_PKG_VERSION") },
+            "target": self.info.target,
+            "profile": self.info.profile,
+            "started": self.started.to_string(),
+            "durationMs": self.clock.elapsed().as_millis() as u64,
+            "counts": { "total": passed + failed + ignored, "passed": passed, "failed": failed, "ignored": ignored },
+            "rules": self.rules.iter().map(|(k, v)| (k.to_string(), json!({ "failedCases": v }))).collect::<serde_json::Map<_, _>>(),
+            "failuresOnly": self.info.failures_only,
+        });
+        let head = serde_json::to_string_pretty(&head).map_err(|e| self.fail(e))?;
+        // The head without its closing brace, then the cases.
+        let open = head.trim_end().strip_suffix('}').unwrap_or(&head).trim_end();
+        write!(out, "{open},\n  \"cases\": [").map_err(|e| self.fail(e))?;
+        let mut first = true;
+        let mut put = |text: &str| -> std::io::Result<()> {
+            out.write_all(if first { b"\n    " } else { b",\n    " })?;
+            first = false;
+            out.write_all(text.as_bytes())
+        };
+        if self.runs.is_empty() {
+            self.chunk.sort_by(|a, b| a.0.cmp(&b.0));
+            for (_, text) in &self.chunk {
+                put(text).map_err(|e| self.fail(e))?;
+            }
+        } else {
+            self.spill()?;
+            merge(&self.runs, |_, text| put(text)).map_err(|e| self.fail(e))?;
+        }
+        drop(put);
+        out.write_all(b"\n  ]\n}\n").map_err(|e| self.fail(e))?;
+        out.flush().map_err(|e| self.fail(e))
+    }
+}
+
+/// Merges sorted chunk files (lines `"<name as JSON>"\t<case>`) in name order.
+fn merge(runs: &[PathBuf], mut put: impl FnMut(&str, &str) -> std::io::Result<()>) -> Result<(), String> {
+    let mut readers: Vec<std::io::Lines<BufReader<File>>> = Vec::with_capacity(runs.len());
+    for r in runs {
+        let f = File::open(r).map_err(|e| format!("{}: {e}", r.display()))?;
+        readers.push(BufReader::new(f).lines());
+    }
+    let mut heap: BinaryHeap<Reverse<(String, usize, String)>> = BinaryHeap::new();
+    let next =
+        |readers: &mut Vec<std::io::Lines<BufReader<File>>>, i: usize| -> Result<Option<(String, String)>, String> {
+            match readers[i].next() {
+                None => Ok(None),
+                Some(Err(e)) => Err(e.to_string()),
+                Some(Ok(line)) => {
+                    let (key, text) = line.split_once('\t').ok_or("a chunk line without its key")?;
+                    let name: String = serde_json::from_str(key).map_err(|e| e.to_string())?;
+                    Ok(Some((name, format!("{key}\t{text}"))))
+                }
+            }
+        };
+    for i in 0..readers.len() {
+        if let Some((name, line)) = next(&mut readers, i)? {
+            heap.push(Reverse((name, i, line)));
+        }
+    }
+    while let Some(Reverse((_, i, line))) = heap.pop() {
+        let (key, text) = line.split_once('\t').unwrap_or(("", &line));
+        put(key, text).map_err(|e| e.to_string())?;
+        if let Some((name, line)) = next(&mut readers, i)? {
+            heap.push(Reverse((name, i, line)));
+        }
+    }
+    Ok(())
+}
+
+/// The rules a failed case broke (`harness` when it broke none: a case file that cannot be read, a
+/// panic).
+pub fn failed_rules(r: &CaseReport) -> Vec<&'static str> {
+    let mut rules = r.failed_rules();
+    if r.outcome == Outcome::Failed && rules.is_empty() {
+        rules.push("harness");
+    }
+    rules
+}
+
+/// One case as the report holds it.
+pub fn case_json(r: &CaseReport, redactor: &Redactor) -> Value {
+    let x = r.exchange.as_ref();
+    let findings: Vec<Value> = r
+        .findings
+        .iter()
+        .map(|f| {
+            json!({
+                "rule": f.rule,
+                "severity": if f.severity == Severity::Failure { "failure" } else { "warning" },
+                "pointer": f.at,
+                "expected": f.expected,
+                "actual": f.actual,
+                "message": redactor.redact(&f.message),
+            })
+        })
+        .collect();
+    let source = if r.outcome == Outcome::Failed {
+        let s = sources(r);
+        json!({
+            "caseFile": s.case_file.as_ref().map(|(f, _)| f.display().to_string()),
+            "caseLine": s.case_file.as_ref().map(|(_, l)| l),
+            "docPage": s.doc.as_ref().map(|d| d.page.clone()),
+            "docLine": s.doc.as_ref().map(|d| d.line),
+            "docUrl": s.doc.as_ref().map(|d| d.url.clone()).filter(|u| !u.is_empty()),
+            "derived": s.derived,
+        })
+    } else {
+        json!({
+            "caseFile": r.origin.file.as_ref().map(|f| f.display().to_string()),
+            "caseLine": null,
+            "docPage": r.origin.doc.as_ref().map(|d| d.page.clone()),
+            "docLine": r.origin.doc.as_ref().map(|d| d.response_line),
+            "docUrl": r.origin.doc.as_ref().map(|d| d.url.clone()).filter(|u| !u.is_empty()),
+            "derived": r.origin.derived,
+        })
+    };
+    let (reason, message) = match &r.outcome {
+        Outcome::Passed => (None, None),
+        Outcome::Failed => (None, Some(redactor.redact(&render_failure(r, RenderOptions::default())))),
+        Outcome::Ignored(reason) => (Some(reason.clone()), None),
+    };
+    json!({
+        "name": r.name,
+        "suite": r.suite,
+        "outcome": r.outcome.label(),
+        "durationMs": x.map(|x| x.elapsed.as_millis() as u64),
+        "request": x.map(|x| json!({ "method": x.method, "url": redactor.redact(&x.url) })),
+        "status": x.and_then(|x| x.status),
+        "rules": failed_rules(r),
+        "findings": findings,
+        "error": r.error.as_ref().map(|e| redactor.redact(e)),
+        "source": source,
+        "trace": x.map(|x| json!({ "requestId": x.request_id, "clientRequestId": x.client_request_id, "date": x.date })),
+        "retries": r.retries.iter().map(|n| n.to_string()).collect::<Vec<_>>(),
+        "reason": reason,
+        "message": message,
+        "rerun": (!r.rerun.is_empty()).then(|| r.rerun.clone()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(name: &str, failed: bool) -> CaseReport {
+        let mut r = CaseReport::new(name.into(), "s".into());
+        if failed {
+            r.outcome = Outcome::Failed;
+            r.findings.push(crate::check::Finding::failure("status", "", "expected 200, got 500"));
+        }
+        r
+    }
+
+    #[test]
+    fn cases_come_out_sorted_through_spilled_chunks() {
+        let path = std::env::temp_dir().join(format!("gc-json-{}.json", std::process::id()));
+        let info = RunInfo { target: "embedded".into(), profile: "reference".into(), failures_only: false };
+        let mut j = JsonReport::create(&path, info).unwrap();
+        let redactor = Redactor::default();
+        let n = CHUNK_CASES * 2 + 17;
+        for i in 0..n {
+            // Names arrive out of order.
+            let k = (i * 7919) % n;
+            j.add(&report(&format!("case-{k:06}"), k % 1000 == 0), &redactor).unwrap();
+        }
+        assert_eq!(j.runs.len(), 2, "two chunks were spilled");
+        let spill = j.spill_dir.clone().unwrap();
+        j.finish().unwrap();
+        assert!(!spill.exists(), "the chunk files are removed");
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let names: Vec<&str> = v["cases"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+        assert_eq!(names.len(), n);
+        assert!(names.windows(2).all(|w| w[0] < w[1]), "sorted by name");
+        assert_eq!(v["counts"]["failed"], (n as u64).div_ceil(1000));
+        assert_eq!(v["rules"]["status"]["failedCases"], v["counts"]["failed"]);
+        assert_eq!(v["version"], 1);
+        let _ = std::fs::remove_file(path);
     }
 }

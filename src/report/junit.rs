@@ -16,14 +16,21 @@ use crate::target::Redactor;
 pub struct JunitReport {
     suites: BTreeMap<String, Vec<TestCase>>,
     started: Option<std::time::Instant>,
+    failures_only: bool,
 }
 
 impl JunitReport {
-    pub fn new() -> Self {
-        JunitReport { suites: BTreeMap::new(), started: Some(std::time::Instant::now()) }
+    /// A report of every case, or (`failures_only`) of the failed ones.
+    pub fn new(failures_only: bool) -> Self {
+        JunitReport { suites: BTreeMap::new(), started: Some(std::time::Instant::now()), failures_only }
     }
 
+    /// Adds a case: a failure's `type` is its first broken rule, its message the first finding, its
+    /// text the whole rendered block; trace ids are properties.
     pub fn add(&mut self, r: &CaseReport, redactor: &Redactor) {
+        if self.failures_only && r.outcome != Outcome::Failed {
+            return;
+        }
         let status = match &r.outcome {
             Outcome::Passed => TestCaseStatus::success(),
             Outcome::Ignored(reason) => {
@@ -33,13 +40,14 @@ impl JunitReport {
             }
             Outcome::Failed => {
                 let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                let rules = r.failed_rules().join(", ");
-                s.set_message(if rules.is_empty() {
-                    "harness error".to_string()
-                } else {
-                    format!("broken rules: {rules}")
+                let rules = super::json::failed_rules(r);
+                let first = r.failures().next().map(|f| {
+                    let at = if f.at.is_empty() { String::new() } else { format!(" at {}", f.at) };
+                    format!("{}{at}: {}", f.rule, f.message)
                 });
-                s.set_type("conformance failure");
+                let message = first.or_else(|| r.error.clone()).unwrap_or_else(|| "harness error".into());
+                s.set_message(redactor.redact(&message));
+                s.set_type(rules.first().copied().unwrap_or("harness"));
                 s.set_description(redactor.redact(&render_failure(r, RenderOptions::default())));
                 s
             }
@@ -48,6 +56,15 @@ impl JunitReport {
         case.set_classname(format!("graph-conformance.{}", r.suite));
         if let Some(x) = &r.exchange {
             case.set_time(x.elapsed);
+            if r.outcome == Outcome::Failed {
+                case.add_property(("client-request-id", x.client_request_id.as_str()));
+                if let Some(id) = &x.request_id {
+                    case.add_property(("request-id", redactor.redact(id).as_str()));
+                }
+                if let Some(date) = &x.date {
+                    case.add_property(("date", date.as_str()));
+                }
+            }
         }
         self.suites.entry(r.suite.clone()).or_default().push(case);
     }

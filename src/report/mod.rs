@@ -1,6 +1,7 @@
 //! Reports: a case's result as data ([`CaseReport`]), rendered for people ([`render_failure`]) and
 //! written for machines ([`json::JsonReport`], [`junit::JunitReport`]).
 
+pub mod baseline;
 pub mod diff;
 pub mod json;
 pub mod junit;
@@ -242,33 +243,65 @@ pub fn render_failure(r: &CaseReport, opts: RenderOptions) -> String {
     out
 }
 
-/// `--> file:line` pointers: the case file (at the first failing value when it is documented there),
-/// the doc page's example, or the generator of a derived case.
-fn source_lines(r: &CaseReport) -> Vec<String> {
-    let mut lines = Vec::new();
+/// Where a case's expectation comes from, with lines: the case file (at the first failing value
+/// when it is documented there), the doc page's example, or the generator of a derived case.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    pub case_file: Option<(std::path::PathBuf, u32)>,
+    pub doc: Option<DocPointer>,
+    pub derived: Option<String>,
+}
+
+/// A doc page's example, by its repository path and public URL; `local` is this very version of
+/// the page on this machine (`GRAPH_DOCS_DIR`), whose `line` points at the failing value.
+#[derive(Debug, Clone)]
+pub struct DocPointer {
+    pub page: String,
+    pub url: String,
+    pub line: u32,
+    pub request_line: u32,
+    pub local: Option<std::path::PathBuf>,
+}
+
+/// The sources of a report (reads the case file and a local page to find lines).
+pub fn sources(r: &CaseReport) -> Sources {
     let first_value = r.failures().find(|f| f.at.starts_with('/')).map(|f| f.at.clone());
-    if let Some(file) = &r.origin.file {
+    let case_file = r.origin.file.as_ref().map(|file| {
         let response = locate::line_of(file, "\"response\"");
         let line = first_value.as_deref().and_then(|p| locate::line_of_pointer(file, response, p)).unwrap_or(response);
+        (file.clone(), line)
+    });
+    let doc = r.origin.doc.as_ref().map(|doc| {
+        let local = locate::local_page(doc);
+        let line = local
+            .as_ref()
+            .and_then(|page| first_value.as_deref().and_then(|p| locate::line_of_pointer(page, doc.response_line, p)))
+            .unwrap_or(doc.response_line);
+        DocPointer { page: doc.page.clone(), url: doc.url.clone(), line, request_line: doc.request_line, local }
+    });
+    Sources { case_file, doc, derived: r.origin.derived.clone() }
+}
+
+/// `--> file:line` pointers, as the failure block prints them.
+fn source_lines(r: &CaseReport) -> Vec<String> {
+    let s = sources(r);
+    let mut lines = Vec::new();
+    if let Some((file, line)) = &s.case_file {
         lines.push(format!("--> {}:{line}", file.display()));
     }
-    if let Some(doc) = &r.origin.doc {
-        match locate::local_page(doc) {
-            // A local copy of this very version of the page: point at the failing value's line.
-            Some(page) => {
-                let line = first_value
-                    .as_deref()
-                    .and_then(|p| locate::line_of_pointer(&page, doc.response_line, p))
-                    .unwrap_or(doc.response_line);
-                lines.push(format!("--> doc {}:{line} (example request at line {})", page.display(), doc.request_line));
-            }
-            None => lines.push(format!(
-                "--> doc {}:{} (example request at line {}) {}",
-                doc.page, doc.response_line, doc.request_line, doc.url
+    if let Some(d) = &s.doc {
+        match &d.local {
+            Some(page) => lines.push(format!(
+                "--> doc {}:{} (example request at line {})",
+                page.display(),
+                d.line,
+                d.request_line
             )),
+            None => lines
+                .push(format!("--> doc {}:{} (example request at line {}) {}", d.page, d.line, d.request_line, d.url)),
         }
     }
-    if let Some(d) = &r.origin.derived {
+    if let Some(d) = &s.derived {
         lines.push(format!("--> derived: {d}"));
     }
     lines

@@ -37,6 +37,8 @@ pub struct Verdict {
     ignored_other: u64,
     warnings: BTreeMap<String, (u64, String)>,
     warnings_other: u64,
+    /// The comparison with `--baseline`: its lines and the number of new failures.
+    pub baseline: Option<(Vec<String>, u64)>,
 }
 
 /// What a failure broke, as a key: the same rule at the same place with the same values.
@@ -165,6 +167,9 @@ impl Verdict {
                 out.push(format!("  … and {} more (all of them are in --json)", self.warnings_other));
             }
         }
+        if let Some((lines, _)) = &self.baseline {
+            out.extend(lines.iter().cloned());
+        }
         out.push(String::new());
         out.push(self.last_line());
         out
@@ -173,7 +178,10 @@ impl Verdict {
     /// `verdict: FAILED: 3 of 619 cases failed, 2 rules broken; 24 ignored` (or `ok: …`).
     pub fn last_line(&self) -> String {
         let ran = self.passed + self.failed;
-        let ignored = if self.ignored > 0 { format!("; {} ignored", self.ignored) } else { String::new() };
+        let mut ignored = if self.ignored > 0 { format!("; {} ignored", self.ignored) } else { String::new() };
+        if let Some((_, new)) = self.baseline {
+            ignored.push_str(&format!("; {new} new against the baseline"));
+        }
         if self.failed > 0 {
             let n = self.rules.len();
             let rules = if n == 1 { "1 rule broken".to_string() } else { format!("{n} rules broken") };

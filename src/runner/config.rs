@@ -107,6 +107,12 @@ pub struct RunConfig {
     pub http: HttpSettings,
     pub json: Option<PathBuf>,
     pub junit: Option<PathBuf>,
+    /// An earlier `--json` report to compare this run with.
+    pub baseline: Option<PathBuf>,
+    /// With a baseline: the run fails only on new failures (`--fail-on new`).
+    pub fail_on_new: bool,
+    /// Reports hold only the failed cases (their counts still cover every case).
+    pub report_failures_only: bool,
     /// Walk the list endpoints for real ids.
     pub discover: bool,
     pub max_entities: Option<usize>,
@@ -115,6 +121,8 @@ pub struct RunConfig {
     pub allow_writes: bool,
     /// A remote target that needs no credentials (else a run without any is a setup error).
     pub no_auth: bool,
+    /// Stop starting cases after this many failed.
+    pub max_failures: Option<u64>,
     /// Check the target before any case (see `preflight`): the command line and `cargo test` do.
     pub preflight: bool,
     /// Lines of diff per failure (0 = all).
@@ -142,12 +150,16 @@ impl Default for RunConfig {
             http: HttpSettings::default(),
             json: None,
             junit: None,
+            report_failures_only: false,
+            baseline: None,
+            fail_on_new: false,
             discover: false,
             max_entities: None,
             params: BTreeMap::new(),
             allow_writes: false,
             no_auth: false,
             preflight: false,
+            max_failures: None,
             diff_lines: 60,
             rerun: super::rerun::Rerun::Cli,
             embedded: EmbeddedOptions::default(),

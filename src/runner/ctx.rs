@@ -111,15 +111,33 @@ pub struct Sinks {
     junit: Option<JunitReport>,
     /// The tally printed at the end: rules, groups, ignored reasons, warnings, the verdict.
     pub verdict: Verdict,
+    /// The comparison with `--baseline`, made as cases finish.
+    compare: Option<crate::report::baseline::Compare>,
     errors: Vec<String>,
 }
 
 impl Sinks {
     pub fn new(config: &RunConfig) -> Result<Self, String> {
         Ok(Sinks {
-            json: config.json.as_deref().map(JsonReport::create).transpose()?,
-            junit: config.junit.as_ref().map(|_| JunitReport::new()),
+            json: config
+                .json
+                .as_deref()
+                .map(|path| {
+                    let info = crate::report::json::RunInfo {
+                        target: config.target.clone().unwrap_or_else(|| "embedded".into()),
+                        profile: config.profile().to_string(),
+                        failures_only: config.report_failures_only,
+                    };
+                    JsonReport::create(path, info)
+                })
+                .transpose()?,
+            junit: config.junit.as_ref().map(|_| JunitReport::new(config.report_failures_only)),
             verdict: Verdict::default(),
+            compare: config
+                .baseline
+                .as_deref()
+                .map(|p| crate::report::baseline::Baseline::load(p).map(|b| b.compare()))
+                .transpose()?,
             errors: Vec::new(),
         })
     }
@@ -127,6 +145,9 @@ impl Sinks {
     /// Records a finished case; returns the earlier case it failed exactly as, if any.
     pub fn record(&mut self, r: &CaseReport, redactor: &Redactor) -> Option<String> {
         let same_as = self.verdict.record(r);
+        if let Some(c) = self.compare.as_mut() {
+            c.record(r);
+        }
         if let Some(j) = self.json.as_mut()
             && let Err(e) = j.add(r, redactor)
         {
@@ -140,7 +161,11 @@ impl Sinks {
     }
 
     /// Writes the reports; returns the tally and the reports' errors.
-    pub fn finish(self, config: &RunConfig) -> (Verdict, Vec<String>) {
+    pub fn finish(mut self, config: &RunConfig) -> (Verdict, Vec<String>) {
+        if let Some(c) = self.compare.take() {
+            let (comparison, what) = c.finish();
+            self.verdict.baseline = Some((comparison.lines(&what), comparison.new_failures_count));
+        }
         let mut errors = self.errors;
         if let Some(j) = self.json
             && let Err(e) = j.finish()
@@ -167,6 +192,8 @@ pub struct Shared {
     pub sinks: Mutex<Option<Sinks>>,
     /// The live status line of a long run.
     pub progress: super::progress::Progress,
+    /// Failed cases so far (for `--max-failures`).
+    failures: std::sync::atomic::AtomicU64,
 }
 
 impl Shared {
@@ -186,6 +213,7 @@ impl Shared {
             ctx: std::sync::OnceLock::new(),
             sinks: Mutex::new(Some(sinks)),
             progress: Default::default(),
+            failures: Default::default(),
         })
     }
 
@@ -199,7 +227,17 @@ impl Shared {
 
     /// Records a finished case; returns the earlier case it failed exactly as, if any.
     pub fn record(&self, r: &CaseReport) -> Option<String> {
+        if r.outcome == crate::report::Outcome::Failed {
+            self.failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
         self.sinks.lock().unwrap_or_else(|p| p.into_inner()).as_mut().and_then(|s| s.record(r, &self.redactor))
+    }
+
+    /// Why no further case starts: `--max-failures` reached.
+    pub fn stopped(&self) -> Option<String> {
+        let max = self.config.max_failures?;
+        (self.failures.load(std::sync::atomic::Ordering::Relaxed) >= max)
+            .then(|| format!("not run: --max-failures {max} reached"))
     }
 
     /// Takes the sinks out for finishing.

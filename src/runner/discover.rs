@@ -187,7 +187,7 @@ pub fn run_discovery(
         walk_levels(&shared_for_producer, &levels, max_entities, list_only, &feed).await;
     };
     let display = if list_only { Display::Silent } else { display };
-    let counts = stream::run(shared.clone(), args, display, concurrency, producer, move |r| {
+    let mut counts = stream::run(shared.clone(), args, display, concurrency, producer, move |r| {
         if list_only {
             println!("{}: test", r.name);
         }
@@ -200,6 +200,7 @@ pub fn run_discovery(
         if !errors.is_empty() {
             return Err(errors.join("\n"));
         }
+        counts.new_failures = verdict.baseline.as_ref().map(|(_, n)| *n);
         if display != Display::Silent {
             for line in verdict.lines() {
                 println!("{line}");

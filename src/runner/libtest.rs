@@ -66,12 +66,18 @@ fn guarded(
     suite: String,
     work: impl FnOnce(&Shared) -> CaseReport + Send + 'static,
 ) -> Trial {
-    Trial::test(name.clone(), move || {
+    Trial::ignorable_test(name.clone(), move || {
+        if let Some(reason) = shared.stopped() {
+            let mut report = CaseReport::new(name, suite);
+            report.outcome = Outcome::Ignored(reason.clone());
+            shared.record(&report);
+            return Ok(Completion::ignored_with(reason));
+        }
         let report = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&shared))) {
             Ok(r) => r,
             Err(payload) => super::execute::panicked(name, suite, payload),
         };
-        finish(&shared, report)
+        finish(&shared, report).map(|()| Completion::Completed)
     })
 }
 

@@ -91,6 +91,8 @@ pub struct Counts {
     pub filtered_out: u64,
     /// HTTP requests sent (list pages and retries included).
     pub requests: u64,
+    /// With `--baseline`: failures the baseline did not have.
+    pub new_failures: Option<u64>,
 }
 
 /// Starts planned cases, at most `concurrency` at a time, skipping those the libtest filters exclude.
@@ -109,6 +111,9 @@ impl Feed {
     /// Starts a case as soon as a slot is free; waits while all are busy (backpressure keeps memory
     /// flat). Returns false when the run is over (nobody reads the reports any more).
     pub async fn send(&self, planned: Planned) -> bool {
+        if self.shared.stopped().is_some() {
+            return false;
+        }
         if self.filtering && is_filtered_out(&self.args, &planned.name()) {
             self.filtered.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             return true;
@@ -288,6 +293,9 @@ where
     shared.progress.finish();
     let mut c = collector.lock().unwrap_or_else(|p| p.into_inner());
     let _ = c.out.flush();
+    if let Some(why) = shared.stopped() {
+        println!("\nthe run stopped early: {why}; the cases after that point were not run");
+    }
     if display == Display::Terse {
         println!();
     }
