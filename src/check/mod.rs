@@ -22,7 +22,7 @@ use crate::case::Case;
 use crate::odata::Select;
 use crate::schema::SchemaSet;
 
-pub use rules::{RULES, Rule, rule};
+pub use rules::{RULES, Rule, RuleSet, rule};
 
 /// What the target is expected to hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,6 +174,49 @@ pub const MAX_FINDINGS: usize = 50;
 
 /// A check the run adds to the built-in ones (a project's own rule, or a test's).
 pub type ExtraCheck = std::sync::Arc<dyn Fn(&Exchange<'_>, &mut Vec<Finding>) + Send + Sync>;
+
+/// The rules whose checks looked at this answer (given the findings `check_all` made): the
+/// transport, status, header, JSON and error rules always; the body's rules when the status was
+/// the expected success.
+pub fn rules_reached(x: &Exchange<'_>, findings: &[Finding]) -> RuleSet {
+    let mut set = RuleSet::of(&[
+        "transport",
+        "status",
+        "content-type",
+        "body.json",
+        "headers.documented",
+        "headers.request-id",
+        "headers.client-request-id",
+        "headers.odata-version",
+        "error.shape",
+    ]);
+    let status_ok = !findings.iter().any(|f| f.rule == "status" && f.severity == Severity::Failure);
+    if status_ok && (200..300).contains(&x.answer.status) {
+        set = set.union(RuleSet::of(&[
+            "schema",
+            "enum.evolvable",
+            "odata.type",
+            "navigation.expanded",
+            "select",
+            "undocumented-property",
+            "odata.context",
+            "odata.id",
+            "invariant.counts-non-negative",
+            "invariant.failed-within-total",
+            "invariant.unprocessed-within-total",
+            "invariant.outcomes-within-total",
+            "invariant.started-before-completed",
+            "query.top",
+            "query.count",
+        ]));
+        match x.values {
+            crate::case::ValueCheck::ListRow => set.insert("list.consistency"),
+            crate::case::ValueCheck::Documented if x.profile == Profile::Reference => set.insert("body.value"),
+            _ => {}
+        }
+    }
+    set
+}
 
 /// Runs every check on an exchange, in rule order, then `extra`; at most [`MAX_FINDINGS`] findings.
 pub fn check_all(x: &Exchange<'_>, json_error: Option<&str>, extra: &[ExtraCheck]) -> Vec<Finding> {

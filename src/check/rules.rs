@@ -162,3 +162,43 @@ pub const RULES: &[Rule] = &[
 pub fn rule(id: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.id == id)
 }
+
+/// A set of rules (by their place in [`RULES`]): which rules a case's answer was checked against.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RuleSet(u64);
+
+const _: () = assert!(RULES.len() <= 64, "RuleSet holds at most 64 rules");
+
+impl RuleSet {
+    pub fn of(ids: &[&str]) -> Self {
+        let mut s = RuleSet::default();
+        for id in ids {
+            s.insert(id);
+        }
+        s
+    }
+
+    /// Adds `id` (an unknown id is ignored: the rules table is the only source of ids).
+    pub fn insert(&mut self, id: &str) {
+        if let Some(i) = RULES.iter().position(|r| r.id == id) {
+            self.0 |= 1 << i;
+        }
+    }
+
+    pub fn union(self, other: RuleSet) -> RuleSet {
+        RuleSet(self.0 | other.0)
+    }
+
+    pub fn contains(&self, id: &str) -> bool {
+        RULES.iter().position(|r| r.id == id).is_some_and(|i| self.0 & (1 << i) != 0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0 == 0
+    }
+
+    /// The rule ids, in table order.
+    pub fn ids(&self) -> impl Iterator<Item = &'static str> + '_ {
+        RULES.iter().enumerate().filter(|(i, _)| self.0 & (1 << i) != 0).map(|(_, r)| r.id)
+    }
+}

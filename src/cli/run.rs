@@ -89,6 +89,9 @@ pub struct RunArgs {
     /// Write a JUnit XML report.
     #[arg(long, value_name = "PATH", help_heading = "Output")]
     junit: Option<PathBuf>,
+    /// Write a self-contained HTML report (totals, rules, rules × suites, cases with their failures).
+    #[arg(long, value_name = "PATH", help_heading = "Output")]
+    html: Option<PathBuf>,
     /// Compare with an earlier --json report: new failures, fixed, still failing, new and vanished cases.
     #[arg(long, value_name = "PREV.json", help_heading = "Output")]
     baseline: Option<PathBuf>,
@@ -164,6 +167,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
         json: if a.list { None } else { a.json },
         junit: if a.list { None } else { a.junit },
         report_failures_only: a.report_failures_only,
+        html: if a.list { None } else { a.html.clone() },
         baseline: a.baseline.clone(),
         fail_on_new: a.fail_on == "new",
         discover: a.discover,

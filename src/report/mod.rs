@@ -3,6 +3,7 @@
 
 pub mod baseline;
 pub mod diff;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod locate;
@@ -68,6 +69,43 @@ pub struct CaseReport {
     pub notes: Vec<String>,
     /// The command that reruns exactly this case.
     pub rerun: String,
+    /// The rules whose checks looked at this case's answer (the HTML report's "exercised").
+    pub checked: crate::check::RuleSet,
+    /// A failed case's answer as it came: headers and (the start of) the body.
+    pub answer: Option<AnswerCopy>,
+}
+
+/// What a failed case's answer looked like, for reports that show it (`--html`, `--har`).
+#[derive(Debug, Clone, Default)]
+pub struct AnswerCopy {
+    pub headers: Vec<(String, String)>,
+    /// The body as text, cut at [`AnswerCopy::MAX_BODY`] bytes.
+    pub body: String,
+    pub truncated: bool,
+}
+
+impl AnswerCopy {
+    pub const MAX_BODY: usize = 64 * 1024;
+
+    pub fn of(answer: &crate::check::Answer) -> Self {
+        let headers = answer
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect();
+        let cut = answer.body.len().min(Self::MAX_BODY);
+        let mut end = cut;
+        let text = loop {
+            match std::str::from_utf8(&answer.body[..end]) {
+                Ok(t) => break t.to_string(),
+                Err(e) if e.valid_up_to() > 0 && end > e.valid_up_to() && end - e.valid_up_to() < 4 => {
+                    end = e.valid_up_to()
+                }
+                Err(_) => break String::from_utf8_lossy(&answer.body[..cut]).into_owned(),
+            }
+        };
+        AnswerCopy { headers, body: text, truncated: answer.body.len() > cut }
+    }
 }
 
 impl CaseReport {
@@ -86,6 +124,8 @@ impl CaseReport {
             origin: Origin::default(),
             notes: Vec::new(),
             rerun: String::new(),
+            checked: crate::check::RuleSet::default(),
+            answer: None,
         }
     }
 
@@ -131,6 +171,15 @@ impl CaseReport {
         }
         self.error.iter_mut().for_each(r);
         self.notes.iter_mut().for_each(r);
+        if let Some(a) = self.answer.as_mut() {
+            r(&mut a.body);
+            for (k, v) in &mut a.headers {
+                if k.eq_ignore_ascii_case("authorization") || k.eq_ignore_ascii_case("set-cookie") {
+                    *v = "[REDACTED]".into();
+                }
+                r(v);
+            }
+        }
     }
 
     /// The rule ids that failed, deduplicated in order.

@@ -111,6 +111,8 @@ pub struct RunConfig {
     pub baseline: Option<PathBuf>,
     /// With a baseline: the run fails only on new failures (`--fail-on new`).
     pub fail_on_new: bool,
+    /// `--html PATH`: the self-contained HTML report.
+    pub html: Option<PathBuf>,
     /// Reports hold only the failed cases (their counts still cover every case).
     pub report_failures_only: bool,
     /// Walk the list endpoints for real ids.
@@ -151,6 +153,7 @@ impl Default for RunConfig {
             json: None,
             junit: None,
             report_failures_only: false,
+            html: None,
             baseline: None,
             fail_on_new: false,
             discover: false,

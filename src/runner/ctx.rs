@@ -109,6 +109,7 @@ impl Ctx {
 pub struct Sinks {
     json: Option<JsonReport>,
     junit: Option<JunitReport>,
+    html: Option<crate::report::html::HtmlReport>,
     /// The tally printed at the end: rules, groups, ignored reasons, warnings, the verdict.
     pub verdict: Verdict,
     /// The comparison with `--baseline`, made as cases finish.
@@ -118,19 +119,18 @@ pub struct Sinks {
 
 impl Sinks {
     pub fn new(config: &RunConfig) -> Result<Self, String> {
+        let info = crate::report::json::RunInfo {
+            target: config.target.clone().unwrap_or_else(|| "embedded".into()),
+            profile: config.profile().to_string(),
+            failures_only: config.report_failures_only,
+        };
         Ok(Sinks {
-            json: config
-                .json
+            html: config
+                .html
                 .as_deref()
-                .map(|path| {
-                    let info = crate::report::json::RunInfo {
-                        target: config.target.clone().unwrap_or_else(|| "embedded".into()),
-                        profile: config.profile().to_string(),
-                        failures_only: config.report_failures_only,
-                    };
-                    JsonReport::create(path, info)
-                })
+                .map(|p| crate::report::html::HtmlReport::create(p, info.clone()))
                 .transpose()?,
+            json: config.json.as_deref().map(|path| JsonReport::create(path, info.clone())).transpose()?,
             junit: config.junit.as_ref().map(|_| JunitReport::new(config.report_failures_only)),
             verdict: Verdict::default(),
             compare: config
@@ -157,6 +157,9 @@ impl Sinks {
         if let Some(j) = self.junit.as_mut() {
             j.add(r, redactor);
         }
+        if let Some(h) = self.html.as_mut() {
+            h.add(r, redactor);
+        }
         same_as
     }
 
@@ -167,6 +170,11 @@ impl Sinks {
             self.verdict.baseline = Some((comparison.lines(&what), comparison.new_failures_count));
         }
         let mut errors = self.errors;
+        if let Some(h) = self.html.take()
+            && let Err(e) = h.finish()
+        {
+            errors.push(e);
+        }
         if let Some(j) = self.json
             && let Err(e) = j.finish()
         {

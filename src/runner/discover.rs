@@ -423,6 +423,7 @@ fn walk_report(
         format!("discovery::{label}::{}", chain.iter().map(|i| display_id(i)).collect::<Vec<_>>().join("/"))
     };
     let mut report = CaseReport::new(name, "discovery".into());
+    report.checked = super::walk::walk_rules();
     if findings.iter().any(|f| f.severity == crate::check::Severity::Failure) {
         report.outcome = Outcome::Failed;
         // The parent levels' ids lead discovery back to this list.

@@ -66,6 +66,7 @@ async fn send_and_check(shared: &Shared, inst: &Instance<'_>) -> CaseReport {
         Ok(d) => d,
         Err(failure) => {
             report.findings.push(failure.finding());
+            report.checked = crate::check::RuleSet::of(&["transport"]);
             report.retries = failure.retries;
             if let Some(head) = failure.head {
                 info.status = Some(head.status);
@@ -106,8 +107,12 @@ async fn send_and_check(shared: &Shared, inst: &Instance<'_>) -> CaseReport {
         schemas: &shared.schemas,
     };
     report.findings = check::check_all(&exchange, json_error.as_deref(), &shared.config.extra_checks);
+    report.checked = check::rules_reached(&exchange, &report.findings);
     report.exchange = Some(info);
     conclude(&mut report, case, json.as_ref(), shared.schemas.model());
+    if report.outcome == Outcome::Failed {
+        report.answer = Some(crate::report::AnswerCopy::of(&answer));
+    }
     report
 }
 
@@ -137,6 +142,7 @@ async fn walk_case(
     report.findings = findings;
     report.exchange = exchange;
     report.retries = retries;
+    report.checked = super::walk::walk_rules();
     conclude(&mut report, case, None, shared.schemas.model());
     report
 }

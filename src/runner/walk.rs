@@ -19,6 +19,24 @@ pub const MAX_PAGES: u32 = 100_000;
 /// Findings kept per list.
 pub const MAX_LIST_FINDINGS: usize = 20;
 
+/// The rules a list walk checks: its pages' status, JSON, schema and invariants, the paging and
+/// the keys.
+pub fn walk_rules() -> crate::check::RuleSet {
+    crate::check::RuleSet::of(&[
+        "transport",
+        "status",
+        "body.json",
+        "schema",
+        "invariant.counts-non-negative",
+        "invariant.failed-within-total",
+        "invariant.unprocessed-within-total",
+        "invariant.outcomes-within-total",
+        "invariant.started-before-completed",
+        "list.paging",
+        "list.ids",
+    ])
+}
+
 /// What a walk knows about the items it lists.
 #[derive(Debug, Clone, Default)]
 pub struct ItemSpec {
