@@ -138,14 +138,14 @@ impl HtmlReport {
             esc(&self.info.target),
             verdict
         );
-        let _ = write!(
+        let _ = writeln!(
             h,
             "<header class=\"{verdict}\"><h1>graph-conformance</h1><p class=\"meta\">target <code>{}</code> · profile \
              <code>{}</code> · started {} · {:.1} s · graph-conformance {}</p>\
              <div class=\"totals\"><div><span id=\"count-total\">{total}</span> cases</div>\
              <div class=\"passed\"><span id=\"count-passed\">{passed}</span> passed</div>\
              <div class=\"failed\"><span id=\"count-failed\">{failed}</span> failed</div>\
-             <div class=\"ignored\"><span id=\"count-ignored\">{ignored}</span> ignored</div></div></header>\n",
+             <div class=\"ignored\"><span id=\"count-ignored\">{ignored}</span> ignored</div></div></header>",
             esc(&self.info.target),
             esc(&self.info.profile),
             esc(&self.started.strftime("%Y-%m-%d %H:%M:%S UTC").to_string()),
@@ -155,7 +155,7 @@ impl HtmlReport {
         self.rules_section(&mut h);
         self.matrix_section(&mut h);
         self.cases_section(&mut h);
-        let _ = write!(h, "<script>{SCRIPT}</script></body></html>\n");
+        let _ = writeln!(h, "<script>{SCRIPT}</script></body></html>");
         h
     }
 
