@@ -516,3 +516,27 @@ fn a_baseline_names_new_failures_and_fixed_ones_and_gates_on_regressions() {
     let o = run(&good.1, &tmp("x.json"), &["--baseline", "Cargo.toml"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
 }
+
+#[test]
+fn a_settings_file_is_read_flags_override_it_and_secrets_stay_out_of_it() {
+    let bad = serve(&["--fault", "value-drift"]);
+    let dir = tmp("settings");
+    std::fs::create_dir_all(&dir).unwrap();
+    let json = dir.join("from-file.json");
+    let file = dir.join("graph-conformance.toml");
+    std::fs::write(&file, format!("target = \"{}\"\nprofile = \"reference\"\njson = \"{}\"\n", bad.1, json.display()))
+        .unwrap();
+    let token = [("GRAPH_TOKEN", "T")];
+    let o = cli_env(&["run", "-q", "--config", file.to_str().unwrap(), "select_id"], &token);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(report["target"].as_str(), Some(bad.1.as_str()), "the file's target was used");
+    let o = cli_env(&["run", "-q", "--config", file.to_str().unwrap(), "--profile", "live", "select_id"], &token);
+    assert!(o.status.success(), "{}", text(&o));
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(report["profile"], "live", "a flag overrides the file");
+    std::fs::write(&file, "token = \"abc\"\n").unwrap();
+    let o = cli(&["run", "--config", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("only from the environment") && !text(&o).contains("abc\""), "{}", text(&o));
+}

@@ -107,16 +107,24 @@ fn tenant(fault: Option<Fault>, entities: usize, throttle: usize, expires_in: u6
     Tenant { server, accepted, token_calls, _rt: rt }
 }
 
+/// A file `tmp` made earlier in this run (not removed).
+fn tmp_keep(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name)
+}
+
 fn tmp(name: &str) -> PathBuf {
     let p = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
     let _ = std::fs::remove_file(&p);
     p
 }
 
-/// `graph-conformance run --discover` with the Azure SDK's variables, as the nightly smoke test runs it.
+/// `graph-conformance run --discover` with the Azure SDK's variables, as the nightly smoke test runs it
+/// (with every report: JSON, JUnit, and the HTML report and HAR file, read by `extra_reports`).
 fn smoke_run(t: &Tenant, tag: &str) -> (i32, String, String, String) {
     let json = tmp(&format!("{tag}.json"));
     let junit = tmp(&format!("{tag}.xml"));
+    let html = tmp(&format!("{tag}.html"));
+    let har = tmp(&format!("{tag}.har"));
     let root = format!("{}/beta", t.server.uri());
     let out = Command::new(BIN)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -127,13 +135,22 @@ fn smoke_run(t: &Tenant, tag: &str) -> (i32, String, String, String) {
         .env_remove("GRAPH_TOKEN")
         .env_remove("GRAPH_CONFORMANCE_TARGET")
         .args(["run", "--target", &root, "--discover", "--profile", "live", "--timeout", "10", "--color", "never"])
+        .args(["--verbose", "--format", "pretty"])
         .arg("--json")
         .arg(&json)
         .arg("--junit")
         .arg(&junit)
+        .arg("--html")
+        .arg(&html)
+        .arg("--har")
+        .arg(&har)
         .output()
         .unwrap();
-    let output = format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let mut output = format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    // The HTML report and the HAR file are checked for secrets with the terminal output.
+    for extra in [&html, &har] {
+        output.push_str(&std::fs::read_to_string(extra).unwrap_or_default());
+    }
     (
         out.status.code().unwrap_or(-1),
         output,
@@ -182,9 +199,15 @@ fn client_credentials_discovery_through_throttling_checks_every_entity() {
 #[test]
 fn a_faulty_server_fails_with_the_rule_the_ids_and_the_request_ids() {
     let t = tenant(Some(Fault::NegativeCount), 50, 0, 3599);
-    let (code, output, json, _) = smoke_run(&t, "smoke-fault");
+    let (code, output, json, junit) = smoke_run(&t, "smoke-fault");
     assert_eq!(code, 101, "{output}");
-    assert_no_secret(&t, &[&output, &json]);
+    assert_no_secret(&t, &[&output, &json, &junit]);
+    assert!(output.contains("Bearer [REDACTED]"), "--verbose and the HAR file show that a token was sent");
+    let har: Value = serde_json::from_str(&std::fs::read_to_string(tmp_keep("smoke-fault.har")).unwrap()).unwrap();
+    let entries = har["log"]["entries"].as_array().unwrap();
+    let report: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(entries.len() as u64, report["counts"]["failed"].as_u64().unwrap(), "one HAR entry per failed case");
+    assert!(entries[0]["response"]["content"]["text"].as_str().unwrap().contains("failedTasksCount"));
     assert!(output.contains("invariant.counts-non-negative"), "{output}");
     assert!(output.contains("78b83505-6967-4168-a7ea-4921c0543ce9"), "the entity id is named");
     assert!(

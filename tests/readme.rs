@@ -39,3 +39,46 @@ fn the_two_commands_are_documented_and_ci_runs_the_test_one() {
     let ci = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/.ci/run")).unwrap();
     assert!(ci.contains("\ncargo test"), ".ci/run calls the README's test command");
 }
+
+/// The long flags a command's `--help` lists.
+fn flags_of(command: &str) -> (Vec<String>, String) {
+    let out =
+        std::process::Command::new(env!("CARGO_BIN_EXE_graph-conformance")).args([command, "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut flags = Vec::new();
+    for line in help.lines() {
+        let t = line.trim_start();
+        if !t.starts_with('-') {
+            continue;
+        }
+        for word in t.split([' ', ',']) {
+            if let Some(f) = word.strip_prefix("--") {
+                let name: String = f.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
+                if !name.is_empty() && name != "help" && name != "version" {
+                    flags.push(format!("--{name}"));
+                }
+            }
+        }
+    }
+    (flags, help)
+}
+
+#[test]
+fn every_flag_of_every_command_is_in_the_readme_and_help_says_nothing_borrowed() {
+    let text = readme();
+    for command in ["run", "serve", "import", "lint", "schemas", "bench"] {
+        let (flags, help) = flags_of(command);
+        assert!(!flags.is_empty(), "{command} --help lists flags");
+        assert!(help.contains("Examples:"), "{command} --help has examples");
+        for flag in flags {
+            assert!(text.contains(&format!("`{flag}")), "README does not mention {command} {flag}");
+        }
+        for borrowed in ["Usefull", "tests are run on serially", "Json output", "Run ignored and not ignored tests"] {
+            assert!(!help.contains(borrowed), "{command} --help still says libtest's \"{borrowed}\"");
+        }
+    }
+    let (_, help) = flags_of("run");
+    for heading in ["Target:", "Auth:", "Selection:", "Output:", "Limits:"] {
+        assert!(help.contains(heading), "run --help groups its flags under {heading}");
+    }
+}

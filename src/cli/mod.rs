@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod bench;
+mod config_file;
 mod import;
 mod run;
 mod schemas;

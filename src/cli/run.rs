@@ -48,11 +48,11 @@ pub struct RunArgs {
     #[arg(long, help_heading = "Auth")]
     no_auth: bool,
     /// The case files [default: cases]
-    #[arg(long, default_value = "cases", help_heading = "Selection")]
-    cases: PathBuf,
+    #[arg(long, help_heading = "Selection")]
+    cases: Option<PathBuf>,
     /// The schemas and model [default: schemas]
-    #[arg(long, default_value = "schemas", help_heading = "Selection")]
-    schemas: PathBuf,
+    #[arg(long, help_heading = "Selection")]
+    schemas: Option<PathBuf>,
     /// Walk the family's lists on the target and check every entity found.
     #[arg(long, help_heading = "Selection")]
     discover: bool,
@@ -89,6 +89,12 @@ pub struct RunArgs {
     /// Write a JUnit XML report.
     #[arg(long, value_name = "PATH", help_heading = "Output")]
     junit: Option<PathBuf>,
+    /// Print the full request and answer of each failed case (redacted).
+    #[arg(short, long, help_heading = "Output")]
+    verbose: bool,
+    /// Write the failed cases' requests and answers as an HTTP Archive (HAR 1.2, redacted).
+    #[arg(long, value_name = "PATH", help_heading = "Output")]
+    har: Option<PathBuf>,
     /// Write a self-contained HTML report (totals, rules, rules × suites, cases with their failures).
     #[arg(long, value_name = "PATH", help_heading = "Output")]
     html: Option<PathBuf>,
@@ -96,35 +102,35 @@ pub struct RunArgs {
     #[arg(long, value_name = "PREV.json", help_heading = "Output")]
     baseline: Option<PathBuf>,
     /// With --baseline: fail on any failed case, or only on new ones (a regression gate).
-    #[arg(long, value_name = "WHEN", value_parser = ["any", "new"], default_value = "any", help_heading = "Output")]
-    fail_on: String,
+    #[arg(long, value_name = "WHEN", value_parser = ["any", "new"], help_heading = "Output")]
+    fail_on: Option<String>,
     /// Reports (--json, --junit) hold only the failed cases; their counts still cover every case.
     #[arg(long, help_heading = "Output")]
     report_failures_only: bool,
     /// Lines of diff per failure; 0 shows all.
-    #[arg(long, env = "GRAPH_CONFORMANCE_DIFF_LINES", default_value_t = 60, help_heading = "Output")]
-    diff_lines: usize,
+    #[arg(long, env = "GRAPH_CONFORMANCE_DIFF_LINES", help_heading = "Output")]
+    diff_lines: Option<usize>,
     /// One character per case.
     #[arg(short, long, help_heading = "Output")]
     quiet: bool,
-    /// terse (a character per case; the default) or pretty (a line per case).
+    /// How cases are shown as they finish [default: terse]
     #[arg(long, value_enum, help_heading = "Output")]
-    format: Option<FormatSetting>,
-    /// Colour: auto (on a terminal), always, never.
+    format: Option<Format>,
+    /// Colour in the output [default: auto]
     #[arg(long, value_enum, help_heading = "Output")]
-    color: Option<ColorSetting>,
-    /// Seconds one request may take, body included (0.001 to 86400).
-    #[arg(long, env = "GRAPH_CONFORMANCE_TIMEOUT", default_value = "30", help_heading = "Limits")]
-    timeout: String,
+    color: Option<Color>,
+    /// Seconds one request may take, body included (0.001 to 86400) [default: 30]
+    #[arg(long, env = "GRAPH_CONFORMANCE_TIMEOUT", help_heading = "Limits")]
+    timeout: Option<String>,
     /// Bodies larger than this fail the case.
     #[arg(long, default_value_t = 10 * 1024 * 1024, help_heading = "Limits")]
     max_body_bytes: usize,
-    /// Retries of a throttled (429) or unavailable (503, 504) answer.
-    #[arg(long, default_value_t = 5, help_heading = "Limits")]
-    max_retries: u32,
-    /// Requests in flight at once (and default test threads).
-    #[arg(long, default_value_t = 4, help_heading = "Limits")]
-    concurrency: usize,
+    /// Retries of a throttled (429) or unavailable (503, 504) answer [default: 5]
+    #[arg(long, help_heading = "Limits")]
+    max_retries: Option<u32>,
+    /// Requests in flight at once (and default test threads) [default: 4]
+    #[arg(long, help_heading = "Limits")]
+    concurrency: Option<usize>,
     /// Threads running cases [default: --concurrency]
     #[arg(long, help_heading = "Limits")]
     test_threads: Option<usize>,
@@ -134,14 +140,74 @@ pub struct RunArgs {
     /// With --discover: entities taken at each level of the family, at most.
     #[arg(long, help_heading = "Limits")]
     max_entities: Option<usize>,
+    /// Settings file [default: graph-conformance.toml when it exists]; flags override it.
+    #[arg(long, value_name = "PATH", help_heading = "Selection")]
+    config: Option<PathBuf>,
+}
+
+/// How cases are shown as they finish.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// A character per case (. passed, F failed, i ignored); failures, broken rules and the verdict at the end.
+    Terse,
+    /// A line per case.
+    Pretty,
+}
+
+/// Colour in the output.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Color {
+    /// On a terminal, unless NO_COLOR is set.
+    Auto,
+    Always,
+    Never,
+}
+
+impl RunArgs {
+    /// Fills what the flags (and their environment variables) left unset from the settings file.
+    fn with_file(mut self) -> Result<Self, String> {
+        let Some(f) = super::config_file::load(self.config.as_deref())? else { return Ok(self) };
+        self.target = self.target.or(f.target);
+        self.profile = self.profile.or(f.profile);
+        self.no_auth |= f.no_auth.unwrap_or(false);
+        self.cases = self.cases.or(f.cases);
+        self.schemas = self.schemas.or(f.schemas);
+        self.discover |= f.discover.unwrap_or(false);
+        for (k, v) in f.params {
+            if !self.params.iter().any(|p| p.split_once('=').is_some_and(|(name, _)| name == k)) {
+                self.params.push(format!("{k}={v}"));
+            }
+        }
+        self.allow_writes |= f.allow_writes.unwrap_or(false);
+        self.max_entities = self.max_entities.or(f.max_entities);
+        self.max_failures = self.max_failures.or(f.max_failures);
+        self.timeout = self.timeout.or(f.timeout.map(|t| t.to_string()));
+        self.concurrency = self.concurrency.or(f.concurrency);
+        self.max_retries = self.max_retries.or(f.max_retries);
+        self.json = self.json.or(f.json);
+        self.junit = self.junit.or(f.junit);
+        self.html = self.html.or(f.html);
+        self.har = self.har.or(f.har);
+        self.report_failures_only |= f.report_failures_only.unwrap_or(false);
+        self.baseline = self.baseline.or(f.baseline);
+        self.fail_on = self.fail_on.or(f.fail_on);
+        self.diff_lines = self.diff_lines.or(f.diff_lines);
+        Ok(self)
+    }
 }
 
 pub fn run(a: RunArgs) -> Result<ExitCode, String> {
+    let a = a.with_file()?;
     let profile = a.profile.as_deref().map(str::parse::<Profile>).transpose()?;
-    let timeout = parse_timeout(&a.timeout, "--timeout")?;
+    let timeout = parse_timeout(a.timeout.as_deref().unwrap_or("30"), "--timeout")?;
     let params = parse_params(&a.params)?;
+    let concurrency = a.concurrency.unwrap_or(4);
+    let fail_on = a.fail_on.clone().unwrap_or_else(|| "any".into());
+    if fail_on != "any" && fail_on != "new" {
+        return Err(format!("fail-on = \"{fail_on}\": use any or new"));
+    }
     for (flag, value) in [
-        ("--concurrency", Some(a.concurrency)),
+        ("--concurrency", Some(concurrency)),
         ("--test-threads", a.test_threads),
         ("--max-entities", a.max_entities),
         ("--page-size", Some(a.page_size)),
@@ -152,14 +218,14 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
         }
     }
     let target = a.target.as_deref().map(validate_target).transpose()?;
-    let color = match a.color.unwrap_or(ColorSetting::Auto) {
-        ColorSetting::Always => true,
-        ColorSetting::Never => false,
-        ColorSetting::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    let color = match a.color.unwrap_or(Color::Auto) {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
     let mut config = RunConfig {
-        cases_dir: a.cases,
-        schemas_dir: a.schemas,
+        cases_dir: a.cases.clone().unwrap_or_else(|| "cases".into()),
+        schemas_dir: a.schemas.clone().unwrap_or_else(|| "schemas".into()),
         target: target.as_ref().map(|t| t.root.clone()),
         token: a.token.filter(|t| !t.is_empty()).map(Secret::new),
         credentials: crate::target::AppCredentials::from_env().transpose()?,
@@ -168,8 +234,10 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
         junit: if a.list { None } else { a.junit },
         report_failures_only: a.report_failures_only,
         html: if a.list { None } else { a.html.clone() },
+        har: if a.list { None } else { a.har.clone() },
+        verbose: a.verbose,
         baseline: a.baseline.clone(),
-        fail_on_new: a.fail_on == "new",
+        fail_on_new: fail_on == "new",
         discover: a.discover,
         max_entities: a.max_entities,
         params,
@@ -177,7 +245,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
         no_auth: a.no_auth,
         max_failures: a.max_failures,
         preflight: true,
-        diff_lines: a.diff_lines,
+        diff_lines: a.diff_lines.unwrap_or(60),
         color,
         ..RunConfig::default()
     };
@@ -186,8 +254,8 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
     }
     config.http.timeout = timeout;
     config.http.max_body_bytes = a.max_body_bytes;
-    config.http.retry.max_retries = a.max_retries;
-    config.http.concurrency = a.concurrency;
+    config.http.retry.max_retries = a.max_retries.unwrap_or(5);
+    config.http.concurrency = concurrency;
     config.embedded.entities = a.entities;
     config.embedded.page_size = a.page_size;
     let args = Arguments {
@@ -200,15 +268,22 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
         quiet: a.quiet,
         // A character per case: the failures, the broken rules and the verdict are what a run is
         // read for (`--format pretty` lists every case).
-        format: Some(a.format.unwrap_or(FormatSetting::Terse)),
-        color: a.color,
+        format: Some(match a.format.unwrap_or(Format::Terse) {
+            Format::Terse => FormatSetting::Terse,
+            Format::Pretty => FormatSetting::Pretty,
+        }),
+        color: a.color.map(|c| match c {
+            Color::Auto => ColorSetting::Auto,
+            Color::Always => ColorSetting::Always,
+            Color::Never => ColorSetting::Never,
+        }),
         filter: a.filter,
         ..Arguments::default()
     };
-    if a.fail_on == "new" && a.baseline.is_none() {
+    if fail_on == "new" && a.baseline.is_none() {
         return Err("--fail-on new compares with a baseline: give --baseline PREV.json".into());
     }
-    let fail_on_new = a.fail_on == "new";
+    let fail_on_new = fail_on == "new";
     let (ran, failed) = if config.discover {
         let display = crate::runner::stream::Display::from_args(&args);
         let counts = crate::runner::discover::run_discovery(config, &args, display, |_| {})?;

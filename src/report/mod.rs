@@ -3,6 +3,7 @@
 
 pub mod baseline;
 pub mod diff;
+pub mod har;
 pub mod html;
 pub mod json;
 pub mod junit;
@@ -73,6 +74,17 @@ pub struct CaseReport {
     pub checked: crate::check::RuleSet,
     /// A failed case's answer as it came: headers and (the start of) the body.
     pub answer: Option<AnswerCopy>,
+    /// A failed case's request as it was sent (the token shown as `[REDACTED]`).
+    pub request: Option<RequestCopy>,
+}
+
+/// What a failed case sent, for `--verbose` and `--har`.
+#[derive(Debug, Clone, Default)]
+pub struct RequestCopy {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<String>,
 }
 
 /// What a failed case's answer looked like, for reports that show it (`--html`, `--har`).
@@ -126,6 +138,7 @@ impl CaseReport {
             rerun: String::new(),
             checked: crate::check::RuleSet::default(),
             answer: None,
+            request: None,
         }
     }
 
@@ -171,6 +184,16 @@ impl CaseReport {
         }
         self.error.iter_mut().for_each(r);
         self.notes.iter_mut().for_each(r);
+        if let Some(q) = self.request.as_mut() {
+            r(&mut q.url);
+            q.body.iter_mut().for_each(r);
+            for (k, v) in &mut q.headers {
+                if k.eq_ignore_ascii_case("authorization") && v.len() > "Bearer ".len() {
+                    *v = "Bearer [REDACTED]".into();
+                }
+                r(v);
+            }
+        }
         if let Some(a) = self.answer.as_mut() {
             r(&mut a.body);
             for (k, v) in &mut a.headers {
@@ -200,11 +223,13 @@ pub struct RenderOptions {
     pub palette: Palette,
     /// Lines of diff (or body excerpt) shown; 0 = all.
     pub diff_lines: usize,
+    /// Append the full request and answer (`--verbose`).
+    pub verbose: bool,
 }
 
 impl Default for RenderOptions {
     fn default() -> Self {
-        RenderOptions { palette: Palette::PLAIN, diff_lines: 60 }
+        RenderOptions { palette: Palette::PLAIN, diff_lines: 60, verbose: false }
     }
 }
 
@@ -288,8 +313,36 @@ pub fn render_failure(r: &CaseReport, opts: RenderOptions) -> String {
             let _ = writeln!(out, "  {}", p.dim(&format!("rule {id}: {} [{}]", rule.requires, rule.source)));
         }
     }
+    if opts.verbose {
+        traffic(&mut out, r);
+    }
     let _ = write!(out, "  rerun: {}", r.rerun);
     out
+}
+
+/// The full request and answer of a failed case (`--verbose`), redacted like everything else.
+fn traffic(out: &mut String, r: &CaseReport) {
+    if let Some(q) = &r.request {
+        let _ = writeln!(out, "\n  request:\n    {} {}", q.method, q.url);
+        for (k, v) in &q.headers {
+            let _ = writeln!(out, "    {k}: {v}");
+        }
+        if let Some(b) = &q.body {
+            let _ = writeln!(out, "\n    {}", b.replace('\n', "\n    "));
+        }
+    }
+    if let Some(a) = &r.answer {
+        let status = r.exchange.as_ref().and_then(|x| x.status).map(|s| s.to_string()).unwrap_or_default();
+        let _ = writeln!(out, "\n  answer:\n    HTTP {status}");
+        for (k, v) in &a.headers {
+            let _ = writeln!(out, "    {k}: {v}");
+        }
+        if !a.body.is_empty() {
+            let cut = if a.truncated { "\n    … (cut at 64 KiB)" } else { "" };
+            let _ = writeln!(out, "\n    {}{cut}", a.body.replace('\n', "\n    "));
+        }
+    }
+    out.push('\n');
 }
 
 /// Where a case's expectation comes from, with lines: the case file (at the first failing value

@@ -111,6 +111,10 @@ pub struct RunConfig {
     pub baseline: Option<PathBuf>,
     /// With a baseline: the run fails only on new failures (`--fail-on new`).
     pub fail_on_new: bool,
+    /// Print the full request and answer of failed cases.
+    pub verbose: bool,
+    /// `--har PATH`: failed cases' traffic as an HTTP Archive.
+    pub har: Option<PathBuf>,
     /// `--html PATH`: the self-contained HTML report.
     pub html: Option<PathBuf>,
     /// Reports hold only the failed cases (their counts still cover every case).
@@ -154,6 +158,8 @@ impl Default for RunConfig {
             junit: None,
             report_failures_only: false,
             html: None,
+            verbose: false,
+            har: None,
             baseline: None,
             fail_on_new: false,
             discover: false,
@@ -174,6 +180,15 @@ impl Default for RunConfig {
 }
 
 impl RunConfig {
+    /// How failures are printed.
+    pub fn render(&self) -> crate::report::RenderOptions {
+        crate::report::RenderOptions {
+            palette: crate::report::Palette { color: self.color },
+            diff_lines: self.diff_lines,
+            verbose: self.verbose,
+        }
+    }
+
     /// The profile in force.
     pub fn profile(&self) -> Profile {
         self.profile.unwrap_or(if self.target.is_some() { Profile::Live } else { Profile::Reference })

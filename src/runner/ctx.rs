@@ -110,6 +110,7 @@ pub struct Sinks {
     json: Option<JsonReport>,
     junit: Option<JunitReport>,
     html: Option<crate::report::html::HtmlReport>,
+    har: Option<crate::report::har::HarReport>,
     /// The tally printed at the end: rules, groups, ignored reasons, warnings, the verdict.
     pub verdict: Verdict,
     /// The comparison with `--baseline`, made as cases finish.
@@ -125,6 +126,7 @@ impl Sinks {
             failures_only: config.report_failures_only,
         };
         Ok(Sinks {
+            har: config.har.as_deref().map(crate::report::har::HarReport::create).transpose()?,
             html: config
                 .html
                 .as_deref()
@@ -160,6 +162,12 @@ impl Sinks {
         if let Some(h) = self.html.as_mut() {
             h.add(r, redactor);
         }
+        if let Some(h) = self.har.as_mut()
+            && let Err(e) = h.add(r, redactor)
+        {
+            self.errors.push(e);
+            self.har = None;
+        }
         same_as
     }
 
@@ -171,6 +179,11 @@ impl Sinks {
         }
         let mut errors = self.errors;
         if let Some(h) = self.html.take()
+            && let Err(e) = h.finish()
+        {
+            errors.push(e);
+        }
+        if let Some(h) = self.har.take()
             && let Err(e) = h.finish()
         {
             errors.push(e);

@@ -27,7 +27,7 @@ use crate::check::Finding;
 use crate::metadata::resolve::StepKind;
 use crate::odata::path::fill_template;
 use crate::reference::Store;
-use crate::report::{CaseReport, ExchangeInfo, Outcome, Palette, RenderOptions};
+use crate::report::{CaseReport, ExchangeInfo, Outcome};
 use crate::schema::SchemaSet;
 
 /// One collection whose keys some case needs.
@@ -157,7 +157,7 @@ pub fn run_discovery(
     let schemas = Arc::new(SchemaSet::load(&config.schemas_dir)?);
     let (planned, suites) = plan(&config, &schemas)?;
     let store = Arc::new(Store::from_suites(&suites, schemas.clone(), config.embedded.entities)?);
-    let render = RenderOptions { palette: Palette { color: config.color }, diff_lines: config.diff_lines };
+    let render = config.render();
     let concurrency = config.http.concurrency;
     let max_entities = config.max_entities.unwrap_or(usize::MAX);
     let pins = {

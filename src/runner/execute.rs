@@ -60,13 +60,18 @@ async fn send_and_check(shared: &Shared, inst: &Instance<'_>) -> CaseReport {
     let redactor = &shared.redactor;
     let on_retry = |note: &RetryNote| eprintln!("{}", redactor.redact(&format!("note: {}: {note}", inst.name)));
     let sent_result = ctx.http.send(&outgoing, &on_retry).await;
-    let Outgoing { method, url, .. } = outgoing;
-    let mut info = ExchangeInfo { method, url, client_request_id, ..Default::default() };
+    let mut info = ExchangeInfo {
+        method: outgoing.method.clone(),
+        url: outgoing.url.clone(),
+        client_request_id,
+        ..Default::default()
+    };
     let delivered = match sent_result {
         Ok(d) => d,
         Err(failure) => {
             report.findings.push(failure.finding());
             report.checked = crate::check::RuleSet::of(&["transport"]);
+            report.request = Some(request_copy(&outgoing, ctx.http.has_credentials()));
             report.retries = failure.retries;
             if let Some(head) = failure.head {
                 info.status = Some(head.status);
@@ -112,8 +117,27 @@ async fn send_and_check(shared: &Shared, inst: &Instance<'_>) -> CaseReport {
     conclude(&mut report, case, json.as_ref(), shared.schemas.model());
     if report.outcome == Outcome::Failed {
         report.answer = Some(crate::report::AnswerCopy::of(&answer));
+        report.request = Some(request_copy(&outgoing, ctx.http.has_credentials()));
     }
     report
+}
+
+/// The request as sent, for `--verbose` and `--har`: the token is never copied, only said to be there.
+fn request_copy(o: &Outgoing, with_token: bool) -> crate::report::RequestCopy {
+    let mut headers = o.headers.clone();
+    match o.auth {
+        crate::case::AuthMode::Target if with_token => {
+            headers.push(("Authorization".into(), "Bearer [REDACTED]".into()))
+        }
+        crate::case::AuthMode::EmptyBearer => headers.push(("Authorization".into(), "Bearer ".into())),
+        _ => {}
+    }
+    crate::report::RequestCopy {
+        method: o.method.clone(),
+        url: o.url.clone(),
+        headers,
+        body: o.body.as_ref().map(|b| String::from_utf8_lossy(b).into_owned()),
+    }
 }
 
 /// A list read page by page: the paging rules over the whole walk, each page's rows checked.

@@ -12,7 +12,7 @@ use super::instance::Instance;
 use super::plan::{Planned, plan};
 use crate::reference::Store;
 use crate::report::verdict::Verdict;
-use crate::report::{CaseReport, Outcome, Palette, RenderOptions, render_failure};
+use crate::report::{CaseReport, Outcome, render_failure};
 use crate::schema::SchemaSet;
 
 /// What a finished run printed after libtest's summary, for callers that test it.
@@ -28,7 +28,7 @@ pub fn run_libtest(config: RunConfig, args: &Arguments) -> Result<RunSummary, St
     let schemas = Arc::new(SchemaSet::load(&config.schemas_dir)?);
     let (planned, suites) = plan(&config, &schemas)?;
     let store = Arc::new(Store::from_suites(&suites, schemas.clone(), config.embedded.entities)?);
-    let render = RenderOptions { palette: Palette { color: config.color }, diff_lines: config.diff_lines };
+    let render = config.render();
     let shared = Arc::new(Shared::new(config, schemas, store, render)?);
     if planned.is_empty() {
         return Err(format!(

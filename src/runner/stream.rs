@@ -50,10 +50,7 @@ pub fn run_cases(
     let schemas = Arc::new(crate::schema::SchemaSet::load(&config.schemas_dir)?);
     let (planned, suites) = super::plan::plan(&config, &schemas)?;
     let store = Arc::new(crate::reference::Store::from_suites(&suites, schemas.clone(), config.embedded.entities)?);
-    let render = crate::report::RenderOptions {
-        palette: crate::report::Palette { color: config.color },
-        diff_lines: config.diff_lines,
-    };
+    let render = config.render();
     let concurrency = config.http.concurrency;
     let shared = Arc::new(Shared::new(config, schemas, store, render)?);
     if shared.config.preflight && !args.list {

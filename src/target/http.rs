@@ -123,6 +123,11 @@ impl std::fmt::Debug for HttpClient {
 
 impl HttpClient {
     /// Builds the client. TLS verification stays on; redirects are never followed.
+    /// Whether requests carry a token (anything but an anonymous source).
+    pub fn has_credentials(&self) -> bool {
+        !matches!(self.tokens, TokenSource::Anonymous)
+    }
+
     pub fn new(settings: HttpSettings, tokens: TokenSource, redactor: Redactor) -> Result<Self, String> {
         super::install_tls_provider();
         let client = reqwest::Client::builder()
