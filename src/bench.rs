@@ -155,20 +155,38 @@ fn bench_config(server: &Server, concurrency: usize) -> RunConfig {
     c
 }
 
-/// The **checked** side: discovery with every check, in this process.
-pub fn measure_checked(server: &Server, concurrency: usize) -> Result<Measurement, String> {
+/// How the checked side shows its cases: nothing (`checked`), `-q` (`quiet`), the default output
+/// with a JSON report (`reported`), a line per case with a JSON report (`pretty`).
+fn output_of(mode: &str) -> (Display, bool) {
+    match mode {
+        "quiet" => (Display::Terse, false),
+        "reported" => (Display::Terse, true),
+        "pretty" => (Display::Pretty, true),
+        _ => (Display::Silent, false),
+    }
+}
+
+/// The **checked** side: discovery with every check, in this process (`mode` picks the output).
+pub fn measure_checked(server: &Server, concurrency: usize, mode: &str) -> Result<Measurement, String> {
     let histogram = Arc::new(Mutex::new(Histogram::default()));
     let started = Instant::now();
     let sink = histogram.clone();
-    let counts = run_discovery(bench_config(server, concurrency), &Arguments::default(), Display::Silent, move |r| {
+    let (display, json) = output_of(mode);
+    let mut config = bench_config(server, concurrency);
+    let report = std::env::temp_dir().join(format!("graph-conformance-bench-{}.json", std::process::id()));
+    if json {
+        config.json = Some(report.clone());
+    }
+    let counts = run_discovery(config, &Arguments::default(), display, move |r| {
         if let Some(x) = &r.exchange {
             sink.lock().unwrap_or_else(|p| p.into_inner()).record(x.elapsed);
         }
     })?;
+    let _ = std::fs::remove_file(report);
     let seconds = started.elapsed().as_secs_f64();
     let h = histogram.lock().unwrap_or_else(|p| p.into_inner()).clone();
     Ok(Measurement {
-        mode: "checked".into(),
+        mode: mode.into(),
         requests: counts.requests,
         seconds,
         p50_ms: h.quantile_ms(0.5),
@@ -369,18 +387,27 @@ fn child(mode: &str, server: &Server, concurrency: usize) -> Result<Measurement,
         Server::Root(r) => vec!["--target".into(), r.clone()],
         Server::InProcess(n) => vec!["--in-process".into(), "--entities".into(), n.to_string()],
     };
-    let out = Command::new(exe)
+    let mut process = Command::new(exe)
         .args(["bench", "--mode", mode, "--concurrency", &concurrency.to_string()])
         .args(where_to)
+        .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
-        .output()
+        .spawn()
         .map_err(|e| format!("cannot start the {mode} run: {e}"))?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    let line = text.lines().last().unwrap_or("");
-    serde_json::from_str::<Value>(line)
+    // The cases' output streams through; only the last line (the measurement) is kept.
+    let mut last = String::new();
+    if let Some(out) = process.stdout.take() {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(out)).map_while(Result::ok) {
+            if !line.trim().is_empty() {
+                last = line;
+            }
+        }
+    }
+    let _ = process.wait();
+    serde_json::from_str::<Value>(&last)
         .ok()
         .and_then(|v| Measurement::from_json(&v))
-        .ok_or_else(|| format!("the {mode} run printed no measurement: {text}"))
+        .ok_or_else(|| format!("the {mode} run printed no measurement: {last}"))
 }
 
 /// Starts `serve --entities N` and returns the process and its service root.
@@ -404,15 +431,24 @@ fn median(mut rounds: Vec<Measurement>) -> Measurement {
     rounds.swap_remove(rounds.len() / 2)
 }
 
+/// What `bench` measures and how.
+pub struct BenchOptions {
+    pub concurrency: usize,
+    pub rounds: usize,
+    pub in_process: bool,
+    /// Also the checked side with `-q`, with the default output and a JSON report, and with a line
+    /// per case and a JSON report.
+    pub output: bool,
+}
+
 /// The bench command. With `mode`, measures one side in this process and prints it as JSON.
 pub fn bench(
     entities: &[usize],
-    concurrency: usize,
-    rounds: usize,
-    in_process: bool,
+    o: &BenchOptions,
     mode: Option<&str>,
     target: Option<&str>,
 ) -> Result<ExitCode, String> {
+    let (concurrency, rounds, in_process) = (o.concurrency, o.rounds, o.in_process);
     if let Some(mode) = mode {
         let server = match (target, in_process) {
             (Some(t), _) => Server::Root(t.to_string()),
@@ -421,8 +457,8 @@ pub fn bench(
         };
         let m = match mode {
             "raw" => measure_raw(&server, concurrency)?,
-            "checked" => measure_checked(&server, concurrency)?,
-            other => return Err(format!("unknown --mode {other}: use raw or checked")),
+            "checked" | "quiet" | "reported" | "pretty" => measure_checked(&server, concurrency, mode)?,
+            other => return Err(format!("unknown --mode {other}: use raw, checked, quiet, reported or pretty")),
         };
         println!("{}", m.to_json());
         return Ok(ExitCode::SUCCESS);
@@ -466,7 +502,17 @@ pub fn bench(
             return Err(e);
         }
         let (raw, checked) = (median(raws), median(checks));
-        for m in [&raw, &checked] {
+        let mut outputs = Vec::new();
+        if o.output {
+            for mode in ["quiet", "reported", "pretty"] {
+                let mut runs = Vec::new();
+                for _ in 0..rounds.max(1) {
+                    runs.push(child(mode, &server, concurrency)?);
+                }
+                outputs.push(median(runs));
+            }
+        }
+        for m in [&raw, &checked].into_iter().chain(outputs.iter()) {
             println!(
                 "{n:>8}  {:<8} {:>9} {:>10.0} {:>9.2} {:>9.2} {:>13.1} {:>7}",
                 m.mode,
@@ -479,7 +525,15 @@ pub fn bench(
             );
         }
         let ratio = checked.rate() / raw.rate();
-        println!("{n:>8}  ratio checked/raw: {ratio:.2} (requests per second)\n");
+        println!("{n:>8}  ratio checked/raw: {ratio:.2} (requests per second)");
+        if let [quiet, reported, pretty] = outputs.as_slice() {
+            println!(
+                "{n:>8}  output: default with --json / -q: {:.2}; a line per case with --json / -q: {:.2}",
+                reported.rate() / quiet.rate(),
+                pretty.rate() / quiet.rate()
+            );
+        }
+        println!();
         results.push((n, checked.peak_rss_mib));
     }
     if let (Some(first), Some(last)) = (results.first(), results.last())

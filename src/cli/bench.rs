@@ -23,6 +23,10 @@ pub struct BenchArgs {
     /// Start the reference server inside each measuring process instead of a `serve` process.
     #[arg(long)]
     in_process: bool,
+    /// Also measure what output costs: -q (a character per case) against the default output with a
+    /// JSON report, and against a line per case with a JSON report.
+    #[arg(long)]
+    output: bool,
     /// Internal: measure one side (raw or checked) against --target and print it as JSON.
     #[arg(long, hide = true)]
     mode: Option<String>,
@@ -34,5 +38,11 @@ pub fn bench(a: BenchArgs) -> Result<ExitCode, String> {
     if a.concurrency == 0 || a.rounds == 0 || a.entities.is_empty() {
         return Err("bench: --concurrency and --rounds must be at least 1, and --entities must name a count".into());
     }
-    crate::bench::bench(&a.entities, a.concurrency, a.rounds, a.in_process, a.mode.as_deref(), a.target.as_deref())
+    let opts = crate::bench::BenchOptions {
+        concurrency: a.concurrency,
+        rounds: a.rounds,
+        in_process: a.in_process,
+        output: a.output,
+    };
+    crate::bench::bench(&a.entities, &opts, a.mode.as_deref(), a.target.as_deref())
 }
