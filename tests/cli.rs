@@ -393,6 +393,19 @@ fn the_rerun_line_of_a_case_from_another_folder_reproduces_its_failure() {
     assert_eq!(o.status.code(), Some(101), "{}", text(&o));
     let (name, line) = rerun_of(&json, |n| n.ends_with("_e1"));
     assert!(line.contains("--cases") && line.contains("--timeout 7") && line.contains("--profile reference"), "{line}");
+    // The curl line of the same failure fetches the same answer, with the token from the environment.
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let message = v["cases"].as_array().unwrap().iter().find(|c| c["name"] == name.as_str()).unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let curl = message.lines().find_map(|l| l.trim().strip_prefix("curl: ")).expect("a curl line");
+    assert!(curl.contains("$GRAPH_TOKEN") && !curl.contains("Bearer T"), "{curl}");
+    if std::process::Command::new("curl").arg("--version").output().is_ok() {
+        let fetched = support::clean_command("sh").env("GRAPH_TOKEN", "T").arg("-c").arg(curl).output().unwrap();
+        let answer = String::from_utf8_lossy(&fetched.stdout);
+        assert!(answer.starts_with("HTTP/1.1 200") && answer.contains("\"failedTasksCount\":1"), "{answer}");
+    }
     let again = run_rerun_line(&line);
     let out = text(&again);
     assert_eq!(again.status.code(), Some(101), "{line}\n{out}");

@@ -316,8 +316,33 @@ pub fn render_failure(r: &CaseReport, opts: RenderOptions) -> String {
     if opts.verbose {
         traffic(&mut out, r);
     }
+    if let Some(q) = &r.request {
+        let _ = writeln!(out, "  curl: {}", curl(q));
+    }
     let _ = write!(out, "  rerun: {}", r.rerun);
     out
+}
+
+/// The request as a `curl` command line; the token is `$GRAPH_TOKEN`, expanded by the shell.
+pub fn curl(q: &RequestCopy) -> String {
+    let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
+    let mut line = String::from("curl -sS -i");
+    if q.method != "GET" {
+        line.push_str(&format!(" -X {}", q.method));
+    }
+    for (k, v) in &q.headers {
+        if k.eq_ignore_ascii_case("authorization") && v.len() > "Bearer ".len() {
+            line.push_str(" -H \"Authorization: Bearer $GRAPH_TOKEN\"");
+        } else if !k.eq_ignore_ascii_case("client-request-id") {
+            line.push_str(&format!(" -H {}", quote(&format!("{k}: {v}"))));
+        }
+    }
+    if let Some(b) = &q.body {
+        line.push_str(&format!(" -H 'Content-Type: application/json' --data {}", quote(b)));
+    }
+    line.push(' ');
+    line.push_str(&quote(&q.url));
+    line
 }
 
 /// The full request and answer of a failed case (`--verbose`), redacted like everything else.
