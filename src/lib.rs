@@ -1,13 +1,14 @@
 //! # graph-conformance
 //!
-//! A contract-testing and conformance harness for Microsoft Graph APIs, starting with one endpoint
-//! done thoroughly: **Get userProcessingResult** (beta, lifecycle workflows), with `$select`.
+//! A contract-testing and conformance harness for Microsoft Graph APIs: the lifecycle-workflows
+//! family of the beta API, driven by Graph's own metadata (CSDL) and the documentation's examples.
 //!
 //! The pipeline, one module per stage:
 //!
+//! 0. [`metadata`]: Graph's CSDL → the model and the JSON Schemas under `schemas/`.
 //! 1. [`import`]: Graph doc pages → case files under `cases/<page>/` (one per request/response pair).
-//! 2. [`case`]: case files (and a suite's hand-written `*.suite.json`) → runnable [`case::Case`]s,
-//!    plus the cases [`case::derive`] generates from the schema and the documented entities.
+//! 2. [`case`]: case files → runnable [`case::Case`]s, each path resolved against the model, plus
+//!    the cases [`case::derive`] generates per endpoint.
 //! 3. [`runner`]: cases → libtest-mimic trials (or a stream, for discovery on a live tenant).
 //! 4. [`target`]: each request goes to the embedded [`reference`] server or a live service root,
 //!    authenticated, bounded in time and size, retried when throttled.
@@ -15,12 +16,15 @@
 //!    `$select` and `@odata.context` semantics ([`odata`]), evolvable enums, Graph's error contract,
 //!    invariants, documented values.
 //! 6. [`report`]: failures as data, rendered with the rule, the place, expected vs actual, a diff,
-//!    the source line and the command that reruns the case; JSON and JUnit for CI.
+//!    the source line and the command that reruns the case; JSON, JUnit, HTML and HAR for CI.
+//!
+//! [`diff`] compares a candidate server with a baseline on the same requests.
 
 pub mod bench;
 pub mod case;
 pub mod check;
 pub mod cli;
+pub mod diff;
 pub mod import;
 pub mod json_strict;
 pub mod metadata;

@@ -156,6 +156,36 @@ pub const RULES: &[Rule] = &[
         requires: "discovery: the entity read by key equals its row in the list, at every level",
         source: "inferred: both read the same entity",
     },
+    Rule {
+        id: "diff.status",
+        requires: "diff: the candidate answers with the baseline's status and media type",
+        source: "differential testing (Diffy): the baseline is the contract",
+    },
+    Rule {
+        id: "diff.missing",
+        requires: "diff: everything the baseline's answer has, the candidate's has (collections matched by key)",
+        source: "differential testing (Diffy): the baseline is the contract",
+    },
+    Rule {
+        id: "diff.extra",
+        requires: "diff: the candidate's answer has nothing the baseline's lacks",
+        source: "differential testing (Diffy): the baseline is the contract",
+    },
+    Rule {
+        id: "diff.type",
+        requires: "diff: each value has the JSON type the baseline's has",
+        source: "differential testing (Diffy): the baseline is the contract",
+    },
+    Rule {
+        id: "diff.value",
+        requires: "diff: each value (and each collection's size) equals the baseline's, less the noise (built in, --noise, learned from the baseline answering twice)",
+        source: "differential testing (Diffy): the baseline is the contract",
+    },
+    Rule {
+        id: "diff.order",
+        requires: "diff: with $orderby, the items come in the baseline's order",
+        source: "differential testing (Diffy); OData 4.01 Protocol 11.2.6.2 ($orderby)",
+    },
 ];
 
 /// The rule with `id`, if it exists.

@@ -334,6 +334,20 @@ fn walked(url: &str, page: Value) -> Vec<&'static str> {
     findings.into_iter().map(|f| f.rule).collect()
 }
 
+/// The rules `diff` reports between a baseline's answer `b` and a candidate's `c` (statuses `bs`, `cs`).
+fn diffed(b: Value, c: Value, bs: u16, cs: u16, ordered: bool) -> Vec<&'static str> {
+    let json = [("content-type".to_string(), "application/json".to_string())];
+    let (ba, ca) = (
+        Answer::from_parts(bs, &json, b.to_string().into_bytes()),
+        Answer::from_parts(cs, &json, c.to_string().into_bytes()),
+    );
+    let opts = crate::diff::compare::Options { keys: vec!["id".into()], ordered, limit: 50 };
+    let noise = crate::diff::noise::Noise::load(None).unwrap();
+    let side = |a| crate::diff::answers::Side { answer: a, root: ROOT };
+    let out = crate::diff::answers::compare("s", &side(&ba), &side(&ca), None, &opts, &noise);
+    out.findings.iter().map(|f| f.rule).collect()
+}
+
 /// Builds an input that breaks a rule and returns the rules it fails.
 type Detect = fn() -> Vec<&'static str>;
 
@@ -485,6 +499,17 @@ fn detections() -> Vec<(&'static str, Detect)> {
         ("list.ids", || {
             let url = "http://127.0.0.1:9/beta/identityGovernance/lifecycleWorkflows/workflows/w/runs";
             walked(url, json!({"value": [{"id": ""}]}))
+        }),
+        ("diff.status", || {
+            diffed(json!({"id": "1"}), json!({"error": {"code": "x", "message": "y"}}), 200, 404, false)
+        }),
+        ("diff.missing", || diffed(json!({"id": "1", "n": 1}), json!({"id": "1"}), 200, 200, false)),
+        ("diff.extra", || diffed(json!({"id": "1"}), json!({"id": "1", "n": 1}), 200, 200, false)),
+        ("diff.type", || diffed(json!({"n": 1}), json!({"n": "1"}), 200, 200, false)),
+        ("diff.value", || diffed(json!({"n": 1}), json!({"n": 2}), 200, 200, false)),
+        ("diff.order", || {
+            let rows = |ids: [&str; 2]| json!({"value": [{"id": ids[0]}, {"id": ids[1]}]});
+            diffed(rows(["a", "b"]), rows(["b", "a"]), 200, 200, true)
         }),
         ("list.consistency", || {
             let mut case = example(1);

@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 
 mod bench;
 mod config_file;
+mod diff;
 mod import;
 mod run;
 mod schemas;
@@ -26,6 +27,7 @@ mod serve;
   graph-conformance serve --port 8080                     the reference server, for your own client
   graph-conformance import --out cases PAGE.md...         doc pages into case files
   graph-conformance schemas --csdl beta.csdl              JSON Schemas and the model from Graph's metadata
+  graph-conformance diff --baseline URL --candidate URL   a server compared with a baseline, answer by answer
 
 Exit codes: 0 passed, 101 a case failed, 2 a usage or setup error, 1 --check or --deny-warnings found something."
 )]
@@ -46,6 +48,8 @@ enum Command {
     Lint(import::LintArgs),
     /// Generate JSON Schemas and the model from Graph's CSDL metadata.
     Schemas(schemas::SchemasArgs),
+    /// Compare a candidate server with a baseline on the same reads, answer by answer.
+    Diff(Box<diff::DiffArgs>),
     /// Measure the harness against a raw HTTP loop over `serve --entities N`.
     Bench(bench::BenchArgs),
 }
@@ -59,6 +63,7 @@ pub fn main() -> ExitCode {
         Command::Import(a) => import::import(a),
         Command::Lint(a) => import::lint(a),
         Command::Schemas(a) => schemas::schemas(a),
+        Command::Diff(a) => diff::diff(*a),
         Command::Bench(a) => bench::bench(a),
     };
     match result {

@@ -13,6 +13,17 @@ const MAX_DIFF_INPUT_LINES: usize = 20_000;
 /// The unified diff of two JSON values (keys sorted, two-space indent), at most `max_lines` lines
 /// (0 = all), ending with how to see the rest when cut.
 pub fn json_diff(expected: &Value, actual: &Value, max_lines: usize, palette: Palette) -> Option<String> {
+    json_diff_labeled(expected, actual, ("documented", "answer"), max_lines, palette)
+}
+
+/// [`json_diff`] with the two sides' names (`baseline`, `candidate`).
+pub fn json_diff_labeled(
+    expected: &Value,
+    actual: &Value,
+    labels: (&str, &str),
+    max_lines: usize,
+    palette: Palette,
+) -> Option<String> {
     let old = pretty(expected);
     let new = pretty(actual);
     if old == new {
@@ -27,7 +38,8 @@ pub fn json_diff(expected: &Value, actual: &Value, max_lines: usize, palette: Pa
     }
     let diff =
         TextDiff::configure().algorithm(Algorithm::Patience).timeout(Duration::from_secs(1)).diff_lines(&old, &new);
-    let mut lines: Vec<String> = vec![palette.removed("--- documented"), palette.added("+++ answer")];
+    let mut lines: Vec<String> =
+        vec![palette.removed(&format!("--- {}", labels.0)), palette.added(&format!("+++ {}", labels.1))];
     for hunk in diff.unified_diff().context_radius(3).iter_hunks() {
         lines.push(palette.hunk(&hunk.header().to_string()));
         for change in hunk.iter_changes() {

@@ -273,13 +273,17 @@ pub fn render_failure(r: &CaseReport, opts: RenderOptions) -> String {
             let _ = writeln!(out, "      actual:   {a}");
         }
     }
+    let differential = rules.iter().any(|r| r.starts_with("diff."));
+    let labels = if differential { ("baseline", "candidate") } else { ("documented", "answer") };
     if let Some((expected, actual)) = &r.diff
-        && let Some(d) = diff::json_diff(expected, actual, opts.diff_lines, p)
+        && let Some(d) = diff::json_diff_labeled(expected, actual, labels, opts.diff_lines, p)
     {
-        let _ = writeln!(
-            out,
-            "\n  documented body (-) vs answer (+), keys sorted, equivalent values and undocumented properties of a truncated example normalized:"
-        );
+        let title = if differential {
+            "baseline's answer (-) vs candidate's (+), keys sorted, each side's service root and next-link token normalized:"
+        } else {
+            "documented body (-) vs answer (+), keys sorted, equivalent values and undocumented properties of a truncated example normalized:"
+        };
+        let _ = writeln!(out, "\n  {title}");
         for line in d.lines() {
             let _ = writeln!(out, "  {line}");
         }

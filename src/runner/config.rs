@@ -111,6 +111,8 @@ pub struct RunConfig {
     pub baseline: Option<PathBuf>,
     /// With a baseline: the run fails only on new failures (`--fail-on new`).
     pub fail_on_new: bool,
+    /// Differential mode: the target is the baseline, this the candidate and its noise settings.
+    pub diff: Option<crate::diff::DiffConfig>,
     /// Print the full request and answer of failed cases.
     pub verbose: bool,
     /// `--har PATH`: failed cases' traffic as an HTTP Archive.
@@ -160,6 +162,7 @@ impl Default for RunConfig {
             html: None,
             verbose: false,
             har: None,
+            diff: None,
             baseline: None,
             fail_on_new: false,
             discover: false,

@@ -43,6 +43,8 @@ pub struct Ctx {
     /// The embedded reference server, when it is the target.
     pub server: Option<EmbeddedServer>,
     pub profile: Profile,
+    /// Differential mode's other sides.
+    pub diff: Option<crate::diff::DiffTargets>,
 }
 
 impl Ctx {
@@ -100,9 +102,44 @@ impl Ctx {
         if let TokenSource::ClientCredentials(cc) = &tokens {
             redactor.add(&cc.secret);
         }
+        let diff = match &config.diff {
+            Some(d) => Some(diff_targets(config, d, &redactor)?),
+            None => None,
+        };
         let http = HttpClient::new(config.http.clone(), tokens, redactor)?;
-        Ok(Ctx { rt, http, service_root, server, profile: config.profile() })
+        Ok(Ctx { rt, http, service_root, server, profile: config.profile(), diff })
     }
+}
+
+/// The candidate (and second baseline) of differential mode, each with its credentials: its own
+/// token, else the run's token, else the client credentials for its origin.
+fn diff_targets(
+    config: &RunConfig,
+    d: &crate::diff::DiffConfig,
+    redactor: &Redactor,
+) -> Result<crate::diff::DiffTargets, String> {
+    let side = |root: &str, own: Option<&Secret>| -> Result<crate::diff::Side, String> {
+        let valid = super::config::validate_target(root)?;
+        let origin = reqwest::Url::parse(&valid.root).map_err(|e| e.to_string())?.origin().ascii_serialization();
+        let tokens = match (own.or(config.token.as_ref()), &config.credentials) {
+            (Some(t), _) => TokenSource::fixed(t.clone())?,
+            (None, Some(app)) => TokenSource::ClientCredentials(app.for_target(&origin)),
+            (None, None) => TokenSource::Anonymous,
+        };
+        if let Some(t) = own {
+            redactor.add(t);
+        }
+        Ok(crate::diff::Side {
+            root: valid.root,
+            http: HttpClient::new(config.http.clone(), tokens, redactor.clone())?,
+        })
+    };
+    Ok(crate::diff::DiffTargets {
+        candidate: side(&d.candidate, d.candidate_token.as_ref())?,
+        baseline2: d.baseline2.as_deref().map(|b| side(b, None)).transpose()?,
+        learn: d.learn,
+        noise: crate::diff::noise::Noise::load(d.noise_file.as_deref())?,
+    })
 }
 
 /// Where finished cases go: the JSON and JUnit reports, the warnings summary, the counts.

@@ -106,11 +106,15 @@ pub fn decide(config: &RunConfig, pins: &Pins, mut case: Case) -> Planned {
         return Planned::Skip(Box::new(case), reason);
     }
     let remote = config.target.is_some();
-    if remote && case.is_mutating() && !config.allow_writes {
-        let reason = format!(
-            "{} changes the target: pass --allow-writes to send it to a server other than the embedded one",
-            case.request.method
-        );
+    if remote && case.is_mutating() && (!config.allow_writes || config.diff.is_some()) {
+        let reason = if config.diff.is_some() {
+            format!("{} changes the target: diff sends reads only", case.request.method)
+        } else {
+            format!(
+                "{} changes the target: pass --allow-writes to send it to a server other than the embedded one",
+                case.request.method
+            )
+        };
         return Planned::Skip(Box::new(case), reason);
     }
     let bound = bind(&mut case, pins);

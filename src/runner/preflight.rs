@@ -22,7 +22,22 @@ pub fn preflight(shared: &Shared, planned: &[Planned]) -> Result<(), String> {
             .into());
     }
     let ctx = shared.ctx()?;
-    let url = format!("{}{}", ctx.service_root, probe_path(planned));
+    let path = probe_path(planned);
+    probe(shared, &ctx.http, &ctx.service_root, &path, "")?;
+    if let Some(d) = &ctx.diff {
+        probe(shared, &d.candidate.http, &d.candidate.root, &path, "the candidate: ")?;
+        if let Some(b2) = &d.baseline2 {
+            probe(shared, &b2.http, &b2.root, &path, "the second baseline: ")?;
+        }
+    }
+    Ok(())
+}
+
+/// One probe read of `root`; `which` names the side in the message.
+fn probe(shared: &Shared, http: &crate::target::HttpClient, root: &str, path: &str, which: &str) -> Result<(), String> {
+    let config = &shared.config;
+    let ctx = shared.ctx()?;
+    let url = format!("{root}{path}");
     let out = Outgoing {
         method: "GET".into(),
         url: url.clone(),
@@ -35,11 +50,11 @@ pub fn preflight(shared: &Shared, planned: &[Planned]) -> Result<(), String> {
     };
     let redact = |s: String| shared.redactor.redact(&s);
     let on_retry = |note: &crate::target::RetryNote| eprintln!("{}", redact(format!("note: preflight: {note}")));
-    let answer = match ctx.rt.block_on(ctx.http.send(&out, &on_retry)) {
+    let answer = match ctx.rt.block_on(http.send(&out, &on_retry)) {
         Ok(d) => d.answer,
         Err(failure) => {
             return Err(redact(format!(
-                "preflight: GET {url} failed: {}; check --target (a service root such as \
+                "preflight: {which}GET {url} failed: {}; check --target (a service root such as \
                  https://graph.microsoft.com/beta) and the credentials",
                 failure.error
             )));
@@ -55,14 +70,14 @@ pub fn preflight(shared: &Shared, planned: &[Planned]) -> Result<(), String> {
                 Some(format!(" ({code}: {})", clip(&message, 200)))
             })
             .unwrap_or_default();
-        let which = if config.token.is_some() {
+        let advice = if config.token.is_some() {
             "the token (GRAPH_TOKEN or --token) was refused: get a fresh one"
         } else if config.credentials.is_some() {
             "the app's token was refused: check that the app has LifecycleWorkflows.Read.All with admin consent"
         } else {
             "the server wants credentials: drop --no-auth and give a token"
         };
-        return Err(redact(format!("preflight: GET {url} answered {}{said}: {which}", answer.status)));
+        return Err(redact(format!("preflight: {which}GET {url} answered {}{said}: {advice}", answer.status)));
     }
     Ok(())
 }

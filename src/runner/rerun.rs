@@ -21,9 +21,22 @@ impl RunConfig {
     /// (`workflowId`, `runId`, ...): discovery then walks only to that entity.
     pub fn rerun(&self, name: &str, pins: &[(String, String)]) -> String {
         let exact = format!("--exact {}", shell_quote(name));
-        let mut line = match &self.rerun {
-            Rerun::Prefix(p) => return format!("{p} {exact}"),
-            Rerun::Cli => String::from("graph-conformance run"),
+        let mut line = match (&self.rerun, &self.diff) {
+            (Rerun::Prefix(p), _) => return format!("{p} {exact}"),
+            (Rerun::Cli, None) => String::from("graph-conformance run"),
+            (Rerun::Cli, Some(d)) => {
+                let mut l = format!("graph-conformance diff --candidate {}", shell_quote(&d.candidate));
+                if let Some(b) = &d.baseline2 {
+                    l.push_str(&format!(" --baseline2 {}", shell_quote(b)));
+                }
+                if let Some(n) = &d.noise_file {
+                    l.push_str(&format!(" --noise {}", shell_quote(&n.to_string_lossy())));
+                }
+                if !d.learn {
+                    l.push_str(" --no-learn");
+                }
+                l
+            }
         };
         let mut flag = |name: &str, value: Option<&str>| {
             line.push_str(" --");
@@ -39,15 +52,16 @@ impl RunConfig {
         if self.schemas_dir.as_os_str() != "schemas" {
             flag("schemas", Some(&self.schemas_dir.to_string_lossy()));
         }
+        let target_flag = if self.diff.is_some() { "baseline" } else { "target" };
         match &self.target {
-            Some(t) => flag("target", Some(t)),
+            Some(t) => flag(target_flag, Some(t)),
             None if self.embedded.entities > 0 => {
                 flag("entities", Some(&self.embedded.entities.to_string()));
                 flag("page-size", Some(&self.embedded.page_size.to_string()));
             }
             None => {}
         }
-        if let Some(p) = self.profile {
+        if let Some(p) = self.profile.filter(|_| self.diff.is_none()) {
             flag("profile", Some(&p.to_string()));
         }
         if self.http.timeout != HttpSettings::default().timeout {

@@ -70,10 +70,17 @@ pub fn run_cases(
         },
         observe,
     )?;
+    let mut counts = counts;
     if let Some(sinks) = shared.take_sinks() {
-        let (_, errors) = sinks.finish(&shared.config);
+        let (verdict, errors) = sinks.finish(&shared.config);
         if !errors.is_empty() {
             return Err(errors.join("\n"));
+        }
+        counts.new_failures = verdict.baseline.as_ref().map(|(_, n)| *n);
+        if display != Display::Silent {
+            for line in verdict.lines() {
+                println!("{line}");
+            }
         }
     }
     Ok(counts)
@@ -309,14 +316,28 @@ where
 async fn run_one(shared: &Shared, planned: Planned) -> CaseReport {
     match planned {
         Planned::Done(report) => *report,
-        Planned::Run(case) => execute(shared, &Instance::of(&case)).await,
-        Planned::Bound(bound) => execute(shared, &Instance::bound(&bound)).await,
+        Planned::Run(case) => run_instance(shared, &Instance::of(&case)).await,
+        Planned::Bound(bound) => run_instance(shared, &Instance::bound(&bound)).await,
         Planned::Skip(case, reason) => {
             let mut r = blank_report(&case);
             r.outcome = Outcome::Ignored(reason);
             r
         }
         Planned::Broken(b) => CaseReport::broken(&b),
+    }
+}
+
+/// Sends a case and checks it, or in differential mode compares its two answers.
+async fn run_instance(shared: &Shared, inst: &Instance<'_>) -> CaseReport {
+    match shared.ctx().ok().and_then(|c| c.diff.as_ref()) {
+        Some(d) => {
+            let mut r = crate::diff::execute::execute(shared, d, inst).await;
+            if r.outcome == Outcome::Failed && r.rerun.is_empty() {
+                r.rerun = shared.config.rerun(&r.name, &inst.pins());
+            }
+            r
+        }
+        None => execute(shared, inst).await,
     }
 }
 

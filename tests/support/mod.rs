@@ -45,6 +45,38 @@ pub fn clean_command(bin: &str) -> std::process::Command {
     c
 }
 
+/// Which catalogue fault `diff` (between `serve` and `serve --fault F`) reports under which diff rule;
+/// `tests/diff.rs` runs every row, and the fault catalogue's meta-test counts them as the end-to-end
+/// detections of the diff rules (`diff.order` is shown by `tests/diff.rs` with an `$orderby` case).
+pub const DIFF_FAULTS: &[(&str, &str)] = &[
+    ("value-drift", "diff.value"),
+    ("count-wrong", "diff.value"),
+    ("summary-arithmetic", "diff.value"),
+    ("negative-count", "diff.value"),
+    ("enum-wrong-case", "diff.value"),
+    ("date-without-offset", "diff.value"),
+    ("id-mismatch", "diff.value"),
+    ("context-wrong-key", "diff.value"),
+    ("top-ignored", "diff.value"),
+    ("count-as-string", "diff.type"),
+    ("null-workflow-version", "diff.type"),
+    ("missing-required-property", "diff.missing"),
+    ("select-drops-subject", "diff.missing"),
+    ("context-missing", "diff.missing"),
+    ("undocumented-property", "diff.extra"),
+    ("extra-unselected-property", "diff.extra"),
+    ("ignore-select", "diff.extra"),
+    ("navigation-leak", "diff.extra"),
+    ("wrong-odata-type", "diff.extra"),
+    ("status-201", "diff.status"),
+    ("wrong-content-type", "diff.status"),
+    ("unknown-id-200", "diff.status"),
+    ("plain-text-404", "diff.status"),
+];
+
+/// Diff rules shown end to end by a test of their own rather than by a catalogue fault.
+pub const DIFF_SHOWN_BY_TESTS: &[&str] = &["diff.order"];
+
 /// The seed's first example: the case the hostile-server tests send.
 pub const E1: &str = "identitygovernance-userprocessingresult-get::lifecycleworkflows_get_run_userprocessingresult_e1";
 

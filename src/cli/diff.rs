@@ -1,0 +1,171 @@
+//! `graph-conformance diff`: the same reads to a baseline and a candidate, answers compared.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+use libtest_mimic::{Arguments, FormatSetting};
+
+use crate::diff::DiffConfig;
+use crate::runner::RunConfig;
+use crate::runner::config::{parse_timeout, validate_target};
+use crate::runner::stream::Display;
+use crate::target::Secret;
+
+#[derive(Args, Debug)]
+#[command(after_help = "Examples:
+  graph-conformance diff --baseline https://graph.microsoft.com/beta --candidate https://graph.contoso.test/beta --discover
+  graph-conformance diff --baseline http://127.0.0.1:8080/beta --candidate http://127.0.0.1:9090/beta --token x
+  graph-conformance diff --baseline URL --candidate URL --noise noise.json --json diff.json --html diff.html
+
+Every selected read (GET) goes to both; answers are compared as data (status, media type, the body's
+typed differences at JSON pointers; collections matched by key). Noise: built in (service roots,
+next-link tokens, error trace fields), --noise FILE, and learned: each request goes to the baseline
+twice (or to --baseline2), and what differs between those two answers is not compared.
+Exit codes: 0 no difference, 101 a case differs, 2 a usage or setup error.")]
+pub struct DiffArgs {
+    /// The service root whose answers are the contract (real Graph, or a previous release).
+    #[arg(long, value_name = "URL", help_heading = "Target")]
+    baseline: String,
+    /// The service root under test.
+    #[arg(long, value_name = "URL", help_heading = "Target")]
+    candidate: String,
+    /// A second baseline: what differs between the two baselines is noise (instead of asking the
+    /// baseline twice).
+    #[arg(long, value_name = "URL", help_heading = "Target")]
+    baseline2: Option<String>,
+    /// Bearer token for both sides, unless a side has its own (else client credentials from AZURE_*).
+    #[arg(long, env = "GRAPH_TOKEN", hide_env_values = true, help_heading = "Auth")]
+    token: Option<String>,
+    /// The environment variable holding the baseline's own token.
+    #[arg(long, value_name = "VAR", help_heading = "Auth")]
+    baseline_token_env: Option<String>,
+    /// The environment variable holding the candidate's own token.
+    #[arg(long, value_name = "VAR", help_heading = "Auth")]
+    candidate_token_env: Option<String>,
+    /// The servers need no credentials.
+    #[arg(long, help_heading = "Auth")]
+    no_auth: bool,
+    /// The case files [default: cases]
+    #[arg(long, help_heading = "Selection")]
+    cases: Option<PathBuf>,
+    /// The schemas and model [default: schemas]
+    #[arg(long, help_heading = "Selection")]
+    schemas: Option<PathBuf>,
+    /// Walk the baseline's lists and compare every entity found.
+    #[arg(long, help_heading = "Selection")]
+    discover: bool,
+    /// Pin a path parameter to a real id: --param workflowId=...
+    #[arg(long = "param", value_name = "NAME=VALUE", help_heading = "Selection")]
+    params: Vec<String>,
+    /// Run only cases whose name contains this.
+    #[arg(help_heading = "Selection")]
+    filter: Option<String>,
+    /// The filter must match a case name exactly.
+    #[arg(long, help_heading = "Selection")]
+    exact: bool,
+    /// Skip cases whose name contains this (repeatable).
+    #[arg(long, help_heading = "Selection")]
+    skip: Vec<String>,
+    /// Noise patterns: {"*": ["/value/*/lastModifiedDateTime"], "<suite>": ["/x"]}.
+    #[arg(long, value_name = "FILE", help_heading = "Noise")]
+    noise: Option<PathBuf>,
+    /// Do not ask the baseline twice: only built-in and --noise noise is set aside.
+    #[arg(long, help_heading = "Noise")]
+    no_learn: bool,
+    /// Write a JSON report.
+    #[arg(long, value_name = "PATH", help_heading = "Output")]
+    json: Option<PathBuf>,
+    /// Write a JUnit XML report.
+    #[arg(long, value_name = "PATH", help_heading = "Output")]
+    junit: Option<PathBuf>,
+    /// Write a self-contained HTML report.
+    #[arg(long, value_name = "PATH", help_heading = "Output")]
+    html: Option<PathBuf>,
+    /// A line per case instead of a character.
+    #[arg(long, help_heading = "Output")]
+    pretty: bool,
+    /// Seconds one request may take, body included [default: 30]
+    #[arg(long, help_heading = "Limits")]
+    timeout: Option<String>,
+    /// Requests in flight at once, per side [default: 4]
+    #[arg(long, help_heading = "Limits")]
+    concurrency: Option<usize>,
+    /// With --discover: entities taken at each level, at most.
+    #[arg(long, help_heading = "Limits")]
+    max_entities: Option<usize>,
+}
+
+fn token_from(var: Option<&str>, flag: &str) -> Result<Option<Secret>, String> {
+    let Some(var) = var else { return Ok(None) };
+    match std::env::var(var) {
+        Ok(v) if !v.is_empty() => Ok(Some(Secret::new(v))),
+        _ => Err(format!("{flag} {var}: that environment variable is not set")),
+    }
+}
+
+pub fn diff(a: DiffArgs) -> Result<ExitCode, String> {
+    let baseline = validate_target(&a.baseline).map_err(|e| e.replace("--target", "--baseline"))?;
+    validate_target(&a.candidate).map_err(|e| e.replace("--target", "--candidate"))?;
+    if let Some(b2) = &a.baseline2 {
+        validate_target(b2).map_err(|e| e.replace("--target", "--baseline2"))?;
+    }
+    let concurrency = a.concurrency.unwrap_or(4);
+    if concurrency == 0 || a.max_entities == Some(0) {
+        return Err("--concurrency and --max-entities must be at least 1".into());
+    }
+    let params = a
+        .params
+        .iter()
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) if !k.is_empty() && !v.is_empty() => Ok((k.to_string(), v.to_string())),
+            _ => Err(format!("--param {p}: write NAME=VALUE")),
+        })
+        .collect::<Result<_, String>>()?;
+    let baseline_token = token_from(a.baseline_token_env.as_deref(), "--baseline-token-env")?;
+    let mut config = RunConfig {
+        cases_dir: a.cases.unwrap_or_else(|| "cases".into()),
+        schemas_dir: a.schemas.unwrap_or_else(|| "schemas".into()),
+        target: Some(baseline.root),
+        target_secrets: baseline.secrets,
+        token: baseline_token.or(a.token.filter(|t| !t.is_empty()).map(Secret::new)),
+        credentials: crate::target::AppCredentials::from_env().transpose()?,
+        // Without discovery the cases' own (documented) ids are read on both sides.
+        profile: Some(if a.discover { crate::check::Profile::Live } else { crate::check::Profile::Reference }),
+        json: a.json,
+        junit: a.junit,
+        html: a.html,
+        discover: a.discover,
+        max_entities: a.max_entities,
+        params,
+        no_auth: a.no_auth,
+        preflight: true,
+        diff: Some(DiffConfig {
+            candidate: a.candidate.trim_end_matches('/').to_string(),
+            candidate_token: token_from(a.candidate_token_env.as_deref(), "--candidate-token-env")?,
+            baseline2: a.baseline2.map(|b| b.trim_end_matches('/').to_string()),
+            learn: !a.no_learn,
+            noise_file: a.noise,
+        }),
+        ..RunConfig::default()
+    };
+    config.http.timeout = parse_timeout(a.timeout.as_deref().unwrap_or("30"), "--timeout")?;
+    config.http.concurrency = concurrency;
+    let args = Arguments {
+        exact: a.exact,
+        skip: a.skip,
+        filter: a.filter,
+        format: Some(if a.pretty { FormatSetting::Pretty } else { FormatSetting::Terse }),
+        ..Arguments::default()
+    };
+    let display = Display::from_args(&args);
+    let counts = if config.discover {
+        crate::runner::discover::run_discovery(config, &args, display, |_| {})?
+    } else {
+        crate::runner::stream::run_cases(config, &args, display, |_| {})?
+    };
+    if counts.passed + counts.failed == 0 {
+        return Err("no case was compared: the filter matched none, or every case was ignored".into());
+    }
+    Ok(if counts.failed > 0 { ExitCode::from(101) } else { ExitCode::SUCCESS })
+}
