@@ -18,7 +18,8 @@
 //! 6. [`report`]: failures as data, rendered with the rule, the place, expected vs actual, a diff,
 //!    the source line and the command that reruns the case; JSON, JUnit, HTML and HAR for CI.
 //!
-//! [`diff`] compares a candidate server with a baseline on the same requests.
+//! [`diff`] compares a candidate server with a baseline on the same requests; [`record`] turns a
+//! live tenant's answers into redacted case files.
 
 pub mod bench;
 pub mod case;
@@ -29,6 +30,7 @@ pub mod import;
 pub mod json_strict;
 pub mod metadata;
 pub mod odata;
+pub mod record;
 pub mod reference;
 pub mod report;
 pub mod runner;

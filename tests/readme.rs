@@ -66,7 +66,7 @@ fn flags_of(command: &str) -> (Vec<String>, String) {
 #[test]
 fn every_flag_of_every_command_is_in_the_readme_and_help_says_nothing_borrowed() {
     let text = readme();
-    for command in ["run", "serve", "import", "lint", "schemas", "diff", "bench"] {
+    for command in ["run", "serve", "import", "lint", "schemas", "diff", "record", "bench"] {
         let (flags, help) = flags_of(command);
         assert!(!flags.is_empty(), "{command} --help lists flags");
         assert!(help.contains("Examples:"), "{command} --help has examples");

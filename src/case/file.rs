@@ -45,6 +45,21 @@ pub struct DocSource {
     pub content: String,
     pub request_line: u32,
     pub response_line: u32,
+    /// A case recorded from a live answer (`graph-conformance record`): where, when, from which case.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recorded: Option<Recorded>,
+}
+
+/// Where and when a recorded case's answer came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Recorded {
+    /// The service root it was recorded from (host names of tenants replaced).
+    pub target: String,
+    /// When, RFC 3339.
+    pub at: String,
+    /// The case whose request was sent (`<suite>::<case>`).
+    pub from: String,
 }
 
 /// The request to send, relative to the service root.

@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-pub use file::{CaseFile, DocSource, ExpectedResponse, RequestSpec, StatusSpec};
+pub use file::{CaseFile, DocSource, ExpectedResponse, Recorded, RequestSpec, StatusSpec};
 pub use load::{LoadedCase, Suite, load_suites};
 pub use suite::SuiteConfig;
 

@@ -12,6 +12,7 @@ mod bench;
 mod config_file;
 mod diff;
 mod import;
+mod record;
 mod run;
 mod schemas;
 mod serve;
@@ -28,6 +29,7 @@ mod serve;
   graph-conformance import --out cases PAGE.md...         doc pages into case files
   graph-conformance schemas --csdl beta.csdl              JSON Schemas and the model from Graph's metadata
   graph-conformance diff --baseline URL --candidate URL   a server compared with a baseline, answer by answer
+  graph-conformance record --target URL --out DIR         a tenant's answers as redacted, replayable cases
 
 Exit codes: 0 passed, 101 a case failed, 2 a usage or setup error, 1 --check or --deny-warnings found something."
 )]
@@ -50,6 +52,8 @@ enum Command {
     Schemas(schemas::SchemasArgs),
     /// Compare a candidate server with a baseline on the same reads, answer by answer.
     Diff(Box<diff::DiffArgs>),
+    /// Record a target's answers as case files, tenant-identifying values replaced by placeholders.
+    Record(Box<record::RecordArgs>),
     /// Measure the harness against a raw HTTP loop over `serve --entities N`.
     Bench(bench::BenchArgs),
 }
@@ -64,6 +68,7 @@ pub fn main() -> ExitCode {
         Command::Lint(a) => import::lint(a),
         Command::Schemas(a) => schemas::schemas(a),
         Command::Diff(a) => diff::diff(*a),
+        Command::Record(a) => record::record(*a),
         Command::Bench(a) => bench::bench(a),
     };
     match result {

@@ -17,7 +17,8 @@ use crate::target::{HttpClient, Outgoing, RetryNote};
 pub const DIFF_RULES: &[&str] =
     &["transport", "diff.status", "diff.missing", "diff.extra", "diff.type", "diff.value", "diff.order"];
 
-async fn send(
+/// Sends `inst`'s request to `root`: the answer and what support needs to trace it.
+pub async fn send(
     http: &HttpClient,
     root: &str,
     inst: &Instance<'_>,

@@ -127,6 +127,7 @@ fn case_file(name: &str, source: &PageSource, pair: &Pair, templates: &[String],
             content: source.content.clone(),
             request_line: pair.request_line,
             response_line: pair.response_line,
+            recorded: None,
         },
         request: RequestSpec {
             method: pair.request.method.clone(),

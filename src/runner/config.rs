@@ -111,6 +111,8 @@ pub struct RunConfig {
     pub baseline: Option<PathBuf>,
     /// With a baseline: the run fails only on new failures (`--fail-on new`).
     pub fail_on_new: bool,
+    /// Recording mode: successful answers are written as case files.
+    pub record: Option<crate::record::RecordConfig>,
     /// Differential mode: the target is the baseline, this the candidate and its noise settings.
     pub diff: Option<crate::diff::DiffConfig>,
     /// Print the full request and answer of failed cases.
@@ -163,6 +165,7 @@ impl Default for RunConfig {
             verbose: false,
             har: None,
             diff: None,
+            record: None,
             baseline: None,
             fail_on_new: false,
             discover: false,

@@ -329,6 +329,9 @@ async fn run_one(shared: &Shared, planned: Planned) -> CaseReport {
 
 /// Sends a case and checks it, or in differential mode compares its two answers.
 async fn run_instance(shared: &Shared, inst: &Instance<'_>) -> CaseReport {
+    if let Some(rec) = &shared.config.record {
+        return crate::record::execute::execute(shared, rec, inst).await;
+    }
     match shared.ctx().ok().and_then(|c| c.diff.as_ref()) {
         Some(d) => {
             let mut r = crate::diff::execute::execute(shared, d, inst).await;

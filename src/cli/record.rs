@@ -1,0 +1,121 @@
+//! `graph-conformance record`: a target's answers to the documented reads, as redacted case files.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+use libtest_mimic::{Arguments, FormatSetting};
+
+use crate::record::RecordConfig;
+use crate::runner::RunConfig;
+use crate::runner::config::{parse_timeout, validate_target};
+use crate::runner::stream::Display;
+use crate::target::Secret;
+
+#[derive(Args, Debug)]
+#[command(after_help = "Examples:
+  graph-conformance record --target https://graph.microsoft.com/beta --out recorded --discover --max-entities 5
+  graph-conformance run --cases recorded                  the recording, replayed offline on the embedded server
+  graph-conformance run --cases recorded --target https://graph.microsoft.com/beta --discover   and on the tenant
+
+Each documented read is sent (with --discover, once per entity found) and every successful answer is
+written as a case file under OUT/<suite>/, in the imported format, after ids, mail addresses, user
+principal names, people's names, the tenant id and domain names are replaced by stable placeholders
+(the same value is the same placeholder in every file) and secrets are dropped. OUT/redaction-report.json
+lists what was replaced, by kind, with counts.")]
+pub struct RecordArgs {
+    /// The service root to record, e.g. https://graph.microsoft.com/beta.
+    #[arg(long, env = "GRAPH_CONFORMANCE_TARGET", help_heading = "Target")]
+    target: String,
+    /// Bearer token (else client credentials from AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_CLIENT_SECRET).
+    #[arg(long, env = "GRAPH_TOKEN", hide_env_values = true, help_heading = "Auth")]
+    token: Option<String>,
+    /// The target needs no credentials.
+    #[arg(long, help_heading = "Auth")]
+    no_auth: bool,
+    /// Where the recorded suites go (one folder per suite).
+    #[arg(long, value_name = "DIR", help_heading = "Output")]
+    out: PathBuf,
+    /// The case files whose reads are recorded [default: cases]
+    #[arg(long, help_heading = "Selection")]
+    cases: Option<PathBuf>,
+    /// Walk the target's lists and record the reads of every entity found.
+    #[arg(long, help_heading = "Selection")]
+    discover: bool,
+    /// Pin a path parameter to a real id: --param workflowId=...
+    #[arg(long = "param", value_name = "NAME=VALUE", help_heading = "Selection")]
+    params: Vec<String>,
+    /// Record only cases whose name contains this.
+    #[arg(help_heading = "Selection")]
+    filter: Option<String>,
+    /// With --discover: entities taken at each level, at most.
+    #[arg(long, help_heading = "Limits")]
+    max_entities: Option<usize>,
+    /// Seconds one request may take [default: 30]
+    #[arg(long, help_heading = "Limits")]
+    timeout: Option<String>,
+}
+
+pub fn record(a: RecordArgs) -> Result<ExitCode, String> {
+    let target = validate_target(&a.target)?;
+    if a.max_entities == Some(0) {
+        return Err("--max-entities 0: give at least 1".into());
+    }
+    if a.out.exists()
+        && std::fs::read_dir(&a.out).map_err(|e| format!("--out {}: {e}", a.out.display()))?.next().is_some()
+    {
+        return Err(format!("--out {}: the folder is not empty; record into a new one", a.out.display()));
+    }
+    std::fs::create_dir_all(&a.out).map_err(|e| format!("--out {}: {e}", a.out.display()))?;
+    let params = a
+        .params
+        .iter()
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) if !k.is_empty() && !v.is_empty() => Ok((k.to_string(), v.to_string())),
+            _ => Err(format!("--param {p}: write NAME=VALUE")),
+        })
+        .collect::<Result<_, String>>()?;
+    let credentials = crate::target::AppCredentials::from_env().transpose()?;
+    let token = a.token.filter(|t| !t.is_empty());
+    let mut secrets: Vec<String> = token.iter().cloned().collect();
+    if let Some(c) = &credentials {
+        secrets.push(c.secret.expose().to_string());
+    }
+    let tenant = std::env::var("AZURE_TENANT_ID").ok().filter(|t| !t.is_empty());
+    let rec = RecordConfig::new(a.out.clone(), &target.root, tenant.as_deref(), &secrets);
+    let mut config = RunConfig {
+        cases_dir: a.cases.unwrap_or_else(|| "cases".into()),
+        target: Some(target.root),
+        target_secrets: target.secrets,
+        token: token.map(Secret::new),
+        credentials,
+        profile: Some(if a.discover { crate::check::Profile::Live } else { crate::check::Profile::Reference }),
+        discover: a.discover,
+        max_entities: a.max_entities,
+        params,
+        no_auth: a.no_auth,
+        preflight: true,
+        record: Some(rec.clone()),
+        ..RunConfig::default()
+    };
+    config.http.timeout = parse_timeout(a.timeout.as_deref().unwrap_or("30"), "--timeout")?;
+    let args = Arguments { filter: a.filter, format: Some(FormatSetting::Terse), ..Arguments::default() };
+    let counts = if config.discover {
+        crate::runner::discover::run_discovery(config, &args, Display::Terse, |_| {})?
+    } else {
+        crate::runner::stream::run_cases(config, &args, Display::Terse, |_| {})?
+    };
+    let state = rec.state.lock().unwrap_or_else(|p| p.into_inner());
+    let report = a.out.join("redaction-report.json");
+    let mut text = serde_json::to_string_pretty(&state.placeholders.report()).map_err(|e| e.to_string())?;
+    text.push('\n');
+    std::fs::write(&report, text).map_err(|e| format!("cannot write {}: {e}", report.display()))?;
+    println!("recorded {} cases under {}; what was replaced: {}", state.files.len(), a.out.display(), report.display());
+    for (kind, n) in &state.placeholders.counts {
+        println!("  {:>6}  {}", n, kind.label());
+    }
+    if state.files.is_empty() {
+        return Err("nothing was recorded: no read answered with success".into());
+    }
+    Ok(if counts.failed > 0 { ExitCode::from(101) } else { ExitCode::SUCCESS })
+}
