@@ -4,9 +4,8 @@
 
 mod support;
 
-use std::io::BufRead;
 use std::path::PathBuf;
-use std::process::{Child, Output, Stdio};
+use std::process::Output;
 
 use serde_json::Value;
 
@@ -37,26 +36,8 @@ fn tmp(name: &str) -> PathBuf {
     p
 }
 
-struct Serve(Child, String);
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve(extra: &[&str]) -> Serve {
-    let mut child = support::clean_command(BIN)
-        .args(["serve", "--port", "0"])
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    Serve(child, line.trim().to_string())
+fn serve(extra: &[&str]) -> support::Serve {
+    support::serve(BIN, extra)
 }
 
 fn listed(args: &[&str]) -> Vec<String> {

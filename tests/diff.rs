@@ -5,8 +5,7 @@
 
 mod support;
 
-use std::io::BufRead;
-use std::process::{Child, Output, Stdio};
+use std::process::Output;
 use std::sync::Arc;
 
 use graph_conformance::case::load_suites;
@@ -17,26 +16,8 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 const BIN: &str = env!("CARGO_BIN_EXE_graph-conformance");
 
-struct Serve(Child, String);
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve(extra: &[&str]) -> Serve {
-    let mut child = support::clean_command(BIN)
-        .args(["serve", "--port", "0"])
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    Serve(child, line.trim().to_string())
+fn serve(extra: &[&str]) -> support::Serve {
+    support::serve(BIN, extra)
 }
 
 fn tmp(name: &str) -> std::path::PathBuf {

@@ -5,9 +5,8 @@
 
 mod support;
 
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Output, Stdio};
+use std::process::Output;
 
 use serde_json::Value;
 
@@ -17,26 +16,8 @@ const UPN: &str = "canary.person@contoso-canary.com";
 const NAME: &str = "Canary Person";
 const TENANT: &str = "ca11ab1e-0000-4bad-b0b0-000000000042";
 
-struct Serve(Child, String);
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve(extra: &[&str]) -> Serve {
-    let mut child = support::clean_command(BIN)
-        .args(["serve", "--port", "0"])
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    Serve(child, line.trim().to_string())
+fn serve(extra: &[&str]) -> support::Serve {
+    support::serve(BIN, extra)
 }
 
 fn text(o: &Output) -> String {

@@ -114,14 +114,7 @@ pub fn diff(a: DiffArgs) -> Result<ExitCode, String> {
     if concurrency == 0 || a.max_entities == Some(0) {
         return Err("--concurrency and --max-entities must be at least 1".into());
     }
-    let params = a
-        .params
-        .iter()
-        .map(|p| match p.split_once('=') {
-            Some((k, v)) if !k.is_empty() && !v.is_empty() => Ok((k.to_string(), v.to_string())),
-            _ => Err(format!("--param {p}: write NAME=VALUE")),
-        })
-        .collect::<Result<_, String>>()?;
+    let params = super::run::parse_params(&a.params)?;
     let baseline_token = token_from(a.baseline_token_env.as_deref(), "--baseline-token-env")?;
     let mut config = RunConfig {
         cases_dir: a.cases.unwrap_or_else(|| "cases".into()),

@@ -67,14 +67,7 @@ pub fn record(a: RecordArgs) -> Result<ExitCode, String> {
         return Err(format!("--out {}: the folder is not empty; record into a new one", a.out.display()));
     }
     std::fs::create_dir_all(&a.out).map_err(|e| format!("--out {}: {e}", a.out.display()))?;
-    let params = a
-        .params
-        .iter()
-        .map(|p| match p.split_once('=') {
-            Some((k, v)) if !k.is_empty() && !v.is_empty() => Ok((k.to_string(), v.to_string())),
-            _ => Err(format!("--param {p}: write NAME=VALUE")),
-        })
-        .collect::<Result<_, String>>()?;
+    let params = super::run::parse_params(&a.params)?;
     let credentials = crate::target::AppCredentials::from_env().transpose()?;
     let token = a.token.filter(|t| !t.is_empty());
     let mut secrets: Vec<String> = token.iter().cloned().collect();

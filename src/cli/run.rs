@@ -314,7 +314,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
 }
 
 /// `name=value` pairs; the error names the malformed one.
-fn parse_params(raw: &[String]) -> Result<BTreeMap<String, String>, String> {
+pub(crate) fn parse_params(raw: &[String]) -> Result<BTreeMap<String, String>, String> {
     raw.iter()
         .map(|p| match p.split_once('=') {
             Some((k, v)) if !k.is_empty() && !v.is_empty() => Ok((k.to_string(), v.to_string())),

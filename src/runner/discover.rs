@@ -193,19 +193,8 @@ pub fn run_discovery(
         }
         observe(r);
     })?;
-    if let Some(sinks) = shared.take_sinks()
-        && !list_only
-    {
-        let (verdict, errors) = sinks.finish(&shared.config);
-        if !errors.is_empty() {
-            return Err(errors.join("\n"));
-        }
-        counts.new_failures = verdict.baseline.as_ref().map(|(_, n)| *n);
-        if display != Display::Silent {
-            for line in verdict.lines() {
-                println!("{line}");
-            }
-        }
+    if !list_only {
+        stream::close(&shared, display, &mut counts)?;
     }
     Ok(counts)
 }

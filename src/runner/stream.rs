@@ -71,19 +71,25 @@ pub fn run_cases(
         observe,
     )?;
     let mut counts = counts;
-    if let Some(sinks) = shared.take_sinks() {
-        let (verdict, errors) = sinks.finish(&shared.config);
-        if !errors.is_empty() {
-            return Err(errors.join("\n"));
-        }
-        counts.new_failures = verdict.baseline.as_ref().map(|(_, n)| *n);
-        if display != Display::Silent {
-            for line in verdict.lines() {
-                println!("{line}");
-            }
+    close(&shared, display, &mut counts)?;
+    Ok(counts)
+}
+
+/// Writes the reports of a streamed run and prints its verdict; a report that cannot be written
+/// is the run's error.
+pub fn close(shared: &Shared, display: Display, counts: &mut Counts) -> Result<(), String> {
+    let Some(sinks) = shared.take_sinks() else { return Ok(()) };
+    let (verdict, errors) = sinks.finish(&shared.config);
+    if !errors.is_empty() {
+        return Err(errors.join("\n"));
+    }
+    counts.new_failures = verdict.baseline.as_ref().map(|(_, n)| *n);
+    if display != Display::Silent {
+        for line in verdict.lines() {
+            println!("{line}");
         }
     }
-    Ok(counts)
+    Ok(())
 }
 
 /// Counts of a streamed run.

@@ -155,6 +155,30 @@ pub fn graph_headers(head: &str, len: usize) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// A `serve --port 0` process and its service root; stopped when dropped.
+pub struct Serve(pub std::process::Child, pub String);
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `bin serve --port 0 <extra>` and reads the service root it prints.
+pub fn serve(bin: &str, extra: &[&str]) -> Serve {
+    let mut child = clean_command(bin)
+        .args(["serve", "--port", "0"])
+        .args(extra)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line).unwrap();
+    Serve(child, line.trim().to_string())
+}
+
 /// The run configuration for a remote target with a token.
 pub fn config_for(root: &str, token: &str) -> RunConfig {
     let mut c = RunConfig {
