@@ -8,7 +8,7 @@ use clap::Args;
 /// Flags of `import`.
 #[derive(Args, Debug)]
 #[command(after_help = "Examples:
-  graph-conformance import --out cases ../shared/seed/identitygovernance-userprocessingresult-get.md
+  graph-conformance import --out cases identitygovernance-userprocessingresult-get.md
   graph-conformance import --docs-root DOCS --out cases DOCS/api-reference/beta/api/identitygovernance-*.md
   graph-conformance import --check --out cases PAGE.md    exit 1 if anything would change")]
 pub struct ImportArgs {

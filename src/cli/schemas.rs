@@ -9,7 +9,7 @@ use clap::Args;
 /// Flags of `schemas`.
 #[derive(Args, Debug)]
 #[command(after_help = "Examples:
-  graph-conformance schemas --csdl ../shared/graph-metadata/beta-USNat.csdl
+  graph-conformance schemas --csdl beta.csdl                  (a copy of https://graph.microsoft.com/beta/$metadata)
   graph-conformance schemas --csdl beta.csdl --namespace microsoft.graph.identityGovernance --check")]
 pub struct SchemasArgs {
     /// The CSDL document ($metadata), e.g. a copy of https://graph.microsoft.com/beta/$metadata.
