@@ -228,3 +228,45 @@ fn with_orderby_the_order_of_the_items_is_compared() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 }
+
+/// The reference server, keeping the Authorization header of every request.
+struct Listening(Faulty, Arc<std::sync::Mutex<Vec<String>>>);
+
+impl Respond for Listening {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let auth = req.headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        self.1.lock().unwrap().push(auth);
+        self.0.respond(req)
+    }
+}
+
+#[test]
+fn each_side_gets_its_own_token_and_neither_is_printed() {
+    let schemas = Arc::new(SchemaSet::load("schemas".as_ref()).unwrap());
+    let store =
+        Arc::new(Store::from_suites(&load_suites("cases".as_ref(), &schemas).unwrap(), schemas.clone(), 0).unwrap());
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let candidate = rt.block_on(async {
+        let s = MockServer::builder().disable_request_recording().start().await;
+        let inner = Faulty::new(store, &ServerOptions::default());
+        Mock::given(wiremock::matchers::any()).respond_with(Listening(inner, seen.clone())).mount(&s).await;
+        s
+    });
+    let baseline = serve(&[]);
+    let json = tmp("diff-tokens.json");
+    let out = support::clean_command(BIN)
+        .env("CANDIDATE_TOKEN", "candidate-canary-token")
+        .args(["diff", "--baseline", &baseline.1, "--candidate", &format!("{}/beta", candidate.uri())])
+        .args(["--token", "baseline-canary-token", "--candidate-token-env", "CANDIDATE_TOKEN"])
+        .args(["--json", json.to_str().unwrap(), "identitygovernance-workflow-get::"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let seen = seen.lock().unwrap().clone();
+    assert!(!seen.is_empty() && seen.iter().all(|a| a == "Bearer candidate-canary-token"), "{seen:?}");
+    let report = std::fs::read_to_string(json).unwrap();
+    for secret in ["candidate-canary-token", "baseline-canary-token"] {
+        assert!(!text(&out).contains(secret) && !report.contains(secret));
+    }
+}

@@ -43,6 +43,10 @@ pub struct DiffArgs {
     /// The environment variable holding the candidate's own token.
     #[arg(long, value_name = "VAR", help_heading = "Auth")]
     candidate_token_env: Option<String>,
+    /// The candidate's own app: client credentials from PREFIX_TENANT_ID, PREFIX_CLIENT_ID and
+    /// PREFIX_CLIENT_SECRET (the baseline keeps AZURE_*).
+    #[arg(long, value_name = "PREFIX", help_heading = "Auth")]
+    candidate_credentials_env: Option<String>,
     /// The servers need no credentials.
     #[arg(long, help_heading = "Auth")]
     no_auth: bool,
@@ -136,6 +140,12 @@ pub fn diff(a: DiffArgs) -> Result<ExitCode, String> {
         diff: Some(DiffConfig {
             candidate: a.candidate.trim_end_matches('/').to_string(),
             candidate_token: token_from(a.candidate_token_env.as_deref(), "--candidate-token-env")?,
+            candidate_credentials: match a.candidate_credentials_env.as_deref() {
+                Some(prefix) => Some(crate::target::AppCredentials::from_env_prefix(prefix).ok_or_else(|| {
+                    format!("--candidate-credentials-env {prefix}: set {prefix}_TENANT_ID, {prefix}_CLIENT_ID and {prefix}_CLIENT_SECRET")
+                })??),
+                None => None,
+            },
             baseline2: a.baseline2.map(|b| b.trim_end_matches('/').to_string()),
             learn: !a.no_learn,
             noise_file: a.noise,

@@ -18,6 +18,8 @@ pub struct DiffConfig {
     pub candidate: String,
     /// The candidate's token, when it has its own (`--candidate-token-env`).
     pub candidate_token: Option<Secret>,
+    /// The candidate's own app (`--candidate-credentials-env PREFIX`: PREFIX_TENANT_ID, …).
+    pub candidate_credentials: Option<crate::target::AppCredentials>,
     /// A second baseline whose differences from the first are noise (else the baseline twice).
     pub baseline2: Option<String>,
     /// Learn noise from the baseline (on by default).

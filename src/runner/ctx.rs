@@ -118,25 +118,29 @@ fn diff_targets(
     d: &crate::diff::DiffConfig,
     redactor: &Redactor,
 ) -> Result<crate::diff::DiffTargets, String> {
-    let side = |root: &str, own: Option<&Secret>| -> Result<crate::diff::Side, String> {
+    let side = |root: &str, own: Option<&Secret>, app: Option<&crate::target::AppCredentials>| {
         let valid = super::config::validate_target(root)?;
         let origin = reqwest::Url::parse(&valid.root).map_err(|e| e.to_string())?.origin().ascii_serialization();
-        let tokens = match (own.or(config.token.as_ref()), &config.credentials) {
-            (Some(t), _) => TokenSource::fixed(t.clone())?,
-            (None, Some(app)) => TokenSource::ClientCredentials(app.for_target(&origin)),
-            (None, None) => TokenSource::Anonymous,
+        // The side's own token, else its own app, else the run's token, else the run's app.
+        let tokens = match (own, app, config.token.as_ref(), &config.credentials) {
+            (Some(t), _, _, _) => TokenSource::fixed(t.clone())?,
+            (None, Some(app), _, _) => TokenSource::ClientCredentials(app.for_target(&origin)),
+            (None, None, Some(t), _) => TokenSource::fixed(t.clone())?,
+            (None, None, None, Some(app)) => TokenSource::ClientCredentials(app.for_target(&origin)),
+            (None, None, None, None) => TokenSource::Anonymous,
         };
         if let Some(t) = own {
             redactor.add(t);
         }
-        Ok(crate::diff::Side {
-            root: valid.root,
-            http: HttpClient::new(config.http.clone(), tokens, redactor.clone())?,
-        })
+        if let Some(app) = app {
+            redactor.add(&app.secret);
+        }
+        let http = HttpClient::new(config.http.clone(), tokens, redactor.clone())?;
+        Ok::<_, String>(crate::diff::Side { root: valid.root, http })
     };
     Ok(crate::diff::DiffTargets {
-        candidate: side(&d.candidate, d.candidate_token.as_ref())?,
-        baseline2: d.baseline2.as_deref().map(|b| side(b, None)).transpose()?,
+        candidate: side(&d.candidate, d.candidate_token.as_ref(), d.candidate_credentials.as_ref())?,
+        baseline2: d.baseline2.as_deref().map(|b| side(b, None, None)).transpose()?,
         learn: d.learn,
         noise: crate::diff::noise::Noise::load(d.noise_file.as_deref())?,
     })

@@ -39,21 +39,28 @@ impl AppCredentials {
     /// `AZURE_AUTHORITY_HOST`). `None` when none of the three is set; an error naming the missing
     /// ones when only some are.
     pub fn from_env() -> Option<Result<Self, String>> {
-        let get = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-        let (tenant, client, secret) = (get("AZURE_TENANT_ID"), get("AZURE_CLIENT_ID"), get("AZURE_CLIENT_SECRET"));
+        Self::from_env_prefix("AZURE")
+    }
+
+    /// The same variables under another prefix (`CANDIDATE_TENANT_ID`, …): a second app, for the
+    /// other side of a comparison. `<PREFIX>_AUTHORITY_HOST` falls back to `AZURE_AUTHORITY_HOST`.
+    pub fn from_env_prefix(prefix: &str) -> Option<Result<Self, String>> {
+        let get = |k: &str| std::env::var(format!("{prefix}_{k}")).ok().filter(|v| !v.is_empty());
+        let (tenant, client, secret) = (get("TENANT_ID"), get("CLIENT_ID"), get("CLIENT_SECRET"));
         if tenant.is_none() && client.is_none() && secret.is_none() {
             return None;
         }
         let (Some(tenant), Some(client_id), Some(secret)) = (tenant.clone(), client.clone(), secret.clone()) else {
-            let missing: Vec<&str> =
-                [("AZURE_TENANT_ID", &tenant), ("AZURE_CLIENT_ID", &client), ("AZURE_CLIENT_SECRET", &secret)]
-                    .iter()
-                    .filter(|(_, v)| v.is_none())
-                    .map(|(k, _)| *k)
-                    .collect();
+            let missing: Vec<String> = [("TENANT_ID", &tenant), ("CLIENT_ID", &client), ("CLIENT_SECRET", &secret)]
+                .iter()
+                .filter(|(_, v)| v.is_none())
+                .map(|(k, _)| format!("{prefix}_{k}"))
+                .collect();
             return Some(Err(format!("client credentials are incomplete: set {}", missing.join(", "))));
         };
-        let authority = get("AZURE_AUTHORITY_HOST").unwrap_or_else(|| DEFAULT_AUTHORITY.to_string());
+        let authority = get("AUTHORITY_HOST")
+            .or_else(|| std::env::var("AZURE_AUTHORITY_HOST").ok().filter(|v| !v.is_empty()))
+            .unwrap_or_else(|| DEFAULT_AUTHORITY.to_string());
         Some(Ok(AppCredentials { authority, tenant, client_id, secret: Secret::new(secret) }))
     }
 
