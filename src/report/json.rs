@@ -11,7 +11,8 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::json;
 
 use super::{CaseReport, Outcome, RenderOptions, render_failure, sources};
 use crate::check::Severity;
@@ -235,65 +236,125 @@ pub fn failed_rules(r: &CaseReport) -> Vec<&'static str> {
     rules
 }
 
+/// One case as the report holds it: borrowed from the report, serialized straight to text (no
+/// intermediate `Value`; this runs once per case).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CaseJson<'a> {
+    name: &'a str,
+    suite: &'a str,
+    outcome: &'static str,
+    duration_ms: Option<u64>,
+    request: Option<RequestJson<'a>>,
+    status: Option<u16>,
+    rules: Vec<&'static str>,
+    findings: Vec<FindingJson<'a>>,
+    error: Option<String>,
+    source: SourceJson,
+    trace: Option<TraceJson<'a>>,
+    retries: Vec<String>,
+    reason: Option<&'a str>,
+    message: Option<String>,
+    rerun: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct RequestJson<'a> {
+    method: &'a str,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct FindingJson<'a> {
+    rule: &'static str,
+    severity: &'static str,
+    pointer: &'a str,
+    expected: Option<&'a str>,
+    actual: Option<&'a str>,
+    message: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SourceJson {
+    case_file: Option<String>,
+    case_line: Option<u32>,
+    doc_page: Option<String>,
+    doc_line: Option<u32>,
+    doc_url: Option<String>,
+    derived: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TraceJson<'a> {
+    request_id: Option<&'a str>,
+    client_request_id: &'a str,
+    date: Option<&'a str>,
+}
+
 /// One case as the report holds it.
-pub fn case_json(r: &CaseReport, redactor: &Redactor) -> Value {
+pub fn case_json<'a>(r: &'a CaseReport, redactor: &Redactor) -> CaseJson<'a> {
     let x = r.exchange.as_ref();
-    let findings: Vec<Value> = r
+    let findings = r
         .findings
         .iter()
-        .map(|f| {
-            json!({
-                "rule": f.rule,
-                "severity": if f.severity == Severity::Failure { "failure" } else { "warning" },
-                "pointer": f.at,
-                "expected": f.expected,
-                "actual": f.actual,
-                "message": redactor.redact(&f.message),
-            })
+        .map(|f| FindingJson {
+            rule: f.rule,
+            severity: if f.severity == Severity::Failure { "failure" } else { "warning" },
+            pointer: &f.at,
+            expected: f.expected.as_deref(),
+            actual: f.actual.as_deref(),
+            message: redactor.redact(&f.message),
         })
         .collect();
+    let non_empty = |u: &String| (!u.is_empty()).then(|| u.clone());
     let source = if r.outcome == Outcome::Failed {
         let s = sources(r);
-        json!({
-            "caseFile": s.case_file.as_ref().map(|(f, _)| f.display().to_string()),
-            "caseLine": s.case_file.as_ref().map(|(_, l)| l),
-            "docPage": s.doc.as_ref().map(|d| d.page.clone()),
-            "docLine": s.doc.as_ref().map(|d| d.line),
-            "docUrl": s.doc.as_ref().map(|d| d.url.clone()).filter(|u| !u.is_empty()),
-            "derived": s.derived,
-        })
+        SourceJson {
+            case_file: s.case_file.as_ref().map(|(f, _)| f.display().to_string()),
+            case_line: s.case_file.as_ref().map(|(_, l)| *l),
+            doc_page: s.doc.as_ref().map(|d| d.page.clone()),
+            doc_line: s.doc.as_ref().map(|d| d.line),
+            doc_url: s.doc.as_ref().and_then(|d| non_empty(&d.url)),
+            derived: s.derived,
+        }
     } else {
-        json!({
-            "caseFile": r.origin.file.as_ref().map(|f| f.display().to_string()),
-            "caseLine": null,
-            "docPage": r.origin.doc.as_ref().map(|d| d.page.clone()),
-            "docLine": r.origin.doc.as_ref().map(|d| d.response_line),
-            "docUrl": r.origin.doc.as_ref().map(|d| d.url.clone()).filter(|u| !u.is_empty()),
-            "derived": r.origin.derived,
-        })
+        SourceJson {
+            case_file: r.origin.file.as_ref().map(|f| f.display().to_string()),
+            case_line: None,
+            doc_page: r.origin.doc.as_ref().map(|d| d.page.clone()),
+            doc_line: r.origin.doc.as_ref().map(|d| d.response_line),
+            doc_url: r.origin.doc.as_ref().and_then(|d| non_empty(&d.url)),
+            derived: r.origin.derived.clone(),
+        }
     };
     let (reason, message) = match &r.outcome {
         Outcome::Passed => (None, None),
         Outcome::Failed => (None, Some(redactor.redact(&render_failure(r, RenderOptions::default())))),
-        Outcome::Ignored(reason) => (Some(reason.clone()), None),
+        Outcome::Ignored(reason) => (Some(reason.as_str()), None),
     };
-    json!({
-        "name": r.name,
-        "suite": r.suite,
-        "outcome": r.outcome.label(),
-        "durationMs": x.map(|x| x.elapsed.as_millis() as u64),
-        "request": x.map(|x| json!({ "method": x.method, "url": redactor.redact(&x.url) })),
-        "status": x.and_then(|x| x.status),
-        "rules": failed_rules(r),
-        "findings": findings,
-        "error": r.error.as_ref().map(|e| redactor.redact(e)),
-        "source": source,
-        "trace": x.map(|x| json!({ "requestId": x.request_id, "clientRequestId": x.client_request_id, "date": x.date })),
-        "retries": r.retries.iter().map(|n| n.to_string()).collect::<Vec<_>>(),
-        "reason": reason,
-        "message": message,
-        "rerun": (!r.rerun.is_empty()).then(|| r.rerun.clone()),
-    })
+    CaseJson {
+        name: &r.name,
+        suite: &r.suite,
+        outcome: r.outcome.label(),
+        duration_ms: x.map(|x| x.elapsed.as_millis() as u64),
+        request: x.map(|x| RequestJson { method: &x.method, url: redactor.redact(&x.url) }),
+        status: x.and_then(|x| x.status),
+        rules: failed_rules(r),
+        findings,
+        error: r.error.as_ref().map(|e| redactor.redact(e)),
+        source,
+        trace: x.map(|x| TraceJson {
+            request_id: x.request_id.as_deref(),
+            client_request_id: &x.client_request_id,
+            date: x.date.as_deref(),
+        }),
+        retries: r.retries.iter().map(|n| n.to_string()).collect(),
+        reason,
+        message,
+        rerun: (!r.rerun.is_empty()).then_some(r.rerun.as_str()),
+    }
 }
 
 #[cfg(test)]
@@ -325,7 +386,7 @@ mod tests {
         let spill = j.spill_dir.clone().unwrap();
         j.finish().unwrap();
         assert!(!spill.exists(), "the chunk files are removed");
-        let v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         let names: Vec<&str> = v["cases"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
         assert_eq!(names.len(), n);
         assert!(names.windows(2).all(|w| w[0] < w[1]), "sorted by name");
