@@ -214,26 +214,34 @@ impl Model {
     /// Every structural property of `name`, inherited ones first (a redeclared one keeps its
     /// derived declaration, in the base's position).
     pub fn all_properties(&self, name: &str) -> Vec<&Property> {
-        let mut out: Vec<&Property> = Vec::new();
-        for t in self.lineage(name).into_iter().rev() {
-            for p in &t.properties {
-                match out.iter_mut().find(|q| q.name == p.name) {
-                    Some(slot) => *slot = p,
-                    None => out.push(p),
-                }
-            }
-        }
-        out
+        self.inherited(name, |t| &t.properties, |p| &p.name)
     }
 
     /// Every navigation property of `name`, inherited ones first.
     pub fn all_navigations(&self, name: &str) -> Vec<&Navigation> {
-        let mut out: Vec<&Navigation> = Vec::new();
+        self.inherited(name, |t| &t.navigations, |n| &n.name)
+    }
+
+    /// The names of every property of `name`, structural and navigation, inherited ones included.
+    pub fn member_names(&self, name: &str) -> BTreeSet<String> {
+        let properties = self.all_properties(name).into_iter().map(|p| p.name.clone());
+        properties.chain(self.all_navigations(name).into_iter().map(|n| n.name.clone())).collect()
+    }
+
+    /// The members `of` each type in `name`'s lineage, base first, a redeclared member replacing its
+    /// base's in place.
+    fn inherited<'a, T>(
+        &'a self,
+        name: &str,
+        of: impl Fn(&'a Structured) -> &'a [T],
+        name_of: impl Fn(&T) -> &str,
+    ) -> Vec<&'a T> {
+        let mut out: Vec<&T> = Vec::new();
         for t in self.lineage(name).into_iter().rev() {
-            for n in &t.navigations {
-                match out.iter_mut().find(|q| q.name == n.name) {
-                    Some(slot) => *slot = n,
-                    None => out.push(n),
+            for m in of(t) {
+                match out.iter_mut().find(|q| name_of(q) == name_of(m)) {
+                    Some(slot) => *slot = m,
+                    None => out.push(m),
                 }
             }
         }

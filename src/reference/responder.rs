@@ -5,7 +5,7 @@
 //! for everything else. Faults are not here: [`super::faults::Faulty`] applies them to this
 //! server's correct answers.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 use std::sync::{Arc, RwLock};
 
 use bytes::Bytes;
@@ -20,6 +20,22 @@ use crate::odata::{QueryOptions, Select};
 
 /// The header the harness sends to its embedded server so that each write case has its own state.
 pub const SANDBOX_HEADER: &str = "x-graph-conformance-sandbox";
+
+/// OData's system query options, by name without the `$`.
+const SYSTEM_OPTIONS: [&str; 12] = [
+    "select",
+    "expand",
+    "filter",
+    "orderby",
+    "top",
+    "skip",
+    "count",
+    "search",
+    "skiptoken",
+    "format",
+    "apply",
+    "compute",
+];
 
 /// Rows a list may have for `$filter`, `$orderby` or `$search` (they need every row).
 const MAX_FILTERED_ROWS: usize = 100_000;
@@ -186,23 +202,9 @@ impl ReferenceServer {
 
     /// 400 for a system query option OData does not have.
     fn unknown_option(&self, x: &Incoming<'_>) -> Option<Reply> {
-        const KNOWN: [&str; 12] = [
-            "select",
-            "expand",
-            "filter",
-            "orderby",
-            "top",
-            "skip",
-            "count",
-            "search",
-            "skiptoken",
-            "format",
-            "apply",
-            "compute",
-        ];
         for (k, _) in &x.query.pairs {
             if let Some(name) = k.strip_prefix('$')
-                && !KNOWN.contains(&name.to_ascii_lowercase().as_str())
+                && !SYSTEM_OPTIONS.contains(&name.to_ascii_lowercase().as_str())
             {
                 return Some(error(x, 400, "BadRequest", &format!("Query option '${name}' is not allowed.")));
             }
@@ -214,20 +216,7 @@ impl ReferenceServer {
     /// `$top`, `$count` and `$skiptoken` always are on lists, `$select` on entities).
     fn unsupported(&self, x: &Incoming<'_>, endpoint: Option<&Endpoint>, list: bool) -> Option<Reply> {
         let always: &[&str] = if list { &["select", "top", "count", "skiptoken"] } else { &["select"] };
-        for name in [
-            "select",
-            "expand",
-            "filter",
-            "orderby",
-            "top",
-            "skip",
-            "count",
-            "search",
-            "skiptoken",
-            "format",
-            "apply",
-            "compute",
-        ] {
+        for name in SYSTEM_OPTIONS {
             if x.query.system_option(name).is_none() || always.contains(&name) {
                 continue;
             }
@@ -252,13 +241,8 @@ impl ReferenceServer {
         let Some(raw) = x.query.system_option("select") else { return Ok(None) };
         let select = Select::parse(raw);
         let model = &self.store.model;
-        let known: Vec<String> = model
-            .all_properties(type_name)
-            .iter()
-            .map(|p| p.name.clone())
-            .chain(model.all_navigations(type_name).iter().map(|n| n.name.clone()))
-            .collect();
-        if let Some(unknown) = select.items.iter().find(|i| *i != "*" && !known.contains(i)) {
+        let known = model.member_names(type_name);
+        if let Some(unknown) = select.items.iter().find(|i| *i != "*" && !known.contains(*i)) {
             return Err(error(
                 x,
                 400,
@@ -409,12 +393,7 @@ impl ReferenceServer {
 
     fn filter_rows(&self, x: &Incoming<'_>, type_name: &str, rows: &mut Vec<Map<String, Value>>) -> Result<(), Reply> {
         let model = &self.store.model;
-        let known: BTreeSet<String> = model
-            .all_properties(type_name)
-            .iter()
-            .map(|p| p.name.clone())
-            .chain(model.all_navigations(type_name).iter().map(|n| n.name.clone()))
-            .collect();
+        let known = model.member_names(type_name);
         if let Some(f) = x.query.system_option("filter") {
             let expr = super::filter::parse(f)
                 .map_err(|e| error(x, 400, "BadRequest", &format!("Invalid filter clause: {e}.")))?;

@@ -8,10 +8,10 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::fs::File;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use super::file::ReportFile;
 use super::json::{RunInfo, failed_rules};
 use super::{CaseReport, Outcome, RenderOptions, render_failure, sources};
 use crate::check::RULES;
@@ -36,12 +36,7 @@ struct Failure {
 
 /// An HTML report being collected.
 pub struct HtmlReport {
-    path: PathBuf,
-    file: Option<File>,
-    info: RunInfo,
-    started: jiff::Timestamp,
-    clock: std::time::Instant,
-    counts: [u64; 3],
+    head: ReportFile,
     /// Per suite, per rule (index in [`RULES`]): (exercised, failed).
     matrix: BTreeMap<String, Vec<(u64, u64)>>,
     failures: Vec<Failure>,
@@ -52,14 +47,8 @@ pub struct HtmlReport {
 
 impl HtmlReport {
     pub fn create(path: &Path, info: RunInfo) -> Result<Self, String> {
-        let file = File::create(path).map_err(|e| format!("cannot write the HTML report {}: {e}", path.display()))?;
         Ok(HtmlReport {
-            path: path.to_path_buf(),
-            file: Some(file),
-            info,
-            started: jiff::Timestamp::now(),
-            clock: std::time::Instant::now(),
-            counts: [0; 3],
+            head: ReportFile::create("HTML report", path, info)?,
             matrix: BTreeMap::new(),
             failures: Vec::new(),
             failures_left: 0,
@@ -69,12 +58,7 @@ impl HtmlReport {
     }
 
     pub fn add(&mut self, r: &CaseReport, redactor: &Redactor) {
-        let i = match r.outcome {
-            Outcome::Passed => 0,
-            Outcome::Failed => 1,
-            Outcome::Ignored(_) => 2,
-        };
-        self.counts[i] += 1;
+        self.head.count(r);
         let rules = failed_rules(r);
         if !matches!(r.outcome, Outcome::Ignored(_)) {
             let row = self.matrix.entry(r.suite.clone()).or_insert_with(|| vec![(0, 0); RULES.len()]);
@@ -118,15 +102,12 @@ impl HtmlReport {
     /// Writes the page.
     pub fn finish(mut self) -> Result<(), String> {
         let page = self.page();
-        let path = self.path.display().to_string();
-        let mut file = self.file.take().ok_or_else(|| format!("cannot write the HTML report {path}: written"))?;
-        file.write_all(page.as_bytes())
-            .and_then(|()| file.flush())
-            .map_err(|e| format!("cannot write the HTML report {path}: {e}"))
+        let mut file = self.head.take()?;
+        file.write_all(page.as_bytes()).and_then(|()| file.flush()).map_err(|e| self.head.fail(e))
     }
 
     fn page(&mut self) -> String {
-        let [passed, failed, ignored] = self.counts;
+        let [passed, failed, ignored] = self.head.counts;
         let total = passed + failed + ignored;
         let mut h = String::with_capacity(64 * 1024);
         let verdict = if failed > 0 { "failed" } else { "passed" };
@@ -135,7 +116,7 @@ impl HtmlReport {
             "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
              <title>graph-conformance: {} {}</title><style>{STYLE}</style></head><body>\n",
-            esc(&self.info.target),
+            esc(&self.head.info.target),
             verdict
         );
         let _ = writeln!(
@@ -146,10 +127,10 @@ impl HtmlReport {
              <div class=\"passed\"><span id=\"count-passed\">{passed}</span> passed</div>\
              <div class=\"failed\"><span id=\"count-failed\">{failed}</span> failed</div>\
              <div class=\"ignored\"><span id=\"count-ignored\">{ignored}</span> ignored</div></div></header>",
-            esc(&self.info.target),
-            esc(&self.info.profile),
-            esc(&self.started.strftime("%Y-%m-%d %H:%M:%S UTC").to_string()),
-            self.clock.elapsed().as_secs_f64(),
+            esc(&self.head.info.target),
+            esc(&self.head.info.profile),
+            esc(&self.head.started.strftime("%Y-%m-%d %H:%M:%S UTC").to_string()),
+            self.head.clock.elapsed().as_secs_f64(),
             env!("CARGO_PKG_VERSION"),
         );
         self.rules_section(&mut h);

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use serde_json::json;
 
+use super::file::ReportFile;
 use super::{CaseReport, Outcome, RenderOptions, render_failure, sources};
 use crate::check::Severity;
 use crate::target::Redactor;
@@ -39,13 +40,7 @@ pub struct RunInfo {
 
 /// A JSON report being written.
 pub struct JsonReport {
-    path: PathBuf,
-    /// Opened (and emptied) at the start, so an unwritable path fails before any case.
-    file: Option<File>,
-    info: RunInfo,
-    started: jiff::Timestamp,
-    clock: std::time::Instant,
-    counts: [u64; 3],
+    head: ReportFile,
     rules: BTreeMap<&'static str, u64>,
     chunk: Vec<(String, String)>,
     chunk_bytes: usize,
@@ -55,14 +50,8 @@ pub struct JsonReport {
 
 impl JsonReport {
     pub fn create(path: &Path, info: RunInfo) -> Result<Self, String> {
-        let file = File::create(path).map_err(|e| format!("cannot write the JSON report {}: {e}", path.display()))?;
         Ok(JsonReport {
-            path: path.to_path_buf(),
-            file: Some(file),
-            info,
-            started: jiff::Timestamp::now(),
-            clock: std::time::Instant::now(),
-            counts: [0; 3],
+            head: ReportFile::create("JSON report", path, info)?,
             rules: BTreeMap::new(),
             chunk: Vec::new(),
             chunk_bytes: 0,
@@ -72,21 +61,16 @@ impl JsonReport {
     }
 
     fn fail(&self, e: impl std::fmt::Display) -> String {
-        format!("cannot write the JSON report {}: {e}", self.path.display())
+        self.head.fail(e)
     }
 
     /// Adds one finished case (already redacted where it was made; rendered text is redacted again).
     pub fn add(&mut self, r: &CaseReport, redactor: &Redactor) -> Result<(), String> {
-        let i = match r.outcome {
-            Outcome::Passed => 0,
-            Outcome::Failed => 1,
-            Outcome::Ignored(_) => 2,
-        };
-        self.counts[i] += 1;
+        self.head.count(r);
         for rule in failed_rules(r) {
             *self.rules.entry(rule).or_default() += 1;
         }
-        if self.info.failures_only && r.outcome != Outcome::Failed {
+        if self.head.info.failures_only && r.outcome != Outcome::Failed {
             return Ok(());
         }
         let text = serde_json::to_string(&case_json(r, redactor)).map_err(|e| self.fail(e))?;
@@ -109,7 +93,7 @@ impl JsonReport {
                 let d = std::env::temp_dir().join(format!(
                     "graph-conformance-report-{}-{}",
                     std::process::id(),
-                    self.started.as_nanosecond()
+                    self.head.started.as_nanosecond()
                 ));
                 std::fs::create_dir_all(&d).map_err(|e| self.fail(format!("{}: {e}", d.display())))?;
                 self.spill_dir = Some(d.clone());
@@ -150,20 +134,20 @@ impl JsonReport {
     }
 
     fn write_document(&mut self) -> Result<(), String> {
-        let file = self.file.take().ok_or_else(|| self.fail("already written"))?;
+        let file = self.head.take()?;
         let mut out = BufWriter::new(file);
-        let [passed, failed, ignored] = self.counts;
+        let [passed, failed, ignored] = self.head.counts;
         let head = json!({
             "format": "graph-conformance-report",
             "version": FORMAT_VERSION,
             "tool": { "name": "graph-conformance", "version": env!("CARGO_PKG_VERSION") },
-            "target": self.info.target,
-            "profile": self.info.profile,
-            "started": self.started.to_string(),
-            "durationMs": self.clock.elapsed().as_millis() as u64,
+            "target": self.head.info.target,
+            "profile": self.head.info.profile,
+            "started": self.head.started.to_string(),
+            "durationMs": self.head.clock.elapsed().as_millis() as u64,
             "counts": { "total": passed + failed + ignored, "passed": passed, "failed": failed, "ignored": ignored },
             "rules": self.rules.iter().map(|(k, v)| (k.to_string(), json!({ "failedCases": v }))).collect::<serde_json::Map<_, _>>(),
-            "failuresOnly": self.info.failures_only,
+            "failuresOnly": self.head.info.failures_only,
         });
         let head = serde_json::to_string_pretty(&head).map_err(|e| self.fail(e))?;
         // The head without its closing brace, then the cases.

@@ -3,6 +3,7 @@
 
 pub mod baseline;
 pub mod diff;
+pub mod file;
 pub mod har;
 pub mod html;
 pub mod json;
