@@ -95,6 +95,44 @@ fn a_wrong_value_fails_with_the_pointer_the_values_and_a_diff() {
     assert!(o.status.success(), "{}", text(&o));
 }
 
+/// One value fault across the family: each distinct failure prints in full once, the same failure
+/// elsewhere is a line naming where it was printed, and the output ends with the broken rule (once,
+/// with its case count) and the verdict. Before grouping, this run printed 1,384 lines.
+#[test]
+fn a_single_value_fault_ends_with_its_rule_once_and_the_verdict() {
+    let bad = serve(&["--fault", "value-drift"]);
+    let json = tmp("grouped.json");
+    let o = cli(&[
+        "run",
+        "--target",
+        &bad.1,
+        "--token",
+        "T",
+        "--profile",
+        "reference",
+        "--color",
+        "never",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert_eq!(o.status.code(), Some(101), "{out}");
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let failed = report["counts"]["failed"].as_u64().unwrap();
+    assert!(failed >= 10, "the fault shows in many cases: {failed}");
+    let lines: Vec<&str> = out.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(lines.last().unwrap().starts_with(&format!("verdict: FAILED: {failed} of ")), "{out}");
+    let table = out.split("\nbroken rules:\n").nth(1).expect("a table of broken rules");
+    let rows: Vec<&str> = table.lines().take_while(|l| l.starts_with("  ")).collect();
+    assert_eq!(rows.len(), 1, "one rule is broken: {rows:?}");
+    assert!(rows[0].starts_with("  body.value ") && rows[0].contains(&format!(" {failed} cases ")), "{rows:?}");
+    let blocks = out.lines().filter(|l| l.starts_with("---- ")).count() as u64;
+    let repeats = out.matches("its block is printed there").count() as u64;
+    assert_eq!(blocks, failed, "every failed case is named");
+    assert!(repeats * 2 > failed, "most failures repeat an earlier one and are not printed again: {repeats}");
+    assert!(out.lines().count() * 4 < 1384, "under a quarter of the ungrouped output: {}", out.lines().count());
+}
+
 #[test]
 fn list_starts_nothing_and_needs_no_reachable_target() {
     let names = listed(&["--target", "http://127.0.0.1:9/beta", "identitygovernance-userprocessingresult-get::"]);
