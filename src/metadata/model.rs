@@ -151,17 +151,8 @@ pub struct TypeRef {
     pub nullable: bool,
 }
 
-/// An operation parameter.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Parameter {
-    pub name: String,
-    #[serde(rename = "type")]
-    pub type_name: String,
-    #[serde(default, skip_serializing_if = "is_false")]
-    pub collection: bool,
-    pub nullable: bool,
-}
+/// An operation parameter: a name and a type, as a property has.
+pub type Parameter = Property;
 
 fn is_false(b: &bool) -> bool {
     !*b

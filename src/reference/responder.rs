@@ -287,16 +287,7 @@ impl ReferenceServer {
         let view = self.store.collection(coll, type_name, &x.sandbox);
         let Some(entity) = view.find(key) else { return not_found(x, key) };
         let actual = named(&entity).unwrap_or(type_name).to_string();
-        let (select, expand) = match (self.select(x, &actual), self.expand(x, &actual)) {
-            (Ok(s), Ok(e)) => (s, e),
-            (Err(r), _) | (_, Err(r)) => return r,
-        };
-        let path = crate::odata::ResourcePath::bind(self.store.model.resolve(&x.path).ok().as_ref(), &x.path);
-        let context = crate::odata::ContextUrl::expected(&x.root, &path, select.as_ref().filter(|s| !s.star));
-        let render = self.render(x, select.as_ref(), &expand, endpoint);
-        let mut body: Ordered = vec![("@odata.context".into(), json!(context))];
-        body.extend(render.entity(&actual, &entity, Some(Place::Item(coll, key))));
-        Reply::json(200, body)
+        self.entity_reply(x, endpoint, &actual, &entity, Place::Item(coll, key))
     }
 
     fn single(&self, x: &Incoming<'_>, addr: &Address, type_name: &str) -> Reply {
@@ -307,6 +298,19 @@ impl ReferenceServer {
         let Some(entity) = self.store.single(addr, type_name, &x.sandbox) else {
             return error(x, 404, "itemNotFound", "The resource could not be found.");
         };
+        self.entity_reply(x, endpoint, type_name, &entity, Place::Single(addr))
+    }
+
+    /// One entity's answer: its `$select` and `$expand` checked against its type, the context of
+    /// the request's path, the rendered entity.
+    fn entity_reply(
+        &self,
+        x: &Incoming<'_>,
+        endpoint: Option<&Endpoint>,
+        type_name: &str,
+        entity: &Map<String, Value>,
+        place: Place<'_>,
+    ) -> Reply {
         let (select, expand) = match (self.select(x, type_name), self.expand(x, type_name)) {
             (Ok(s), Ok(e)) => (s, e),
             (Err(r), _) | (_, Err(r)) => return r,
@@ -315,7 +319,7 @@ impl ReferenceServer {
         let context = crate::odata::ContextUrl::expected(&x.root, &path, select.as_ref().filter(|s| !s.star));
         let render = self.render(x, select.as_ref(), &expand, endpoint);
         let mut body: Ordered = vec![("@odata.context".into(), json!(context))];
-        body.extend(render.entity(type_name, &entity, Some(Place::Single(addr))));
+        body.extend(render.entity(type_name, entity, Some(place)));
         Reply::json(200, body)
     }
 

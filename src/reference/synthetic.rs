@@ -96,6 +96,20 @@ impl Synthetic {
         let start = w * RUNS_PER_WORKFLOW;
         start..(start + RUNS_PER_WORKFLOW).min(self.run_count())
     }
+    /// Task `t`'s processing results of the userProcessingResults in `results`, as a list.
+    fn task_results(&self, results: std::ops::Range<usize>, t: usize) -> SynthList<'_> {
+        let (start, len) = (results.start, results.len());
+        SynthList {
+            len,
+            row: Box::new(move |i| self.task_result((start + i) * TASKS_PER_WORKFLOW + t)),
+            find: Box::new(move |k| {
+                synthetic_index(k, TASK_RESULT, self.entities * TASKS_PER_WORKFLOW)
+                    .filter(|x| x % TASKS_PER_WORKFLOW == t && results.contains(&(x / TASKS_PER_WORKFLOW)))
+                    .map(|x| x / TASKS_PER_WORKFLOW - start)
+            }),
+        }
+    }
+
     fn results_of(&self, r: usize) -> std::ops::Range<usize> {
         let start = r * RESULTS_PER_RUN;
         start..(start + RESULTS_PER_RUN).min(self.entities)
@@ -193,17 +207,7 @@ impl Synthetic {
                 let t = synthetic_index(t, TASK, (w + 1) * TASKS_PER_WORKFLOW)
                     .filter(|x| *x >= w * TASKS_PER_WORKFLOW)?
                     - w * TASKS_PER_WORKFLOW;
-                let range = self.workflow_results(w);
-                Some(list(
-                    range.len(),
-                    Box::new(move |i| self.task_result((range.start + i) * TASKS_PER_WORKFLOW + t)),
-                    Box::new(move |k| {
-                        let range = self.workflow_results(w);
-                        synthetic_index(k, TASK_RESULT, self.entities * TASKS_PER_WORKFLOW)
-                            .filter(|x| x % TASKS_PER_WORKFLOW == t && range.contains(&(x / TASKS_PER_WORKFLOW)))
-                            .map(|x| x / TASKS_PER_WORKFLOW - range.start)
-                    }),
-                ))
+                Some(self.task_results(self.workflow_results(w), t))
             }
             ("versions", []) => Some(list(
                 VERSIONS_PER_WORKFLOW,
@@ -240,17 +244,7 @@ impl Synthetic {
                 let start = runs.start * TASKS_PER_WORKFLOW;
                 let x = synthetic_index(tr, REPORT, start + runs.len() * TASKS_PER_WORKFLOW).filter(|x| *x >= start)?;
                 let (r, t) = (x / TASKS_PER_WORKFLOW, x % TASKS_PER_WORKFLOW);
-                let range = self.results_of(r);
-                Some(list(
-                    range.len(),
-                    Box::new(move |i| self.task_result((range.start + i) * TASKS_PER_WORKFLOW + t)),
-                    Box::new(move |k| {
-                        let range = self.results_of(r);
-                        synthetic_index(k, TASK_RESULT, self.entities * TASKS_PER_WORKFLOW)
-                            .filter(|x| x % TASKS_PER_WORKFLOW == t && range.contains(&(x / TASKS_PER_WORKFLOW)))
-                            .map(|x| x / TASKS_PER_WORKFLOW - range.start)
-                    }),
-                ))
+                Some(self.task_results(self.results_of(r), t))
             }
             // Every other collection under a synthetic workflow is empty.
             (_, _) if !rel.is_empty() => Some(list(0, Box::new(|_| Map::new()), Box::new(|_| None))),

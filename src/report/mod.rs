@@ -77,6 +77,9 @@ pub struct CaseReport {
     pub answer: Option<AnswerCopy>,
     /// A failed case's request as it was sent (the token shown as `[REDACTED]`).
     pub request: Option<RequestCopy>,
+    /// Its [`Sources`], found once (they read the case file and the local page) for every report
+    /// that shows them.
+    located: std::sync::OnceLock<Sources>,
 }
 
 /// What a failed case sent, for `--verbose` and `--har`.
@@ -140,6 +143,7 @@ impl CaseReport {
             checked: crate::check::RuleSet::default(),
             answer: None,
             request: None,
+            located: std::sync::OnceLock::new(),
         }
     }
 
@@ -395,20 +399,29 @@ pub struct DocPointer {
     pub local: Option<std::path::PathBuf>,
 }
 
-/// The sources of a report (reads the case file and a local page to find lines).
+/// The sources of a finished report (the case file and a local page are read the first time).
 pub fn sources(r: &CaseReport) -> Sources {
+    r.located.get_or_init(|| locate_sources(r)).clone()
+}
+
+/// Finds a report's sources: reads the case file and a local page to find lines.
+fn locate_sources(r: &CaseReport) -> Sources {
     let first_value = r.failures().find(|f| f.at.starts_with('/')).map(|f| f.at.clone());
     let case_file = r.origin.file.as_ref().map(|file| {
-        let response = locate::line_of(file, "\"response\"");
-        let line = first_value.as_deref().and_then(|p| locate::line_of_pointer(file, response, p)).unwrap_or(response);
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        let response = locate::line_of(&text, "\"response\"");
+        let line = first_value.as_deref().and_then(|p| locate::line_of_pointer(&text, response, p)).unwrap_or(response);
         (file.clone(), line)
     });
     let doc = r.origin.doc.as_ref().map(|doc| {
         let local = locate::local_page(doc);
         let line = local
             .as_ref()
-            .and_then(|page| first_value.as_deref().and_then(|p| locate::line_of_pointer(page, doc.response_line, p)))
+            .and_then(|(_, text)| {
+                first_value.as_deref().and_then(|p| locate::line_of_pointer(text, doc.response_line, p))
+            })
             .unwrap_or(doc.response_line);
+        let local = local.map(|(path, _)| path);
         DocPointer { page: doc.page.clone(), url: doc.url.clone(), line, request_line: doc.request_line, local }
     });
     Sources { case_file, doc, derived: r.origin.derived.clone() }
