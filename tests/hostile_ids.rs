@@ -66,10 +66,16 @@ impl Tamper {
         (real, pairs)
     }
 
-    fn hostile_for(&self, collection: &str, real: &str) -> Option<String> {
+    /// The hostile name of a row's id. Rows are numbered in the collection's own order, as its plain
+    /// pages list them (`in_order`); a filtered or reordered answer only reuses names already given,
+    /// whichever request the concurrent run happens to send first.
+    fn hostile_for(&self, collection: &str, real: &str, in_order: bool) -> Option<String> {
         let mut names = self.names.lock().unwrap();
         if let Some(h) = names.to_hostile.get(&(collection.to_string(), real.to_string())) {
             return Some(h.clone());
+        }
+        if !in_order {
+            return None;
         }
         let seen = names.seen.entry(collection.to_string()).or_default();
         if !seen.iter().any(|s| s == real) {
@@ -128,10 +134,12 @@ impl Respond for Tamper {
         };
         // Graph's paths are case-insensitive: the docs spell IdentityGovernance both ways.
         let collection = real.to_lowercase();
+        let options = query.to_lowercase();
+        let in_order = !["filter", "orderby", "search", "skip="].iter().any(|o| options.contains(o));
         if let Some(rows) = json.get_mut("value").and_then(Value::as_array_mut) {
             for row in rows {
                 let Some(id) = row.get("id").and_then(Value::as_str).map(str::to_string) else { continue };
-                if let Some(h) = self.hostile_for(&collection, &id) {
+                if let Some(h) = self.hostile_for(&collection, &id, in_order) {
                     row["id"] = Value::String(h.clone());
                     pairs.push((id, h));
                 }
