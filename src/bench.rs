@@ -460,16 +460,23 @@ pub fn bench(
             "checked" | "quiet" | "reported" | "pretty" => measure_checked(&server, concurrency, mode)?,
             other => return Err(format!("unknown --mode {other}: use raw, checked, quiet, reported or pretty")),
         };
-        println!("{}", m.to_json());
+        crate::report::term::outln!("{}", m.to_json());
         return Ok(ExitCode::SUCCESS);
     }
     let place = if in_process { "an in-process reference server" } else { "a `serve --entities N` process" };
-    println!(
+    crate::report::term::outln!(
         "graph-conformance bench: discovery over {place}, concurrency {concurrency}, median of {rounds} round(s); each side in a process of its own\n"
     );
-    println!(
+    crate::report::term::outln!(
         "{:>8}  {:<8} {:>9} {:>10} {:>9} {:>9} {:>13} {:>7}",
-        "N", "mode", "requests", "req/s", "p50 ms", "p99 ms", "peak RSS MiB", "failed"
+        "N",
+        "mode",
+        "requests",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "peak RSS MiB",
+        "failed"
     );
     let mut results = Vec::new();
     for &n in entities {
@@ -513,7 +520,7 @@ pub fn bench(
             }
         }
         for m in [&raw, &checked].into_iter().chain(outputs.iter()) {
-            println!(
+            crate::report::term::outln!(
                 "{n:>8}  {:<8} {:>9} {:>10.0} {:>9.2} {:>9.2} {:>13.1} {:>7}",
                 m.mode,
                 m.requests,
@@ -525,21 +532,21 @@ pub fn bench(
             );
         }
         let ratio = checked.rate() / raw.rate();
-        println!("{n:>8}  ratio checked/raw: {ratio:.2} (requests per second)");
+        crate::report::term::outln!("{n:>8}  ratio checked/raw: {ratio:.2} (requests per second)");
         if let [quiet, reported, pretty] = outputs.as_slice() {
-            println!(
+            crate::report::term::outln!(
                 "{n:>8}  output: default with --json / -q: {:.2}; a line per case with --json / -q: {:.2}",
                 reported.rate() / quiet.rate(),
                 pretty.rate() / quiet.rate()
             );
         }
-        println!();
+        crate::report::term::outln!();
         results.push((n, checked.peak_rss_mib));
     }
     if let (Some(first), Some(last)) = (results.first(), results.last())
         && results.len() > 1
     {
-        println!(
+        crate::report::term::outln!(
             "peak RSS of the checked side from N={} to N={}: {:.1} MiB -> {:.1} MiB ({:.2}x)",
             first.0,
             last.0,

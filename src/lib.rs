@@ -34,5 +34,6 @@ pub mod record;
 pub mod reference;
 pub mod report;
 pub mod runner;
+pub mod safe_path;
 pub mod schema;
 pub mod target;

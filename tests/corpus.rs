@@ -139,12 +139,19 @@ fn every_page_imports(d: &Dirs) -> Result<(), String> {
     let docs = d.docs.clone()?;
     let expected: BTreeMap<&str, usize> = EXPECTED_CASES.iter().copied().collect();
     let pages = pages_under(&docs);
-    ensure(pages.len() == 47, || {
-        format!("the corpus has 47 pages (33 API, 12 resource, 2 concept), found {}", pages.len())
-    })?;
+    // The corpus grows (v1.0 beside beta, more areas): its manifest, SOURCES.tsv, lists every page.
+    let manifest = std::fs::read_to_string(docs.join("SOURCES.tsv")).map_err(|e| format!("SOURCES.tsv: {e}"))?;
+    let listed = manifest.lines().skip(1).filter(|l| !l.trim().is_empty()).count();
+    ensure(pages.len() == listed, || format!("SOURCES.tsv lists {listed} pages, the folder holds {}", pages.len()))?;
+    let beta_family = pages.iter().filter(|p| p.starts_with(docs.join("api-reference/beta"))).count();
+    ensure(beta_family == 45, || format!("the beta family has 45 pages (33 API, 12 resource), found {beta_family}"))?;
     for page in pages {
         let text = std::fs::read_to_string(&page).map_err(|e| e.to_string())?;
         let imported = import_page(&text, &page.display().to_string(), &PageSource::of(&page, &text, Some(&docs)));
+        // Every page imports (no panic, bounded); the beta family's API pages with their counted pairs.
+        if !page.starts_with(docs.join("api-reference/beta")) {
+            continue;
+        }
         let stem = page.file_stem().unwrap_or_default().to_string_lossy().into_owned();
         let want = if page.starts_with(d.api()?) {
             *expected.get(stem.as_str()).ok_or_else(|| format!("{stem}: a new API page; count its pairs and add it"))?

@@ -15,6 +15,7 @@ use graph_conformance::case::load_suites;
 use graph_conformance::reference::{AuthPolicy, Fault, Faulty, ServerOptions, Store};
 use graph_conformance::report::Outcome;
 use graph_conformance::schema::SchemaSet;
+use graph_conformance::target::auth::MIN_RENEWAL;
 use graph_conformance::target::{AppCredentials, Redactor, Secret};
 use serde_json::{Value, json};
 use support::{E1, config_for, run};
@@ -276,7 +277,13 @@ fn setup_mistakes_are_one_message_and_exit_2_before_any_case() {
 
 #[test]
 fn tokens_are_cached_and_renewed_before_they_expire() {
-    for (expires_in, pause, expected_calls) in [(3599, Duration::ZERO, 1), (1, Duration::from_millis(700), 2)] {
+    // (lifetime, pause, the shortest renewal, token requests): a one-second token is renewed; one
+    // that says it lives 0 s is kept for the minimum, not asked for again on every read.
+    for (expires_in, pause, min_renewal, expected_calls) in [
+        (3599, Duration::ZERO, MIN_RENEWAL, 1),
+        (1, Duration::from_millis(700), Duration::ZERO, 2),
+        (0, Duration::from_millis(50), MIN_RENEWAL, 1),
+    ] {
         let t = tenant(None, 0, 0, expires_in);
         let app = AppCredentials {
             authority: t.server.uri(),
@@ -284,7 +291,7 @@ fn tokens_are_cached_and_renewed_before_they_expire() {
             client_id: "c".into(),
             secret: Secret::new(SECRET),
         };
-        let cc = app.for_target(&t.server.uri());
+        let cc = app.for_target(&t.server.uri()).with_min_renewal(min_renewal);
         graph_conformance::target::install_tls_provider();
         let http = reqwest::Client::new();
         let redactor = Redactor::default();

@@ -50,8 +50,8 @@ pub struct FileConfig {
 /// The default file, read when it exists and no `--config` is given.
 pub const DEFAULT_FILE: &str = "graph-conformance.toml";
 
-/// Reads `path` (or the default file when it exists). `Ok(None)`: no file.
-pub fn load(path: Option<&Path>) -> Result<Option<FileConfig>, String> {
+/// Reads `path` (or the default file when it exists), with the path read. `Ok(None)`: no file.
+pub fn load(path: Option<&Path>) -> Result<Option<(FileConfig, PathBuf)>, String> {
     let path = match path {
         Some(p) => p.to_path_buf(),
         None if Path::new(DEFAULT_FILE).is_file() => PathBuf::from(DEFAULT_FILE),
@@ -59,7 +59,7 @@ pub fn load(path: Option<&Path>) -> Result<Option<FileConfig>, String> {
     };
     let shown = path.display().to_string();
     let text = std::fs::read_to_string(&path).map_err(|e| format!("--config {shown}: {e}"))?;
-    parse(&text).map(Some).map_err(|e| format!("{shown}: {e}"))
+    parse(&text).map(|c| Some((c, path))).map_err(|e| format!("{shown}: {e}"))
 }
 
 /// Parses the file's text; a secret in it is an error that says where secrets go.

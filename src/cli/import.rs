@@ -46,7 +46,7 @@ pub struct LintArgs {
 pub fn import(a: ImportArgs) -> Result<ExitCode, String> {
     let outcome = crate::import::import(&a.pages, &a.out, a.check, a.docs_root.as_deref());
     for line in &outcome.lines {
-        println!("{line}");
+        crate::report::term::outln!("{line}");
     }
     if !outcome.write_failures.is_empty() {
         return Err(format!("the import could not write its files:\n  {}", outcome.write_failures.join("\n  ")));
@@ -54,8 +54,14 @@ pub fn import(a: ImportArgs) -> Result<ExitCode, String> {
     if outcome.unreadable > 0 {
         return Err(format!("{} page(s) could not be read", outcome.unreadable));
     }
+    if outcome.errors > 0 {
+        crate::report::term::outln!(
+            "{} error(s) in the pages: those examples were not imported (the rest were); fix them, or report them upstream",
+            outcome.errors
+        );
+    }
     if a.check && !outcome.out_of_date.is_empty() {
-        println!(
+        crate::report::term::outln!(
             "{} file(s) are out of date with the pages: run `graph-conformance import --out {} {}` and review the change",
             outcome.out_of_date.len(),
             a.out.display(),
@@ -63,26 +69,30 @@ pub fn import(a: ImportArgs) -> Result<ExitCode, String> {
         );
         return Ok(ExitCode::from(1));
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(if outcome.errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
 pub fn lint(a: LintArgs) -> Result<ExitCode, String> {
     let schemas = match crate::schema::SchemaSet::load(&a.schemas) {
         Ok(s) => Some(s),
         Err(e) => {
-            eprintln!("note: {e}; paths and examples are not checked against the metadata");
+            crate::report::term::errln!("note: {e}; paths and examples are not checked against the metadata");
             None
         }
     };
     let mut total = 0;
+    let mut errors = 0;
     for page in &a.pages {
-        let text = std::fs::read_to_string(page).map_err(|e| format!("{}: cannot read: {e}", page.display()))?;
-        let found = crate::import::lint::lint_page(&text, &page.display().to_string(), schemas.as_ref());
+        let text = crate::import::read_page(page).map_err(|e| format!("{}: cannot read: {e}", page.display()))?;
+        let mut found = crate::import::lint::lint_page(&text, &page.display().to_string(), schemas.as_ref());
+        crate::import::cap_diagnostics(&page.display().to_string(), &mut found);
         for d in &found {
-            println!("{d}");
+            crate::report::term::outln!("{d}");
         }
+        errors += found.iter().filter(|d| d.level == crate::import::Level::Error).count();
         total += found.len();
     }
-    println!("{total} warning(s) in {} page(s)", a.pages.len());
-    Ok(if a.deny_warnings && total > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    crate::report::term::outln!("{total} finding(s) ({errors} error(s)) in {} page(s)", a.pages.len());
+    // An error (an example that cannot be read) fails lint; warnings do with --deny-warnings.
+    Ok(if errors > 0 || (a.deny_warnings && total > 0) { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }

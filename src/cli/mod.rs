@@ -71,10 +71,23 @@ pub fn main() -> ExitCode {
         Command::Record(a) => record::record(*a),
         Command::Bench(a) => bench::bench(a),
     };
+    let listing = std::env::args().any(|a| a == "--list");
+    finish(result, listing)
+}
+
+/// The exit code, with standard output's fate: a closed pipe (`| head`) ends quietly, and exits 0
+/// for a listing that was all it had to do; a full or failing standard output is a setup error.
+fn finish(result: Result<ExitCode, String>, listing: bool) -> ExitCode {
+    use crate::report::term;
+    if let Some(e) = term::stdout_error() {
+        term::errln!("error: cannot write to standard output: {e}");
+        return ExitCode::from(2);
+    }
     match result {
+        Err(e) if e == term::STDOUT_STOPPED => ExitCode::from(if listing { 0 } else { 2 }),
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
+            term::errln!("error: {e}");
             ExitCode::from(2)
         }
     }

@@ -103,9 +103,14 @@ pub fn record(a: RecordArgs) -> Result<ExitCode, String> {
     let mut text = serde_json::to_string_pretty(&state.placeholders.report()).map_err(|e| e.to_string())?;
     text.push('\n');
     std::fs::write(&report, text).map_err(|e| format!("cannot write {}: {e}", report.display()))?;
-    println!("recorded {} cases under {}; what was replaced: {}", state.files.len(), a.out.display(), report.display());
+    crate::report::term::outln!(
+        "recorded {} cases under {}; what was replaced: {}",
+        state.files.len(),
+        a.out.display(),
+        report.display()
+    );
     for (kind, n) in &state.placeholders.counts {
-        println!("  {:>6}  {}", n, kind.label());
+        crate::report::term::outln!("  {:>6}  {}", n, kind.label());
     }
     if state.files.is_empty() {
         return Err("nothing was recorded: no read answered with success".into());

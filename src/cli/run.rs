@@ -140,8 +140,10 @@ pub struct RunArgs {
     /// With --discover: entities taken at each level of the family, at most.
     #[arg(long, help_heading = "Limits")]
     max_entities: Option<usize>,
-    /// Settings file [default: graph-conformance.toml when it exists]; flags override it.
-    #[arg(long, value_name = "PATH", help_heading = "Selection")]
+    /// Settings file [default: graph-conformance.toml when it exists]; flags override it. A
+    /// `target` or `allow-writes` in it counts only when the file is named here (or in
+    /// GRAPH_CONFORMANCE_CONFIG): a file found in the working directory cannot send your token elsewhere.
+    #[arg(long, value_name = "PATH", env = "GRAPH_CONFORMANCE_CONFIG", help_heading = "Selection")]
     config: Option<PathBuf>,
 }
 
@@ -166,7 +168,22 @@ pub enum Color {
 impl RunArgs {
     /// Fills what the flags (and their environment variables) left unset from the settings file.
     fn with_file(mut self) -> Result<Self, String> {
-        let Some(f) = super::config_file::load(self.config.as_deref())? else { return Ok(self) };
+        let explicit = self.config.is_some();
+        let Some((f, path)) = super::config_file::load(self.config.as_deref())? else { return Ok(self) };
+        crate::report::term::errln!("note: settings read from {}", path.display());
+        if !explicit {
+            // A file that happens to be in the working directory (a cloned repository's) may not
+            // choose where the token goes, nor allow writes.
+            for (key, set) in [("target", f.target.is_some()), ("allow-writes", f.allow_writes == Some(true))] {
+                if set {
+                    return Err(format!(
+                        "{}: sets `{key}`, but it was read only because it is in the working directory; a file found by chance may not choose where your credentials go or allow writes: name it with --config {} (or GRAPH_CONFORMANCE_CONFIG) to use it, or remove `{key}`",
+                        path.display(),
+                        path.display()
+                    ));
+                }
+            }
+        }
         self.target = self.target.or(f.target);
         self.profile = self.profile.or(f.profile);
         self.no_auth |= f.no_auth.unwrap_or(false);
@@ -306,7 +323,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
         let what = "no case ran: the filter matched none, or every case was ignored (see the reasons above)";
         match a.no_tests.as_str() {
             "fail" => return Err(format!("{what}; --no-tests=pass accepts that")),
-            "warn" => eprintln!("warning: {what}"),
+            "warn" => crate::report::term::errln!("warning: {what}"),
             _ => {}
         }
     }

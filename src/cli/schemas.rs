@@ -33,9 +33,9 @@ pub fn schemas(a: SchemasArgs) -> Result<ExitCode, String> {
     let files = crate::metadata::schema_files(&text, &name, &a.namespaces)?;
     let outcome = crate::metadata::write_schemas(&files, &a.out, a.check)?;
     for line in &outcome.lines {
-        println!("{line}");
+        crate::report::term::outln!("{line}");
     }
-    println!(
+    crate::report::term::outln!(
         "{}: {} files for {} in {:.2} s",
         a.csdl.display(),
         files.len(),
@@ -43,7 +43,7 @@ pub fn schemas(a: SchemasArgs) -> Result<ExitCode, String> {
         started.elapsed().as_secs_f64()
     );
     if a.check && !outcome.out_of_date.is_empty() {
-        println!(
+        crate::report::term::outln!(
             "{} file(s) are out of date with the metadata: run `graph-conformance schemas --csdl {} --out {}` and review the change",
             outcome.out_of_date.len(),
             a.csdl.display(),

@@ -40,7 +40,7 @@ pub async fn send(
         body: None,
         auth: case.auth,
     };
-    let on_retry = |note: &RetryNote| eprintln!("note: {name}: {note}");
+    let on_retry = |note: &RetryNote| crate::report::term::errln!("note: {name}: {note}");
     let mut info = ExchangeInfo { method: out.method.clone(), url, client_request_id, ..Default::default() };
     match http.send(&out, &on_retry).await {
         Ok(d) => {

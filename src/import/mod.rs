@@ -31,6 +31,8 @@ pub struct ImportOutcome {
     pub write_failures: Vec<String>,
     /// Under `--check`: files that regenerating would add, change or remove.
     pub out_of_date: Vec<PathBuf>,
+    /// Error diagnostics over all pages (examples that could not be imported).
+    pub errors: usize,
 }
 
 /// Imports `pages` into `out`. With `check`, writes nothing and lists what would change.
@@ -51,7 +53,7 @@ pub fn import(pages: &[PathBuf], out: &Path, check: bool, docs_root: Option<&Pat
             continue;
         }
         let display = page.display().to_string();
-        let text = match fs::read_to_string(page) {
+        let text = match read_page(page) {
             Ok(t) => t,
             Err(e) => {
                 outcome.lines.push(format!("{display}: cannot read: {e}"));
@@ -59,31 +61,64 @@ pub fn import(pages: &[PathBuf], out: &Path, check: bool, docs_root: Option<&Pat
                 continue;
             }
         };
-        let imported = import_page(&text, &display, &source::PageSource::of(page, &text, docs_root));
+        let mut imported = import_page(&text, &display, &source::PageSource::of(page, &text, docs_root));
+        cap_diagnostics(&display, &mut imported.diagnostics);
         let errors = imported.diagnostics.iter().filter(|d| d.level == Level::Error).count();
+        outcome.errors += errors;
         outcome.lines.push(format!(
             "{display}: {} case(s), {} diagnostic(s) ({errors} error(s))",
             imported.cases.len(),
             imported.diagnostics.len()
         ));
         outcome.lines.extend(imported.diagnostics.iter().map(|d| format!("  {d}")));
-        let dir = out.join(page::stem(&display));
+        let dir = out.join(crate::safe_path::component(&page::stem(&display)));
         let wanted = files_of(&imported);
         sync_dir(&dir, &wanted, check, &mut outcome);
     }
     outcome
 }
 
+/// The largest page read (Graph's longest pages are under 200 KiB).
+pub const MAX_PAGE_BYTES: u64 = 2 * 1024 * 1024;
+/// The most diagnostics kept for one page; the rest are counted in one last line.
+pub const MAX_DIAGNOSTICS: usize = 200;
+
+/// Reads a page, refusing one larger than [`MAX_PAGE_BYTES`] before reading it.
+pub fn read_page(page: &Path) -> Result<String, String> {
+    use std::io::Read as _;
+    let file = fs::File::open(page).map_err(|e| e.to_string())?;
+    let mut text = String::new();
+    file.take(MAX_PAGE_BYTES + 1).read_to_string(&mut text).map_err(|e| e.to_string())?;
+    if text.len() as u64 > MAX_PAGE_BYTES {
+        return Err(format!("larger than {} MiB: not a doc page", MAX_PAGE_BYTES / 1024 / 1024));
+    }
+    Ok(text)
+}
+
+/// Keeps the first [`MAX_DIAGNOSTICS`] of a page's diagnostics, errors first, and says how many more.
+pub fn cap_diagnostics(page: &str, diagnostics: &mut Vec<Diagnostic>) {
+    if diagnostics.len() <= MAX_DIAGNOSTICS {
+        return;
+    }
+    diagnostics.sort_by_key(|d| (d.level != Level::Error, d.line));
+    let more = diagnostics.len() - MAX_DIAGNOSTICS;
+    let errors = diagnostics[MAX_DIAGNOSTICS..].iter().filter(|d| d.level == Level::Error).count();
+    diagnostics.truncate(MAX_DIAGNOSTICS);
+    let level = if errors > 0 { Diagnostic::error } else { Diagnostic::warning };
+    diagnostics.push(level(
+        page,
+        0,
+        format!("{more} more diagnostics ({errors} errors) are not shown: fix the first ones and run again"),
+    ));
+}
+
 /// The case files of a page: file name → canonical text.
 pub fn files_of(imported: &PageImport) -> BTreeMap<String, String> {
     let mut files = BTreeMap::new();
+    // Unique without case (one file on case-insensitive file systems), and never a device name.
+    let mut names = crate::safe_path::Names::default();
     for case in &imported.cases {
-        let mut name = format!("{}.json", file_safe(&case.name));
-        let mut n = 2;
-        while files.contains_key(&name) {
-            name = format!("{}_{n}.json", file_safe(&case.name));
-            n += 1;
-        }
+        let name = format!("{}.json", names.unique(&file_safe(&case.name)));
         files.insert(name, case.to_canonical_json());
     }
     files

@@ -89,8 +89,22 @@ pub fn import_page(text: &str, page: &str, source: &PageSource) -> PageImport {
                         response_annotation: annotation.clone(),
                         response_line: block.line,
                     };
-                    let base =
+                    let mut base =
                         r.name.clone().unwrap_or_else(|| format!("{}-example-{}", stem(page), out.cases.len() + 1));
+                    // A name becomes a file and a test name: one that could leave its folder, hide a
+                    // line or break a terminal is replaced by its safe form, and named.
+                    let safe = crate::import::file_safe(&base);
+                    if safe != base {
+                        out.diagnostics.push(Diagnostic::warning(
+                            page,
+                            r.annotation.line,
+                            format!(
+                                "request name {:?} has characters a case name cannot hold (path separators, `..`, controls); the case is named '{safe}'",
+                                crate::report::term::one_line(&base)
+                            ),
+                        ));
+                        base = safe;
+                    }
                     let count = used.entry(base.clone()).or_insert(0);
                     *count += 1;
                     let name = if *count == 1 {

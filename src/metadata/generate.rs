@@ -144,6 +144,7 @@ fn structured(model: &Model, t: &Structured) -> Value {
         props.insert(n.name.clone(), navigation_schema(n));
     }
     let derived: Vec<String> = model.derived_of(&t.name).iter().map(|d| d.name.clone()).collect();
+    let children: Vec<String> = model.direct_derived_of(&t.name).iter().map(|d| d.name.clone()).collect();
     let mut defs = Map::new();
     let mut loose_required: Vec<String> = Vec::new();
     if t.entity {
@@ -158,8 +159,9 @@ fn structured(model: &Model, t: &Structured) -> Value {
             "required": loose_required,
         }),
     );
-    if !derived.is_empty() {
-        defs.insert("poly".into(), poly(&t.name, &derived));
+    defs.insert("names".into(), names(&t.name, &children));
+    if !children.is_empty() {
+        defs.insert("poly".into(), poly(model, &children));
     }
     let mut doc = json!({
         "$schema": DRAFT,
@@ -199,26 +201,45 @@ fn structured(model: &Model, t: &Structured) -> Value {
     doc
 }
 
-/// `@odata.type` dispatch: a value naming a derived type validates against that type; any other
-/// value against this one; and `@odata.type`, when present, names this type or a derived one.
-fn poly(name: &str, derived: &[String]) -> Value {
-    let spellings = |t: &str| vec![json!(format!("#{t}")), json!(t)];
-    let mut allowed: Vec<Value> = spellings(name);
-    for d in derived {
-        allowed.extend(spellings(d));
-    }
-    let mut chain = json!({ "$ref": type_file(name) });
-    for d in derived.iter().rev() {
-        chain = json!({
-            "if": { "required": ["@odata.type"], "properties": { "@odata.type": { "enum": spellings(d) } } },
-            "then": { "$ref": type_file(d) },
-            "else": chain,
-        });
+/// `@odata.type` dispatch, linear in the model: each type's `poly` names only its direct derived
+/// types (each of which dispatches further down in its own file), and `names` says whether
+/// `@odata.type` names the type or one below it.
+///
+/// - `names`: `@odata.type` is present and names this type, or what a direct derived type's `names` accepts;
+/// - `poly`: `@odata.type`, when present, passes `names`; a value naming a type below this one
+///   validates against that type's `poly`; any other value against this type.
+fn poly(model: &Model, children: &[String]) -> Value {
+    let below: Vec<Value> =
+        children.iter().map(|c| json!({ "$ref": format!("{}#/$defs/names", type_file(c)) })).collect();
+    let mut all = vec![
+        json!({ "if": { "required": ["@odata.type"] }, "then": { "$ref": "#/$defs/names" } }),
+        json!({ "if": { "anyOf": below }, "else": { "$ref": "#" } }),
+    ];
+    for c in children {
+        // A type with derived types of its own dispatches further in its `poly`.
+        let then =
+            if model.direct_derived_of(c).is_empty() { type_file(c) } else { format!("{}#/$defs/poly", type_file(c)) };
+        all.push(json!({
+            "if": { "$ref": format!("{}#/$defs/names", type_file(c)) },
+            "then": { "$ref": then },
+        }));
     }
     json!({
         "$comment": "The declared type or one derived from it, chosen by @odata.type ('#' optional).",
-        "allOf": [ { "properties": { "@odata.type": { "enum": allowed } } }, chain ],
+        "allOf": all,
     })
+}
+
+/// `@odata.type` names `name` or a type derived from it (see [`poly`]).
+fn names(name: &str, children: &[String]) -> Value {
+    let own =
+        json!({ "required": ["@odata.type"], "properties": { "@odata.type": { "enum": [format!("#{name}"), name] } } });
+    if children.is_empty() {
+        return own;
+    }
+    let mut any = vec![own];
+    any.extend(children.iter().map(|c| json!({ "$ref": format!("{}#/$defs/names", type_file(c)) })));
+    json!({ "anyOf": any })
 }
 
 fn edm_name(t: &str, collection: bool) -> String {

@@ -10,6 +10,7 @@ pub mod generate;
 pub mod model;
 pub mod resolve;
 pub mod subset;
+pub mod validate;
 
 pub use model::{Model, Navigation, Operation, OperationKind, Property, Structured};
 
@@ -31,6 +32,7 @@ pub fn schema_files(
     namespaces: &[String],
 ) -> Result<BTreeMap<String, String>, String> {
     let full = csdl::parse(csdl_text).map_err(|e| format!("{csdl_name}: {e}"))?;
+    validate::validate(&full).map_err(|e| format!("{csdl_name}: {e}"))?;
     let mut model = subset::subset(&full, namespaces).map_err(|e| format!("{csdl_name}: {e}"))?;
     model.source = format!("{csdl_name} (namespaces: {})", namespaces.join(", "));
     Ok(generate::generate(&model)
@@ -78,7 +80,11 @@ pub fn write_schemas(files: &BTreeMap<String, String>, out: &Path, check: bool) 
         }
     }
     for (name, text) in files {
-        let path = out.join(name);
+        // Names come from the CSDL: validated there, and checked again here, where the file is written.
+        if !crate::safe_path::is_component(name) {
+            return Err(format!("{:?} is not a plain file name: nothing is written outside {}", name, out.display()));
+        }
+        let path = crate::safe_path::under(out, std::path::Path::new(name))?;
         let current = std::fs::read_to_string(&path).ok();
         if current.as_deref() == Some(text.as_str()) {
             continue;

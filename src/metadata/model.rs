@@ -25,6 +25,29 @@ pub struct Model {
     pub container: Vec<ContainerChild>,
     /// Bound functions and actions.
     pub operations: Vec<Operation>,
+    /// Each type's direct derived types, built once on first use.
+    #[serde(skip)]
+    pub(crate) children: ChildIndex,
+}
+
+/// The derived-type index of a [`Model`] (not part of its value: equal, cloned and printed as empty).
+#[derive(Default)]
+pub(crate) struct ChildIndex(std::sync::OnceLock<BTreeMap<String, Vec<String>>>);
+
+impl Clone for ChildIndex {
+    fn clone(&self) -> Self {
+        ChildIndex::default()
+    }
+}
+impl PartialEq for ChildIndex {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+impl std::fmt::Debug for ChildIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ChildIndex")
+    }
 }
 
 /// An entity or complex type.
@@ -260,10 +283,35 @@ impl Model {
 
     /// Every type deriving from `name`, directly or not, sorted.
     pub fn derived_of(&self, name: &str) -> Vec<&Structured> {
-        let mut out: Vec<&Structured> =
-            self.structured.values().filter(|t| t.name != name && self.is_a(&t.name, name)).collect();
+        let mut out: Vec<&Structured> = Vec::new();
+        let mut stack: Vec<&str> = vec![name];
+        let mut seen: BTreeSet<&str> = BTreeSet::from([name]);
+        while let Some(t) = stack.pop() {
+            for c in self.direct_derived_of(t) {
+                if seen.insert(c.name.as_str()) {
+                    out.push(c);
+                    stack.push(c.name.as_str());
+                }
+            }
+        }
         out.sort_by(|a, b| a.name.cmp(&b.name));
         out
+    }
+
+    /// The types whose BaseType is `name`, sorted (from an index built once).
+    pub fn direct_derived_of(&self, name: &str) -> Vec<&Structured> {
+        let index = self.children.0.get_or_init(|| {
+            let mut m: BTreeMap<String, Vec<String>> = BTreeMap::new();
+            for t in self.structured.values() {
+                if let Some(b) = &t.base
+                    && b != &t.name
+                {
+                    m.entry(b.clone()).or_default().push(t.name.clone());
+                }
+            }
+            m
+        });
+        index.get(name).map(|v| v.iter().filter_map(|n| self.structured.get(n)).collect()).unwrap_or_default()
     }
 
     /// The enum `name`.

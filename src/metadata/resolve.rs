@@ -119,6 +119,19 @@ fn split_call(segment: &str) -> (&str, Option<&str>) {
     }
 }
 
+/// The key inside parentheses: `'x'` → `x` (`''` is a quote), `1` → `1`, `id='x'` → `x`; percent-decoded.
+fn key_literal(args: &str) -> String {
+    let decoded = crate::odata::query::percent_decode(args.trim());
+    let value = match decoded.split_once('=') {
+        Some((name, v)) if !name.contains('\'') => v.trim().to_string(),
+        _ => decoded.clone(),
+    };
+    match value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')) {
+        Some(inner) => inner.replace("''", "'"),
+        None => value,
+    }
+}
+
 /// `a=1,b='x,y'` → [(a, 1), (b, 'x,y')], split outside quotes.
 pub fn parse_args(args: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
@@ -247,7 +260,24 @@ impl Model {
                 },
                 StepKind::Count => State::End,
             };
+            // Key-as-parentheses (`workflows('x')`, `versions(1)`, `workflows(id='x')`): the
+            // collection and then its key, as `workflows/x` reads.
+            let key_in_parens = match (&kind, call) {
+                (StepKind::Member { type_name, collection: true, .. }, Some(args)) => {
+                    Some((type_name.clone(), key_literal(args)))
+                }
+                _ => None,
+            };
             steps.push(Step { written: written.to_string(), kind });
+            if let Some((t, value)) = key_in_parens {
+                let key = self.key_of(&t);
+                let property = key.first().cloned().unwrap_or_else(|| "id".to_string());
+                let edm = self.key_type(&t);
+                let kind =
+                    StepKind::Key { type_name: t.clone(), property, edm, param: None, value: Some(value.clone()) };
+                steps.push(Step { written: value, kind });
+                state = State::One(t);
+            }
         }
         let shape = match (&state, steps.last().map(|s| &s.kind)) {
             (_, Some(StepKind::Count)) => Shape::Count,

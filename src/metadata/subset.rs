@@ -102,6 +102,7 @@ pub fn subset(full: &Model, namespaces: &[String]) -> Result<Model, String> {
         enums: enums.iter().filter_map(|e| full.enums.get(e).map(|x| (e.clone(), x.clone()))).collect(),
         container: Vec::new(),
         operations,
+        ..Model::default()
     };
 
     // Navigation targets outside the subset are kept as references: their key only.

@@ -117,11 +117,31 @@ pub async fn execute(shared: &Shared, rec: &RecordConfig, inst: &Instance<'_>) -
             },
         }
     };
-    let dir = rec.out.join(&case.suite);
-    let path = dir.join(format!("{}.json", file.name));
+    // Names come from case files and servers: each is made one plain component, unique without
+    // case in its folder, and the path is checked to stay under --out.
+    let rel = {
+        let mut state = rec.state.lock().unwrap_or_else(|p| p.into_inner());
+        let suite = crate::safe_path::component(&case.suite);
+        let file = state.names.entry(suite.clone()).or_default().unique(&crate::import::file_safe(&file.name));
+        std::path::PathBuf::from(suite).join(format!("{file}.json"))
+    };
+    let path = match crate::safe_path::under(&rec.out, &rel) {
+        Ok(p) => p,
+        Err(e) => {
+            report.outcome = Outcome::Failed;
+            report.error = Some(e);
+            return report;
+        }
+    };
+    let dir = path.parent().map(|p| p.to_path_buf()).unwrap_or_else(|| rec.out.clone());
     let written = std::fs::create_dir_all(&dir)
         .and_then(|()| serde_json::to_string_pretty(&file).map_err(std::io::Error::other))
-        .and_then(|text| std::fs::write(&path, text + "\n"));
+        .and_then(|text| {
+            crate::report::file::AtomicFile::write(
+                &path,
+                (crate::target::secret::redact(&text).into_owned() + "\n").as_bytes(),
+            )
+        });
     if let Err(e) = written {
         report.outcome = Outcome::Failed;
         report.error = Some(format!("cannot write {}: {e}", path.display()));

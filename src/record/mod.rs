@@ -25,6 +25,8 @@ pub struct RecordState {
     /// Cases recorded per suite (for unique names).
     pub per_case: BTreeMap<(String, String), usize>,
     pub files: Vec<PathBuf>,
+    /// The file names given per suite folder (unique without case).
+    pub names: BTreeMap<String, crate::safe_path::Names>,
     /// The target, as the files name it (host names replaced).
     pub target: String,
     pub at: String,
@@ -41,6 +43,7 @@ impl RecordConfig {
                 placeholders,
                 per_case: BTreeMap::new(),
                 files: Vec::new(),
+                names: BTreeMap::new(),
                 target,
                 at: jiff::Timestamp::now().to_string(),
             })),

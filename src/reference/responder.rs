@@ -200,8 +200,26 @@ impl ReferenceServer {
         None
     }
 
-    /// 400 for a system query option OData does not have.
+    /// 400 for a system query option OData does not have, or a value its syntax refuses
+    /// (`$count=maybe`, an empty `$select`).
     fn unknown_option(&self, x: &Incoming<'_>) -> Option<Reply> {
+        if let Some(v) = x.query.system_option("count")
+            && !v.eq_ignore_ascii_case("true")
+            && !v.eq_ignore_ascii_case("false")
+        {
+            let shown = crate::report::term::one_line(v).chars().take(100).collect::<String>();
+            return Some(error(
+                x,
+                400,
+                "BadRequest",
+                &format!("Invalid value '{shown}' for $count query option found. Valid values are 'true', 'false'."),
+            ));
+        }
+        for name in ["select", "expand", "filter", "orderby", "top", "skip", "search"] {
+            if x.query.system_option(name).is_some_and(|v| v.trim().is_empty()) {
+                return Some(error(x, 400, "BadRequest", &format!("The query option '${name}' has no value.")));
+            }
+        }
         for (k, _) in &x.query.pairs {
             if let Some(name) = k.strip_prefix('$')
                 && !SYSTEM_OPTIONS.contains(&name.to_ascii_lowercase().as_str())

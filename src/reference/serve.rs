@@ -26,10 +26,16 @@ pub struct ServeOptions {
 
 /// Prints the fault catalogue.
 pub fn list_faults() {
-    println!("{:<30} {:<16} {:<32} {:<40} description", "fault", "area", "caught by rule", "shows with");
+    crate::report::term::outln!(
+        "{:<30} {:<16} {:<32} {:<40} description",
+        "fault",
+        "area",
+        "caught by rule",
+        "shows with"
+    );
     for f in FAULTS {
         let how = if f.how().is_empty() { "any run of the suites" } else { f.how() };
-        println!("{:<30} {:<16} {:<32} {:<40} {}", f.name, f.area, f.caught_by, how, f.description);
+        crate::report::term::outln!("{:<30} {:<16} {:<32} {:<40} {}", f.name, f.area, f.caught_by, how, f.description);
     }
 }
 
@@ -56,17 +62,17 @@ pub fn serve(o: ServeOptions) -> Result<ExitCode, String> {
         let options = ServerOptions { fault, page_size: o.page_size, ..ServerOptions::default() };
         let server = Faulty::new(store, &options);
         let server = super::standalone::start(server, Some(listener), tls.as_ref().map(|(c, _)| c.clone()))?;
-        println!("{}", server.service_root());
+        crate::report::term::outln!("{}", server.service_root());
         if let Some((_, Some(cert))) = &tls {
-            eprintln!("self-signed certificate (trust it in clients): {}", show(cert));
+            crate::report::term::errln!("self-signed certificate (trust it in clients): {}", show(cert));
         }
-        eprintln!(
+        crate::report::term::errln!(
             "graph-conformance reference server: {documented} documented entities, {} synthetic ones{}; Ctrl-C stops it",
             o.entities,
             fault.map(|f| format!(", fault {}", f.info().name)).unwrap_or_default()
         );
         let _ = tokio::signal::ctrl_c().await;
-        eprintln!("stopping");
+        crate::report::term::errln!("stopping");
         drop(server);
         Ok::<(), String>(())
     })?;

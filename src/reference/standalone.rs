@@ -22,6 +22,13 @@ use super::inject::Faulty;
 
 /// Request bodies the fake reads (it serves small JSON bodies; anything bigger is refused).
 const MAX_REQUEST_BODY: usize = 1024 * 1024;
+/// A request head larger than this gets Graph's 431.
+const MAX_REQUEST_HEAD: usize = 32 * 1024;
+/// A client must send a whole request head within this time (also between requests on a kept-alive
+/// connection), or the connection is closed: half-sent requests cannot pile up.
+pub const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// Connections served at once; the next waits for one to end (the listener does not spin).
+pub const MAX_CONNECTIONS: usize = 1024;
 
 /// A running standalone server; dropping it stops accepting connections.
 pub struct StandaloneServer {
@@ -67,26 +74,42 @@ pub fn start(
     let acceptor = tls.clone().map(tokio_rustls::TlsAcceptor::from);
     let scheme = if tls.is_some() { "https" } else { "http" };
     let (stop, mut stopped) = oneshot::channel::<()>();
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
     tokio::spawn(async move {
         loop {
+            // A slot first: at the cap, new connections wait in the listen queue.
+            let permit = tokio::select! {
+                p = slots.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
+                _ = &mut stopped => break,
+            };
             let accepted = tokio::select! {
                 a = listener.accept() => a,
                 _ = &mut stopped => break,
             };
-            let Ok((stream, _)) = accepted else { continue };
+            let (stream, _) = match accepted {
+                Ok(a) => a,
+                Err(_) => {
+                    // Out of descriptors, say: wait a little rather than spin.
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            };
             let _ = stream.set_nodelay(true);
             let server = server.clone();
             let acceptor = acceptor.clone();
             tokio::spawn(async move {
+                let _permit = permit;
                 let service = service_fn(move |req| answer(server.clone(), scheme, req));
+                let mut builder = http1::Builder::new();
+                builder.timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(HEADER_TIMEOUT);
                 match acceptor {
                     Some(a) => {
-                        if let Ok(tls) = a.accept(stream).await {
-                            let _ = http1::Builder::new().serve_connection(TokioIo::new(tls), service).await;
+                        if let Ok(Ok(tls)) = tokio::time::timeout(HEADER_TIMEOUT, a.accept(stream)).await {
+                            let _ = builder.serve_connection(TokioIo::new(tls), service).await;
                         }
                     }
                     None => {
-                        let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+                        let _ = builder.serve_connection(TokioIo::new(stream), service).await;
                     }
                 }
             });
@@ -101,14 +124,19 @@ async fn answer(
     req: hyper::Request<Incoming>,
 ) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
     let (parts, body) = req.into_parts();
+    let head: usize =
+        parts.headers.iter().map(|(k, v)| k.as_str().len() + v.len() + 4).sum::<usize>() + parts.uri.to_string().len();
+    if head > MAX_REQUEST_HEAD {
+        return Ok(graph_error(431, "RequestHeaderFieldsTooLarge", "The request's headers are too large."));
+    }
     let body = match Limited::new(body, MAX_REQUEST_BODY).collect().await {
         Ok(b) => b.to_bytes(),
-        Err(_) => return Ok(plain(413, "request body too large or broken")),
+        Err(_) => return Ok(graph_error(413, "RequestEntityTooLarge", "The request body is too large or broken.")),
     };
     let host = parts.headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1").to_string();
     let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
     let Ok(uri) = format!("{scheme}://{host}{path}").parse::<http::Uri>() else {
-        return Ok(plain(400, "the request URL cannot be parsed"));
+        return Ok(graph_error(400, "BadRequest", "The request URL cannot be parsed."));
     };
     let mut request = http::Request::new(body);
     *request.method_mut() = parts.method;
@@ -122,9 +150,24 @@ async fn answer(
     Ok(hyper::Response::from_parts(head, Full::new(body)))
 }
 
-fn plain(status: u16, text: &'static str) -> hyper::Response<Full<Bytes>> {
-    let mut r = hyper::Response::new(Full::new(Bytes::from_static(text.as_bytes())));
-    *r.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+/// Graph's error body for what the transport refuses before the server sees the request.
+fn graph_error(status: u16, code: &str, message: &str) -> hyper::Response<Full<Bytes>> {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let date = jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%S").to_string();
+    let body = serde_json::json!({
+        "error": {
+            "code": code,
+            "message": message,
+            "innerError": { "date": date, "request-id": request_id, "client-request-id": request_id }
+        }
+    });
+    let mut r = hyper::Response::new(Full::new(Bytes::from(body.to_string())));
+    *r.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::BAD_REQUEST);
+    let h = r.headers_mut();
+    h.insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
+    if let Ok(v) = http::HeaderValue::from_str(&request_id) {
+        h.insert("request-id", v);
+    }
     r
 }
 

@@ -24,8 +24,8 @@ pub fn json_diff_labeled(
     max_lines: usize,
     palette: Palette,
 ) -> Option<String> {
-    let old = pretty(expected);
-    let new = pretty(actual);
+    let old = pretty(&bounded(expected));
+    let new = pretty(&bounded(actual));
     if old == new {
         return None;
     }
@@ -56,6 +56,59 @@ pub fn json_diff_labeled(
 }
 
 /// Key-sorted pretty JSON, at most `max_lines` lines.
+/// Limits of [`bounded`]: what a report keeps of an answer's body, whatever its size.
+const KEEP_ITEMS: usize = 50;
+const KEEP_KEYS: usize = 200;
+const KEEP_CHARS: usize = 4096;
+const KEEP_DEPTH: usize = 32;
+
+/// A copy of `value` small enough to keep in a report and print: the first 50 items of an array,
+/// 200 keys of an object, 4,096 characters of a string (each redacted before it is cut), 32 levels;
+/// what was left out is said in place (`"… 950 more items"`). Memory per failed case stays bounded
+/// however large the answer.
+pub fn bounded(value: &Value) -> Value {
+    bounded_at(value, 0)
+}
+
+fn bounded_string(s: &str) -> String {
+    let s = crate::target::secret::redact(s);
+    if s.len() <= KEEP_CHARS {
+        return s.into_owned();
+    }
+    let mut cut = KEEP_CHARS;
+    while !s.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}… ({} characters)", &s[..cut], s.chars().count())
+}
+
+fn bounded_at(value: &Value, depth: usize) -> Value {
+    if depth >= KEEP_DEPTH && (value.is_array() || value.is_object()) {
+        return Value::String("… (nested deeper than shown)".into());
+    }
+    match value {
+        Value::String(s) => Value::String(bounded_string(s)),
+        Value::Array(items) => {
+            let mut out: Vec<Value> = items.iter().take(KEEP_ITEMS).map(|v| bounded_at(v, depth + 1)).collect();
+            if items.len() > KEEP_ITEMS {
+                out.push(Value::String(format!("… {} more items", items.len() - KEEP_ITEMS)));
+            }
+            Value::Array(out)
+        }
+        Value::Object(map) => {
+            let mut out = serde_json::Map::new();
+            for (k, v) in map.iter().take(KEEP_KEYS) {
+                out.insert(bounded_string(k), bounded_at(v, depth + 1));
+            }
+            if map.len() > KEEP_KEYS {
+                out.insert("…".into(), Value::String(format!("{} more keys", map.len() - KEEP_KEYS)));
+            }
+            Value::Object(out)
+        }
+        other => other.clone(),
+    }
+}
+
 pub fn json_excerpt(value: &Value, max_lines: usize) -> String {
     cap(pretty(value).lines().map(str::to_string).collect(), max_lines, "body")
 }

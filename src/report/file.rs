@@ -1,7 +1,9 @@
-//! What every report file starts from: its path, opened (and emptied) before the first case so an
-//! unwritable path fails the run at once, the run's description, its clock and the outcome counts.
+//! What every report file starts from: its path, a temporary file beside it opened before the
+//! first case (so an unwritable folder fails the run at once), the run's description, its clock and
+//! the outcome counts. The report replaces the file at its path only when it is complete: a run that
+//! fails before the end (a failed preflight, a crash) leaves the previous report as it was.
 
-use std::fs::File;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::json::RunInfo;
@@ -11,7 +13,7 @@ use super::{CaseReport, Outcome};
 pub struct ReportFile {
     pub kind: &'static str,
     pub path: PathBuf,
-    file: Option<File>,
+    file: Option<AtomicFile>,
     pub info: RunInfo,
     pub started: jiff::Timestamp,
     pub clock: std::time::Instant,
@@ -22,7 +24,7 @@ pub struct ReportFile {
 impl ReportFile {
     /// Creates (empties) the file now.
     pub fn create(kind: &'static str, path: &Path, info: RunInfo) -> Result<Self, String> {
-        let file = File::create(path).map_err(|e| format!("cannot write the {kind} {}: {e}", path.display()))?;
+        let file = AtomicFile::create(path).map_err(|e| format!("cannot write the {kind} {}: {e}", path.display()))?;
         Ok(ReportFile {
             kind,
             path: path.to_path_buf(),
@@ -49,8 +51,99 @@ impl ReportFile {
         self.counts[i] += 1;
     }
 
-    /// The opened file, once: a report is written once.
-    pub fn take(&mut self) -> Result<File, String> {
+    /// The opened file, once: a report is written once (and committed by its writer).
+    pub fn take(&mut self) -> Result<AtomicFile, String> {
         self.file.take().ok_or_else(|| self.fail("already written"))
+    }
+}
+
+/// A file written beside its final path and renamed onto it by [`AtomicFile::commit`]; dropped
+/// uncommitted, it disappears and whatever stood at the path before is untouched. A path that is
+/// not a regular file (a device such as `/dev/stdout`, a pipe) is written in place: nothing is ever
+/// renamed over it.
+pub struct AtomicFile {
+    inner: Inner,
+    path: PathBuf,
+}
+
+enum Inner {
+    Temp(tempfile::NamedTempFile),
+    Direct(std::fs::File),
+}
+
+impl AtomicFile {
+    /// Opens a temporary file in the folder of `path` (which must exist).
+    pub fn create(path: &Path) -> std::io::Result<Self> {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        if path.is_dir() {
+            return Err(std::io::Error::new(std::io::ErrorKind::IsADirectory, "a folder stands at that path"));
+        }
+        if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+            let file = std::fs::OpenOptions::new().write(true).truncate(true).open(path)?;
+            return Ok(AtomicFile { inner: Inner::Direct(file), path: path.to_path_buf() });
+        }
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let temp = tempfile::Builder::new().prefix(&format!(".{name}.")).suffix(".partial").tempfile_in(dir)?;
+        Ok(AtomicFile { inner: Inner::Temp(temp), path: path.to_path_buf() })
+    }
+
+    /// Writes `bytes` to `path` at once (create, write, rename).
+    pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+        let mut f = AtomicFile::create(path)?;
+        f.write_all(bytes)?;
+        f.commit()
+    }
+
+    /// Flushes, and puts the file at its path.
+    pub fn commit(self) -> std::io::Result<()> {
+        match self.inner {
+            Inner::Direct(mut f) => f.flush(),
+            Inner::Temp(mut temp) => {
+                temp.flush()?;
+                temp.persist(&self.path).map(|_| ()).map_err(|e| e.error)
+            }
+        }
+    }
+}
+
+impl std::io::Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match &mut self.inner {
+            Inner::Temp(t) => t.write(buf),
+            Inner::Direct(f) => f.write(buf),
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        match &mut self.inner {
+            Inner::Temp(t) => t.flush(),
+            Inner::Direct(f) => f.flush(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_uncommitted_file_leaves_the_old_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.json");
+        std::fs::write(&path, "old").unwrap();
+        let mut f = AtomicFile::create(&path).unwrap();
+        f.write_all(b"new").unwrap();
+        drop(f);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "old");
+        AtomicFile::write(&path, b"new").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file is left");
+        // A device is written in place, never replaced by a file.
+        if Path::new("/dev/null").exists() {
+            AtomicFile::write(Path::new("/dev/null"), b"x").unwrap();
+            assert!(!std::fs::metadata("/dev/null").unwrap().is_file());
+        }
     }
 }

@@ -2,7 +2,6 @@
 //! browser's network panel or any HAR viewer. Entries are written as cases finish; every value went
 //! through the redactor, and the token shows only as `Bearer [REDACTED]`.
 
-use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -13,7 +12,7 @@ use crate::target::Redactor;
 
 pub struct HarReport {
     path: PathBuf,
-    out: BufWriter<File>,
+    out: BufWriter<super::file::AtomicFile>,
     entries: u64,
 }
 
@@ -24,7 +23,7 @@ fn pairs(headers: &[(String, String)]) -> Vec<Value> {
 impl HarReport {
     pub fn create(path: &Path) -> Result<Self, String> {
         let fail = |e: std::io::Error| format!("cannot write the HAR file {}: {e}", path.display());
-        let mut out = BufWriter::new(File::create(path).map_err(fail)?);
+        let mut out = BufWriter::new(super::file::AtomicFile::create(path).map_err(fail)?);
         write!(
             out,
             "{{\"log\":{{\"version\":\"1.2\",\"creator\":{{\"name\":\"graph-conformance\",\"version\":\"{}\"}},\"entries\":[",
@@ -94,13 +93,19 @@ impl HarReport {
         });
         let sep: &[u8] = if self.entries == 0 { b"\n" } else { b",\n" };
         self.out.write_all(sep).map_err(|e| self.fail(e))?;
-        serde_json::to_writer(&mut self.out, &entry).map_err(|e| self.fail(e))?;
+        // The entry as written, redacted again: escaped forms of a secret are caught here too.
+        let text = serde_json::to_string(&entry).map_err(|e| self.fail(e))?;
+        self.out.write_all(crate::target::secret::redact(&text).as_bytes()).map_err(|e| self.fail(e))?;
         self.entries += 1;
         Ok(())
     }
 
     pub fn finish(mut self) -> Result<(), String> {
         self.out.write_all(b"\n]}}\n").map_err(|e| self.fail(e))?;
-        self.out.flush().map_err(|e| self.fail(e))
+        let file = self
+            .out
+            .into_inner()
+            .map_err(|e| format!("cannot write the HAR file {}: {}", self.path.display(), e.error()))?;
+        file.commit().map_err(|e| format!("cannot write the HAR file {}: {e}", self.path.display()))
     }
 }

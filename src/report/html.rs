@@ -102,8 +102,10 @@ impl HtmlReport {
     /// Writes the page.
     pub fn finish(mut self) -> Result<(), String> {
         let page = self.page();
+        // The page as written, redacted again (the bodies were pretty-printed, escapes decoded).
+        let page = crate::target::secret::redact(&page);
         let mut file = self.head.take()?;
-        file.write_all(page.as_bytes()).and_then(|()| file.flush()).map_err(|e| self.head.fail(e))
+        file.write_all(page.as_bytes()).and_then(|()| file.commit()).map_err(|e| self.head.fail(e))
     }
 
     fn page(&mut self) -> String {
@@ -232,7 +234,7 @@ impl HtmlReport {
                     esc(&file.display().to_string())
                 ));
             }
-            if let Some(url) = &f.doc_url {
+            if let Some(url) = f.doc_url.as_ref().filter(|u| is_web_link(u)) {
                 links.push(format!("<a href=\"{}\">doc page</a>", esc(url)));
             }
             if !links.is_empty() {
@@ -246,7 +248,11 @@ impl HtmlReport {
             }
             if !f.body.is_empty() {
                 let cut = if f.body_truncated { " (cut at 64 KiB)" } else { "" };
-                let _ = write!(h, "<h4>answer body{cut}</h4><pre>{}</pre>", esc(&pretty(&f.body)));
+                let _ = write!(
+                    h,
+                    "<h4>answer body{cut}</h4><pre>{}</pre>",
+                    esc(&crate::target::secret::redact(&pretty(&f.body)))
+                );
             }
             h.push_str("</details></td></tr>\n");
         }
@@ -281,6 +287,13 @@ fn pretty(body: &str) -> String {
         .ok()
         .and_then(|v| serde_json::to_string_pretty(&v).ok())
         .unwrap_or_else(|| body.to_string())
+}
+
+/// Whether a link may be shown as one: only `http:` and `https:` URLs (a case file is anyone's to
+/// write, and a `javascript:` or `data:` link would run in the reader's browser).
+pub fn is_web_link(url: &str) -> bool {
+    let lower = url.trim_start().to_ascii_lowercase();
+    (lower.starts_with("https://") || lower.starts_with("http://")) && !url.chars().any(|c| c.is_control() || c == '"')
 }
 
 /// Text for HTML content and attribute values.

@@ -74,6 +74,8 @@ impl JsonReport {
             return Ok(());
         }
         let text = serde_json::to_string(&case_json(r, redactor)).map_err(|e| self.fail(e))?;
+        // The case as written, redacted again: a secret in any field, escaped or not, never lands.
+        let text = crate::target::secret::redact(&text).into_owned();
         self.chunk_bytes += text.len() + r.name.len();
         self.chunk.push((r.name.clone(), text));
         if self.chunk.len() >= CHUNK_CASES || self.chunk_bytes >= CHUNK_BYTES {
@@ -171,7 +173,8 @@ impl JsonReport {
             }
         }
         out.write_all(b"\n  ]\n}\n").map_err(|e| self.fail(e))?;
-        out.flush().map_err(|e| self.fail(e))
+        let file = out.into_inner().map_err(|e| self.fail(e.error()))?;
+        file.commit().map_err(|e| self.fail(e))
     }
 }
 

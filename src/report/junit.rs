@@ -78,8 +78,32 @@ impl JunitReport {
             report.add_test_suite(suite);
         }
         let text = report.to_string().map_err(|e| format!("cannot write the JUnit report {}: {e}", path.display()))?;
+        let text = crate::target::secret::redact(&text).into_owned();
+        let text = xml_safe(&text);
         // One write whose result is checked: a full disk or a missing folder is an error, not a
-        // report silently cut short.
-        std::fs::write(path, text).map_err(|e| format!("cannot write the JUnit report {}: {e}", path.display()))
+        // report silently cut short; the file is replaced only when complete.
+        super::file::AtomicFile::write(path, text.as_bytes())
+            .map_err(|e| format!("cannot write the JUnit report {}: {e}", path.display()))
     }
+}
+
+/// The document with every character XML 1.0 forbids (controls other than tab, newline and carriage
+/// return; U+FFFE, U+FFFF) written as visible `\u{…}` text: one such character from a server would
+/// make CI's parser reject the whole report.
+pub fn xml_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    let bad = |c: char| {
+        let u = c as u32;
+        (u < 0x20 && !matches!(c, '\t' | '\n' | '\r')) || u == 0xFFFE || u == 0xFFFF
+    };
+    if !text.chars().any(bad) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(text.chars().fold(String::with_capacity(text.len()), |mut out, c| {
+        if bad(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+        out
+    }))
 }

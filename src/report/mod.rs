@@ -10,6 +10,7 @@ pub mod json;
 pub mod junit;
 pub mod locate;
 pub mod style;
+pub mod term;
 pub mod verdict;
 
 use std::fmt::Write as _;
@@ -20,6 +21,7 @@ use serde_json::Value;
 use crate::case::Origin;
 use crate::check::{Finding, Severity, rule};
 use crate::target::{Redactor, RetryNote};
+
 pub use style::Palette;
 
 /// How a case ended.
@@ -163,17 +165,26 @@ impl CaseReport {
         self.findings.iter().filter(|f| f.severity == Severity::Warning)
     }
     /// Replaces every known secret in everything the report holds, so no printer, report file or
-    /// caller can leak one, whatever the server echoed.
+    /// caller can leak one, whatever the server echoed; and escapes the control and bidi characters
+    /// of every one-line field (names, pointers, messages, ids), so no server can forge a line.
     pub fn redact(&mut self, redactor: &Redactor) {
+        // One-line fields: redacted first (a secret is never cut or escaped apart), then escaped.
+        let line = |s: &mut String| {
+            redactor.redact_in_place(s);
+            term::one_line_in_place(s);
+        };
+        // A block of text (a body, a request): redacted; the printers escape what they show.
         let r = |s: &mut String| redactor.redact_in_place(s);
         // A name carries ids a server sent: a server that puts a secret into an id must not get
         // it printed through the case's name.
-        r(&mut self.name);
-        r(&mut self.rerun);
+        line(&mut self.name);
+        line(&mut self.suite);
+        line(&mut self.rerun);
         for f in &mut self.findings {
-            r(&mut f.message);
-            f.expected.iter_mut().for_each(r);
-            f.actual.iter_mut().for_each(r);
+            line(&mut f.at);
+            line(&mut f.message);
+            f.expected.iter_mut().for_each(line);
+            f.actual.iter_mut().for_each(line);
         }
         if let Some((a, b)) = self.diff.as_mut() {
             redact_value(a, redactor);
@@ -183,20 +194,32 @@ impl CaseReport {
             redact_value(v, redactor);
         }
         if let Some(x) = self.exchange.as_mut() {
-            r(&mut x.url);
-            x.request_id.iter_mut().for_each(r);
-            x.date.iter_mut().for_each(r);
+            line(&mut x.url);
+            line(&mut x.method);
+            x.request_id.iter_mut().for_each(line);
+            line(&mut x.client_request_id);
+            x.date.iter_mut().for_each(line);
         }
-        self.error.iter_mut().for_each(r);
-        self.notes.iter_mut().for_each(r);
+        // The error is this program's own text (it may span lines); what it quotes was clipped, so
+        // escaped, where it was quoted.
+        self.error.iter_mut().for_each(|s| {
+            redactor.redact_in_place(s);
+            term::lines_in_place(s);
+        });
+        self.notes.iter_mut().for_each(line);
+        self.origin.derived.iter_mut().for_each(line);
+        for note in &mut self.retries {
+            note.redact();
+        }
         if let Some(q) = self.request.as_mut() {
-            r(&mut q.url);
+            line(&mut q.url);
             q.body.iter_mut().for_each(r);
             for (k, v) in &mut q.headers {
                 if k.eq_ignore_ascii_case("authorization") && v.len() > "Bearer ".len() {
                     *v = "Bearer [REDACTED]".into();
                 }
-                r(v);
+                line(k);
+                line(v);
             }
         }
         if let Some(a) = self.answer.as_mut() {
@@ -205,7 +228,8 @@ impl CaseReport {
                 if k.eq_ignore_ascii_case("authorization") || k.eq_ignore_ascii_case("set-cookie") {
                     *v = "[REDACTED]".into();
                 }
-                r(v);
+                line(k);
+                line(v);
             }
         }
     }
@@ -238,11 +262,25 @@ impl Default for RenderOptions {
     }
 }
 
-fn redact_value(v: &mut Value, redactor: &Redactor) {
+/// Redacts every string of a JSON value, the keys of its objects included (a server may use a
+/// secret as a property name).
+pub fn redact_value(v: &mut Value, redactor: &Redactor) {
     match v {
         Value::String(s) => redactor.redact_in_place(s),
         Value::Array(items) => items.iter_mut().for_each(|i| redact_value(i, redactor)),
-        Value::Object(map) => map.values_mut().for_each(|i| redact_value(i, redactor)),
+        Value::Object(map) => {
+            let dirty = map.keys().any(|k| matches!(crate::target::secret::redact(k), std::borrow::Cow::Owned(_)));
+            if dirty {
+                let old = std::mem::take(map);
+                for (mut k, mut x) in old {
+                    redactor.redact_in_place(&mut k);
+                    redact_value(&mut x, redactor);
+                    map.insert(k, x);
+                }
+            } else {
+                map.values_mut().for_each(|i| redact_value(i, redactor));
+            }
+        }
         _ => {}
     }
 }

@@ -77,7 +77,7 @@ impl Ctx {
                     let _guard = rt.enter();
                     EmbeddedServer::Standalone(reference::standalone::start(server, None, None)?)
                 };
-                (server.service_root(), Some(server), TokenSource::fixed(Secret::new(EMBEDDED_TOKEN))?)
+                (server.service_root(), Some(server), TokenSource::fixed(Secret::public(EMBEDDED_TOKEN))?)
             }
             Some(root) => {
                 let root = root.trim_end_matches('/').to_string();

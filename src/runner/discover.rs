@@ -189,7 +189,7 @@ pub fn run_discovery(
     let display = if list_only { Display::Silent } else { display };
     let mut counts = stream::run(shared.clone(), args, display, concurrency, producer, move |r| {
         if list_only {
-            println!("{}: test", r.name);
+            crate::report::term::outln!("{}: test", r.name);
         }
         observe(r);
     })?;

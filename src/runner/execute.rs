@@ -58,7 +58,8 @@ async fn send_and_check(shared: &Shared, inst: &Instance<'_>) -> CaseReport {
         auth: case.auth,
     };
     let redactor = &shared.redactor;
-    let on_retry = |note: &RetryNote| eprintln!("{}", redactor.redact(&format!("note: {}: {note}", inst.name)));
+    let on_retry =
+        |note: &RetryNote| crate::report::term::errln!("{}", redactor.redact(&format!("note: {}: {note}", inst.name)));
     let sent_result = ctx.http.send(&outgoing, &on_retry).await;
     let mut info = ExchangeInfo {
         method: outgoing.method.clone(),
@@ -156,7 +157,9 @@ async fn walk_case(
         type_name,
         key: key.first().cloned().unwrap_or_else(|| "id".into()),
     };
-    let mut walk = super::walk::ListWalk::new(url, spec);
+    // A list case ends: by --max-entities (a page holds at least one), and by its deadline.
+    let pages = shared.config.max_entities.map(|n| n.min(u32::MAX as usize) as u32);
+    let mut walk = super::walk::ListWalk::new(url, spec).with_limits(pages, case_deadline(&shared.config));
     while let Some(rows) = walk.next_page(shared, ctx).await {
         for row in &rows {
             let _ = walk.key_of(row);
@@ -169,6 +172,12 @@ async fn walk_case(
     report.checked = super::walk::walk_rules();
     conclude(&mut report, case, None, shared.schemas.model());
     report
+}
+
+/// How long one case may take in all (a list walk's pages, retries included): four request
+/// timeouts, and at least ten seconds.
+pub fn case_deadline(config: &super::RunConfig) -> std::time::Duration {
+    (config.http.timeout * 4).max(std::time::Duration::from_secs(10))
 }
 
 /// The last touches: the rerun command of a failed case, and secrets out of everything.
@@ -191,10 +200,12 @@ pub fn conclude(report: &mut CaseReport, case: &Case, json: Option<&Value>, mode
         && let (Some(expected), Some(actual)) = (&case.expect.body, json)
     {
         let keys = check::body_values::row_keys(model, case.resource_type.as_deref());
-        let normalized = check::body_values::normalized_actual(expected, actual, case.expect.truncated, &keys);
-        report.diff = Some((expected.clone(), normalized));
+        let actual = crate::report::diff::bounded(actual);
+        let normalized = check::body_values::normalized_actual(expected, &actual, case.expect.truncated, &keys);
+        // Bounded copies: a report holds and prints a bounded part of any answer.
+        report.diff = Some((crate::report::diff::bounded(expected), crate::report::diff::bounded(&normalized)));
     } else if failed.iter().any(|r| SHOW_BODY_FOR.contains(r)) {
-        report.excerpt = json.cloned();
+        report.excerpt = json.map(crate::report::diff::bounded);
     }
 }
 

@@ -41,7 +41,11 @@ pub fn run_libtest(config: RunConfig, args: &Arguments) -> Result<RunSummary, St
         super::preflight::preflight(&shared, &planned)?;
     }
     let trials: Vec<Trial> = planned.into_iter().map(|p| trial(shared.clone(), p)).collect();
-    let conclusion = libtest_mimic::run(args, trials);
+    // libtest-mimic's printer panics when standard output is closed or full: that ends the run
+    // quietly (a closed pipe) or as a setup error, never as "a case failed".
+    let Some(conclusion) = crate::report::term::guard_printer(|| libtest_mimic::run(args, trials)) else {
+        return Err(crate::report::term::STDOUT_STOPPED.to_string());
+    };
     let mut verdict = None;
     if let Some(sinks) = shared.take_sinks()
         && !args.list
@@ -51,7 +55,7 @@ pub fn run_libtest(config: RunConfig, args: &Arguments) -> Result<RunSummary, St
             return Err(errors.join("\n"));
         }
         for line in v.lines() {
-            println!("{line}");
+            crate::report::term::outln!("{line}");
         }
         verdict = Some(v);
     }

@@ -91,8 +91,8 @@ impl Progress {
     /// Prints a line above the status line.
     pub fn println(&self, line: &str) {
         match self.bar.get() {
-            Some(bar) => bar.suspend(|| println!("{line}")),
-            None => println!("{line}"),
+            Some(bar) => bar.suspend(|| crate::report::term::outln!("{line}")),
+            None => crate::report::term::outln!("{line}"),
         }
     }
 

@@ -86,7 +86,7 @@ pub fn close(shared: &Shared, display: Display, counts: &mut Counts) -> Result<(
     counts.new_failures = verdict.baseline.as_ref().map(|(_, n)| *n);
     if display != Display::Silent {
         for line in verdict.lines() {
-            println!("{line}");
+            crate::report::term::outln!("{line}");
         }
     }
     Ok(())
@@ -279,7 +279,7 @@ where
         filtered: filtered.clone(),
     };
     if display == Display::Pretty {
-        println!("\nrunning cases as they are discovered on {}", ctx.service_root);
+        crate::report::term::outln!("\nrunning cases as they are discovered on {}", ctx.service_root);
     }
     let produced = ctx.rt.block_on(async {
         let produced = tokio::spawn(produce(feed)).await;
@@ -304,10 +304,10 @@ where
     let mut c = collector.lock().unwrap_or_else(|p| p.into_inner());
     let _ = c.out.flush();
     if let Some(why) = shared.stopped() {
-        println!("\nthe run stopped early: {why}; the cases after that point were not run");
+        crate::report::term::outln!("\nthe run stopped early: {why}; the cases after that point were not run");
     }
     if display == Display::Terse {
-        println!();
+        crate::report::term::outln!();
     }
     c.counts.filtered_out = filtered.load(std::sync::atomic::Ordering::Relaxed);
     c.counts.requests = ctx.http.attempts();
@@ -358,28 +358,30 @@ fn print_summary(
     elapsed: std::time::Duration,
 ) {
     if !failures.is_empty() {
-        println!("\nfailures:\n");
+        crate::report::term::outln!("\nfailures:\n");
         for (name, message) in failures {
-            println!("---- {name} ----\n{message}\n");
+            crate::report::term::outln!("---- {name} ----\n{message}\n");
             if let Some((same, more)) = verdict.and_then(|v| v.same_as(name)) {
                 let extra = if more > 0 { format!(" (and {more} more, all in --json)") } else { String::new() };
-                println!("  the same failure in {} more cases{extra}:", same.len() as u64 + more);
+                crate::report::term::outln!("  the same failure in {} more cases{extra}:", same.len() as u64 + more);
                 for n in same {
-                    println!("    {n}");
+                    crate::report::term::outln!("    {n}");
                 }
-                println!();
+                crate::report::term::outln!();
             }
         }
         if dropped > 0 {
-            println!("… {dropped} more failures are not shown here; --json and --junit have all of them\n");
+            crate::report::term::outln!(
+                "… {dropped} more failures are not shown here; --json and --junit have all of them\n"
+            );
         }
-        println!("failures:");
+        crate::report::term::outln!("failures:");
         for (name, _) in failures {
-            println!("    {name}");
+            crate::report::term::outln!("    {name}");
         }
     }
     let verdict = if c.failed > 0 { "FAILED" } else { "ok" };
-    println!(
+    crate::report::term::outln!(
         "\ntest result: {verdict}. {} passed; {} failed; {} ignored; 0 measured; {} filtered out; finished in {:.2}s\n",
         c.passed,
         c.failed,

@@ -64,6 +64,10 @@ pub struct ListWalk {
     spec: ItemSpec,
     /// The walk stopped early on purpose (`--max-entities`), so the count is not compared.
     cut: bool,
+    /// Pages read before the walk stops on purpose (`--max-entities` lowers it).
+    page_limit: Option<u32>,
+    /// When the walk must have ended (a list case's own deadline).
+    deadline: Option<(std::time::Instant, std::time::Duration)>,
 }
 
 impl ListWalk {
@@ -86,7 +90,17 @@ impl ListWalk {
             retries: Vec::new(),
             spec,
             cut: false,
+            page_limit: None,
+            deadline: None,
         }
+    }
+
+    /// Stops on purpose after `pages` pages (the count is then not compared), and fails the walk when
+    /// it has not ended within `deadline`: an endless nextLink chain ends the case, not the run.
+    pub fn with_limits(mut self, pages: Option<u32>, deadline: std::time::Duration) -> Self {
+        self.page_limit = pages;
+        self.deadline = Some((std::time::Instant::now() + deadline, deadline));
+        self
     }
 
     fn add(&mut self, f: Finding) {
@@ -108,7 +122,21 @@ impl ListWalk {
     /// The next page's rows; `None` at the end or on a problem (recorded as a finding). A row that
     /// repeats an earlier one, a link that leaves the collection or loops, ends the walk.
     pub async fn next_page(&mut self, shared: &Shared, ctx: &Ctx) -> Option<Vec<Map<String, Value>>> {
+        if self.page_limit.is_some_and(|n| self.pages >= n) {
+            self.stop();
+            return None;
+        }
         let url = self.next.take()?;
+        if let Some((at, limit)) = self.deadline
+            && std::time::Instant::now() > at
+        {
+            self.paging(format!(
+                "the walk had not ended after {} pages and {} s (the case's deadline): the nextLink chain may not end",
+                self.pages,
+                limit.as_secs()
+            ));
+            return None;
+        }
         self.pages += 1;
         if self.pages > MAX_PAGES {
             self.paging(format!("more than {MAX_PAGES} pages: the nextLink chain does not end"));
@@ -128,8 +156,9 @@ impl ListWalk {
         let mut info = ExchangeInfo { method: "GET".into(), url: url.clone(), client_request_id, ..Default::default() };
         let redactor = shared.redactor.clone();
         let label = url.clone();
-        let on_retry =
-            move |note: &RetryNote| eprintln!("{}", redactor.redact(&format!("note: listing {label}: {note}")));
+        let on_retry = move |note: &RetryNote| {
+            crate::report::term::errln!("{}", redactor.redact(&format!("note: listing {label}: {note}")))
+        };
         let delivered = match ctx.http.send(&out, &on_retry).await {
             Ok(d) => d,
             Err(failure) => {

@@ -79,6 +79,7 @@ pub struct ClientCredentials {
     /// `{target origin}/.default`.
     pub scope: String,
     cache: Mutex<Option<CachedToken>>,
+    min_renewal: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -105,7 +106,14 @@ impl ClientCredentials {
             secret,
             scope: format!("{}/.default", target_origin.trim_end_matches('/')),
             cache: Mutex::new(None),
+            min_renewal: MIN_RENEWAL,
         }
+    }
+
+    /// The shortest time a token is kept (default [`MIN_RENEWAL`]; tests of renewal lower it).
+    pub fn with_min_renewal(mut self, min: Duration) -> Self {
+        self.min_renewal = min;
+        self
     }
 
     /// A valid token, from the cache or the token endpoint. Every token is registered with the
@@ -116,6 +124,7 @@ impl ClientCredentials {
             return Ok(c.token.clone());
         }
         let issued = Instant::now();
+        check_token_url(&self.token_url)?;
         let form = [
             ("grant_type", "client_credentials"),
             ("client_id", self.client_id.as_str()),
@@ -129,8 +138,7 @@ impl ClientCredentials {
             .await
             .map_err(|e| format!("token request to {} failed: {}", self.token_url, super::http::error_chain(&e)))?;
         let status = answer.status().as_u16();
-        let bytes = answer
-            .bytes()
+        let bytes = read_capped(answer, MAX_TOKEN_ANSWER)
             .await
             .map_err(|e| format!("token request to {}: cannot read the answer: {e}", self.token_url))?;
         let parsed: Option<TokenAnswer> = serde_json::from_slice(&bytes).ok();
@@ -158,15 +166,62 @@ impl ClientCredentials {
         let token = Secret::new(token);
         redactor.add(&token);
         let header = bearer_header(&token)?;
-        *cache = Some(CachedToken { token: token.clone(), header, renew_at: issued + renewal_delay(lifetime) });
+        *cache = Some(CachedToken {
+            token: token.clone(),
+            header,
+            renew_at: issued + renewal_delay(lifetime).max(self.min_renewal),
+        });
         Ok(token)
     }
 }
 
-/// Renew five minutes before expiry, or halfway through a token shorter-lived than ten minutes.
+/// Renew five minutes before expiry, or halfway through a token shorter-lived than ten minutes
+/// (and never sooner than [`MIN_RENEWAL`], see [`ClientCredentials::token`]).
 pub fn renewal_delay(expires_in_secs: u64) -> Duration {
     let lifetime = Duration::from_secs(expires_in_secs);
     lifetime.saturating_sub(Duration::from_secs(300)).max(lifetime / 2)
+}
+
+/// The shortest time a token is used before another is asked for: an endpoint that says
+/// `expires_in: 0` must not get a token request per read.
+pub const MIN_RENEWAL: Duration = Duration::from_secs(60);
+
+/// The largest token endpoint answer read (a real one is a few KiB).
+pub const MAX_TOKEN_ANSWER: usize = 256 * 1024;
+
+/// The token endpoint must be https: the client secret travels in the request body. Plain http is
+/// accepted only for a loopback address (a test's own endpoint).
+pub fn check_token_url(url: &str) -> Result<(), String> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| format!("the token endpoint {url} is not a URL: {e}"))?;
+    let loopback = match parsed.host() {
+        Some(url::Host::Ipv4(a)) => a.is_loopback(),
+        Some(url::Host::Ipv6(a)) => a.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" if loopback => Ok(()),
+        _ => Err(format!(
+            "the token endpoint {url} is not https: the client secret would travel in clear; use an https authority (AZURE_AUTHORITY_HOST), or http only on a loopback address"
+        )),
+    }
+}
+
+/// Reads an answer's body, failing once it passes `max` bytes (a hostile endpoint cannot make the
+/// harness hold gigabytes).
+async fn read_capped(mut answer: reqwest::Response, max: usize) -> Result<Vec<u8>, String> {
+    if answer.content_length().is_some_and(|n| n > max as u64) {
+        return Err(format!("it is larger than {} KiB", max / 1024));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = answer.chunk().await.map_err(|e| e.to_string())? {
+        if body.len() + chunk.len() > max {
+            return Err(format!("it is larger than {} KiB", max / 1024));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 impl TokenSource {
@@ -212,6 +267,17 @@ mod tests {
         assert_eq!(renewal_delay(3599), Duration::from_secs(3299));
         assert_eq!(renewal_delay(2), Duration::from_secs(1));
         assert_eq!(renewal_delay(0), Duration::ZERO);
+    }
+
+    #[test]
+    fn the_secret_goes_only_to_https_or_loopback() {
+        assert!(check_token_url("https://login.microsoftonline.com/t/oauth2/v2.0/token").is_ok());
+        assert!(check_token_url("http://127.0.0.1:9/t/oauth2/v2.0/token").is_ok());
+        assert!(check_token_url("http://[::1]:9/t").is_ok());
+        assert!(check_token_url("http://localhost:9/t").is_ok());
+        let e = check_token_url("http://login.example.net/t").unwrap_err();
+        assert!(e.contains("not https"), "{e}");
+        assert!(check_token_url("http://127.0.0.1.example.net/t").is_err());
     }
 
     #[test]

@@ -39,6 +39,13 @@ pub struct RetryNote {
     pub basis: String,
 }
 
+impl RetryNote {
+    /// Redacts and escapes the server-supplied part (a `Retry-After` value).
+    pub fn redact(&mut self) {
+        self.basis = crate::report::term::one_line(&super::secret::redact(&self.basis)).into_owned();
+    }
+}
+
 impl std::fmt::Display for RetryNote {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} answered, retried after {:.1} s ({})", self.status, self.waited.as_secs_f64(), self.basis)
