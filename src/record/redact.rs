@@ -295,7 +295,9 @@ impl Placeholders {
             let domain_end = at + len + domain.len();
             let lower = domain.to_ascii_lowercase();
             let ours = lower == "example.com" || lower.ends_with(".example.com") || lower.ends_with(".example");
-            if !local.is_empty() && domain.contains('.') && !ours {
+            // `tasks@odata.context`: an OData annotation, not an address.
+            let annotation = lower.starts_with("odata.");
+            if !local.is_empty() && domain.contains('.') && !ours && !annotation {
                 let original = format!("{local}@{domain}");
                 let p = self.placeholder(Kind::Mail, &original);
                 self.placeholder(Kind::Domain, domain);

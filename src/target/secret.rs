@@ -20,19 +20,19 @@ pub const REDACTED: &str = "[REDACTED]";
 
 /// A value that must never be printed. `Debug` and `Display` show `[REDACTED]`.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Secret(std::sync::Arc<str>);
+pub struct Secret(std::sync::Arc<str>, bool);
 
 impl Secret {
     /// A secret, registered with the process's redaction (see [`register`]) as it is made.
     pub fn new(value: impl Into<String>) -> Self {
         let value: String = value.into();
         register(&value);
-        Secret(value.into())
+        Secret(value.into(), false)
     }
     /// A credential that is public by design (the embedded server's fixed token): not registered,
     /// so the words it contains stay readable in output.
     pub fn public(value: &str) -> Self {
-        Secret(value.into())
+        Secret(value.into(), true)
     }
     /// The value, for the one place that needs it (an Authorization header, a token request).
     pub fn expose(&self) -> &str {
@@ -296,7 +296,9 @@ impl fmt::Debug for Redactor {
 impl Redactor {
     /// Registers a secret (see [`register`]).
     pub fn add(&self, secret: &Secret) {
-        register(secret.expose());
+        if !secret.1 {
+            register(secret.expose());
+        }
     }
 
     /// The text with every registered secret replaced by `[REDACTED]`.
