@@ -24,6 +24,10 @@ fn tmp(name: &str) -> PathBuf {
     p
 }
 
+fn path(p: &Path) -> String {
+    p.display().to_string()
+}
+
 fn text(o: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
 }
@@ -36,6 +40,16 @@ fn cli_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     }
     c.args(args).stdin(Stdio::null()).output().unwrap()
 }
+
+/// `run --target ROOT --max-retries 0 EXTRA…` from the project's folder (its cases and schemas).
+fn run_against(root: &str, extra: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut args = vec!["run", "--target", root, "--max-retries", "0"];
+    args.extend_from_slice(extra);
+    cli_in(Path::new(env!("CARGO_MANIFEST_DIR")), &args, env)
+}
+
+/// The seed's first case, under the reference profile (its documented values compared).
+const SEED_CASE: &[&str] = &["--profile", "reference", "--exact", E1];
 
 fn escaped(s: &str) -> String {
     s.chars().map(|c| format!("\\u{:04x}", c as u32)).collect()
@@ -71,28 +85,23 @@ fn a_token_in_any_encoding_and_any_field_reaches_no_output() {
     let server = answering("200 OK", body);
     let dir = tmp("hostile-token");
     let files: Vec<PathBuf> = ["r.json", "r.xml", "r.html", "r.har"].iter().map(|f| dir.join(f)).collect();
-    let o = cli_in(
-        Path::new(env!("CARGO_MANIFEST_DIR")),
+    let o = run_against(
+        &server.root(),
         &[
-            "run",
-            "--target",
-            &server.root(),
-            "--profile",
-            "reference",
-            "--exact",
-            E1,
-            "-v",
-            "--json",
-            files[0].to_str().unwrap(),
-            "--junit",
-            files[1].to_str().unwrap(),
-            "--html",
-            files[2].to_str().unwrap(),
-            "--har",
-            files[3].to_str().unwrap(),
-            "--max-retries",
-            "0",
-        ],
+            SEED_CASE,
+            &[
+                "-v",
+                "--json",
+                &path(&files[0]),
+                "--junit",
+                &path(&files[1]),
+                "--html",
+                &path(&files[2]),
+                "--har",
+                &path(&files[3]),
+            ],
+        ]
+        .concat(),
         &[("GRAPH_TOKEN", TOKEN)],
     );
     assert_eq!(o.status.code(), Some(101), "{}", text(&o));
@@ -109,23 +118,7 @@ fn terminal_controls_from_a_server_are_shown_escaped() {
     let message = "\\u001b]0;pwned\\u0007\\u001b[2Kok\\r\\nverdict: ok: 619 cases passed \\u202egnp.exe";
     let body = format!(r#"{{"error": {{"code": "InvalidAuthenticationToken", "message": "{message}"}}}}"#);
     let server = answering("401 Unauthorized", body);
-    let o = cli_in(
-        Path::new(env!("CARGO_MANIFEST_DIR")),
-        &[
-            "run",
-            "--target",
-            &server.root(),
-            "--profile",
-            "reference",
-            "--exact",
-            E1,
-            "--max-retries",
-            "0",
-            "--color",
-            "always",
-        ],
-        &[("GRAPH_TOKEN", TOKEN)],
-    );
+    let o = run_against(&server.root(), &[SEED_CASE, &["--color", "always"]].concat(), &[("GRAPH_TOKEN", TOKEN)]);
     let all = text(&o);
     assert_eq!(o.status.code(), Some(2), "a refused token fails the preflight: {all}");
     for bad in ['\r', '\u{7}', '\u{202e}'] {
@@ -250,26 +243,22 @@ fn a_page_too_large_or_with_errors_fails_import_and_lint() {
         f.write_all(b"{,,,,,,,,\n").unwrap();
     }
     drop(f);
-    for cmd in ["import", "lint"] {
-        let mut args = vec![cmd];
-        if cmd == "import" {
-            args.extend(["--out", "out"]);
-        }
-        args.push(big.to_str().unwrap());
-        let o = cli_in(&dir, &args, &[]);
+    // `import --out out PAGE` and `lint PAGE`, in the test's folder.
+    let both = |page: &Path| -> Vec<(&str, Output)> {
+        let page = path(page);
+        vec![
+            ("import", cli_in(&dir, &["import", "--out", "out", &page], &[])),
+            ("lint", cli_in(&dir, &["lint", &page], &[])),
+        ]
+    };
+    for (cmd, o) in both(&big) {
         assert_eq!(o.status.code(), Some(2), "{cmd}: {}", text(&o));
         assert!(text(&o).contains("larger than 2 MiB"), "{cmd}: {}", text(&o));
         assert!(text(&o).lines().count() < 10, "{cmd}: one message: {}", text(&o));
     }
     let bad = dir.join("bad-get.md");
     std::fs::write(&bad, page_with_names(&["ok"]).replace("{\"value\": []}", "{\"value\": [}")).unwrap();
-    for cmd in ["import", "lint"] {
-        let mut args = vec![cmd];
-        if cmd == "import" {
-            args.extend(["--out", "out"]);
-        }
-        args.push(bad.to_str().unwrap());
-        let o = cli_in(&dir, &args, &[]);
+    for (cmd, o) in both(&bad) {
         assert_eq!(o.status.code(), Some(1), "{cmd}: an error diagnostic fails: {}", text(&o));
         assert!(text(&o).contains("error"), "{cmd}: {}", text(&o));
     }
@@ -362,11 +351,7 @@ fn an_endless_next_link_chain_ends_the_case_by_max_entities() {
     let server = endless_list();
     let filter = "identitygovernance-lifecycleworkflowscontainer-list-workflows::derived::paging";
     let started = Instant::now();
-    let o = cli_in(
-        Path::new(env!("CARGO_MANIFEST_DIR")),
-        &["run", "--target", &server.root(), "--no-auth", "--max-entities", "5", "--max-retries", "0", filter],
-        &[],
-    );
+    let o = run_against(&server.root(), &["--no-auth", "--max-entities", "5", filter], &[]);
     let requests = server.requests.lock().unwrap().len();
     assert!(requests > 0 && requests <= 12, "{requests} requests for a walk cut at 5 pages: {}", text(&o));
     assert!(started.elapsed() < Duration::from_secs(30), "{}", text(&o));
@@ -449,11 +434,7 @@ fn a_failed_run_keeps_the_last_reports_junit_stays_xml_and_links_are_web_links()
     std::fs::write(&json, "the last good report").unwrap();
     let refusing =
         answering("401 Unauthorized", r#"{"error": {"code": "InvalidAuthenticationToken", "message": "no"}}"#.into());
-    let o = cli_in(
-        Path::new(env!("CARGO_MANIFEST_DIR")),
-        &["run", "--target", &refusing.root(), "--json", json.to_str().unwrap(), "--max-retries", "0"],
-        &[("GRAPH_TOKEN", TOKEN)],
-    );
+    let o = run_against(&refusing.root(), &["--json", &path(&json)], &[("GRAPH_TOKEN", TOKEN)]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert_eq!(std::fs::read_to_string(&json).unwrap(), "the last good report");
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1, "no partial file is left");
@@ -475,22 +456,9 @@ fn a_failed_run_keeps_the_last_reports_junit_stays_xml_and_links_are_web_links()
     let server =
         answering("404 Not Found", "{\"error\": {\"code\": \"x\", \"message\": \"bad \u{ffff} char \u{1}\"}}".into());
     let (xml, html) = (dir.join("r.xml"), dir.join("r.html"));
-    let o = cli_in(
-        here,
-        &[
-            "run",
-            "--target",
-            &server.root(),
-            "--no-auth",
-            "--cases",
-            cases.to_str().unwrap(),
-            "--junit",
-            xml.to_str().unwrap(),
-            "--html",
-            html.to_str().unwrap(),
-            "--max-retries",
-            "0",
-        ],
+    let o = run_against(
+        &server.root(),
+        &["--no-auth", "--cases", &path(&cases), "--junit", &path(&xml), "--html", &path(&html)],
         &[],
     );
     assert_eq!(o.status.code(), Some(101), "{}", text(&o));

@@ -71,20 +71,20 @@ pub fn main() -> ExitCode {
         Command::Record(a) => record::record(*a),
         Command::Bench(a) => bench::bench(a),
     };
-    let listing = std::env::args().any(|a| a == "--list");
-    finish(result, listing)
+    finish(result)
 }
 
-/// The exit code, with standard output's fate: a closed pipe (`| head`) ends quietly, and exits 0
-/// for a listing that was all it had to do; a full or failing standard output is a setup error.
-fn finish(result: Result<ExitCode, String>, listing: bool) -> ExitCode {
+/// The exit code, with standard output's fate: a closed pipe (`| head`) ends quietly (a run that
+/// could not finish is exit 2, without a message nobody reads); a full or failing standard output
+/// is a setup error.
+fn finish(result: Result<ExitCode, String>) -> ExitCode {
     use crate::report::term;
     if let Some(e) = term::stdout_error() {
         term::errln!("error: cannot write to standard output: {e}");
         return ExitCode::from(2);
     }
     match result {
-        Err(e) if e == term::STDOUT_STOPPED => ExitCode::from(if listing { 0 } else { 2 }),
+        Err(e) if e == term::STDOUT_STOPPED => ExitCode::from(2),
         Ok(code) => code,
         Err(e) => {
             term::errln!("error: {e}");

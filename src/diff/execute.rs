@@ -126,7 +126,8 @@ pub async fn execute(shared: &Shared, d: &DiffTargets, inst: &Instance<'_>) -> C
     if report.failures().next().is_some() {
         report.outcome = Outcome::Failed;
         report.fail_with_sources(case);
-        report.diff = outcome.bodies;
+        // Bounded copies, as `run` keeps them: a report holds a bounded part of any answer.
+        report.diff = outcome.bodies.map(|(b, c)| (crate::report::diff::bounded(&b), crate::report::diff::bounded(&c)));
         report.answer = Some(crate::report::AnswerCopy::of(&c.0));
     }
     report

@@ -27,37 +27,40 @@ pub fn is_qualified(s: &str) -> bool {
     !s.is_empty() && s.split('.').all(is_identifier)
 }
 
-fn named(what: &str, name: &str, ok: bool) -> Result<(), String> {
+/// `Ok` when `ok`; else the error, naming `what` (only then put into words).
+fn named(what: impl FnOnce() -> String, name: &str, ok: bool) -> Result<(), String> {
     if ok {
-        Ok(())
-    } else {
-        Err(format!(
-            "{what} {:?} is not an OData identifier (a letter or `_`, then letters, digits or `_`, at most 128): the file is not CSDL the harness can use",
-            crate::report::term::one_line(name)
-        ))
+        return Ok(());
     }
+    Err(format!(
+        "{} {:?} is not an OData identifier (a letter or `_`, then letters, digits or `_`, at most 128): the file is not CSDL the harness can use",
+        what(),
+        crate::report::term::one_line(name)
+    ))
 }
 
 /// Checks names, cycles and depth; the first problem is the error.
 pub fn validate(model: &Model) -> Result<(), String> {
     for t in model.structured.values() {
-        named("namespace", namespace_of(&t.name), is_qualified(namespace_of(&t.name)))?;
-        named("type", short_name(&t.name), is_identifier(short_name(&t.name)))?;
+        let ns = namespace_of(&t.name);
+        named(|| "namespace".into(), ns, is_qualified(ns))?;
+        named(|| "type".into(), short_name(&t.name), is_identifier(short_name(&t.name)))?;
         if let Some(b) = &t.base {
-            named("base type", b, is_qualified(b))?;
+            named(|| "base type".into(), b, is_qualified(b))?;
         }
         for p in &t.properties {
-            named(&format!("property of {}", t.name), &p.name, is_identifier(&p.name))?;
+            named(|| format!("property of {}", t.name), &p.name, is_identifier(&p.name))?;
         }
         for n in &t.navigations {
-            named(&format!("navigation property of {}", t.name), &n.name, is_identifier(&n.name))?;
+            named(|| format!("navigation property of {}", t.name), &n.name, is_identifier(&n.name))?;
         }
     }
     for e in model.enums.values() {
-        named("namespace", namespace_of(&e.name), is_qualified(namespace_of(&e.name)))?;
-        named("enum type", short_name(&e.name), is_identifier(short_name(&e.name)))?;
+        let ns = namespace_of(&e.name);
+        named(|| "namespace".into(), ns, is_qualified(ns))?;
+        named(|| "enum type".into(), short_name(&e.name), is_identifier(short_name(&e.name)))?;
         for m in &e.members {
-            named(&format!("member of {}", e.name), &m.name, is_identifier(&m.name))?;
+            named(|| format!("member of {}", e.name), &m.name, is_identifier(&m.name))?;
         }
     }
     base_types(model)
@@ -82,6 +85,10 @@ fn base_types(model: &Model) -> Result<(), String> {
                 ));
             }
             path.push(at);
+            // Stop as soon as the chain is too deep: the cycle search above stays O(MAX_DEPTH).
+            if path.len() > MAX_DEPTH {
+                break 0;
+            }
             match model.structured.get(at).and_then(|t| t.base.as_deref()) {
                 Some(b) if model.structured.contains_key(b) => at = b,
                 _ => break 0,
@@ -94,7 +101,7 @@ fn base_types(model: &Model) -> Result<(), String> {
         let deepest = known + path.len();
         if deepest > MAX_DEPTH {
             return Err(format!(
-                "the BaseType chain of {start} is {deepest} types deep; the harness accepts at most {MAX_DEPTH} (Graph's deepest is under ten)"
+                "the BaseType chain of {start} is more than {MAX_DEPTH} types deep, the most the harness accepts (Graph's deepest is under ten)"
             ));
         }
     }

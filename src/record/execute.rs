@@ -117,23 +117,16 @@ pub async fn execute(shared: &Shared, rec: &RecordConfig, inst: &Instance<'_>) -
             },
         }
     };
-    // Names come from case files and servers: each is made one plain component, unique without
-    // case in its folder, and the path is checked to stay under --out.
-    let rel = {
+    // Names come from case files and servers: each is made one plain component (so the path stays
+    // under --out), unique without case in its folder.
+    let (dir, path) = {
         let mut state = rec.state.lock().unwrap_or_else(|p| p.into_inner());
         let suite = crate::safe_path::component(&case.suite);
         let file = state.names.entry(suite.clone()).or_default().unique(&crate::import::file_safe(&file.name));
-        std::path::PathBuf::from(suite).join(format!("{file}.json"))
+        let dir = rec.out.join(suite);
+        let path = dir.join(format!("{file}.json"));
+        (dir, path)
     };
-    let path = match crate::safe_path::under(&rec.out, &rel) {
-        Ok(p) => p,
-        Err(e) => {
-            report.outcome = Outcome::Failed;
-            report.error = Some(e);
-            return report;
-        }
-    };
-    let dir = path.parent().map(|p| p.to_path_buf()).unwrap_or_else(|| rec.out.clone());
     let written = std::fs::create_dir_all(&dir)
         .and_then(|()| serde_json::to_string_pretty(&file).map_err(std::io::Error::other))
         .and_then(|text| {

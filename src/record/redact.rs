@@ -209,11 +209,10 @@ impl Placeholders {
         let mut from = 0;
         while let Some(at) = lower[from..].find(SUFFIX) {
             let end = from + at + SUFFIX.len();
-            let start = lower[..from + at]
+            // Searched back only to where the last match ended: linear in the text.
+            let start = lower[from..from + at]
                 .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '.'))
-                .map(|i| i + 1)
-                .unwrap_or(0)
-                .max(from);
+                .map_or(from, |i| from + i + 1);
             out.push_str(&s[from..start]);
             if start == from + at {
                 out.push_str(&s[start..end]);
@@ -284,11 +283,20 @@ impl Placeholders {
         let domain_char = |c: char| c.is_ascii_alphanumeric() || c == '.' || c == '-';
         let mut out = String::with_capacity(s.len());
         let mut from = 0;
+        // The next `@` and `%40` at or after `from`, each searched for again only once passed:
+        // linear in the text.
+        let next = |pat: &str, from: usize| s[from..].find(pat).map(|i| (from + i, pat.len()));
+        let (mut at_sign, mut encoded) = (next("@", 0), next("%40", 0));
         loop {
-            let at_sign = s[from..].find('@').map(|i| (from + i, 1));
-            let encoded = s[from..].find("%40").map(|i| (from + i, 3));
+            if at_sign.is_some_and(|(i, _)| i < from) {
+                at_sign = next("@", from);
+            }
+            if encoded.is_some_and(|(i, _)| i < from) {
+                encoded = next("%40", from);
+            }
             let Some((at, len)) = [at_sign, encoded].into_iter().flatten().min() else { break };
-            let local_start = s[..at].rfind(|c: char| !local_char(c)).map(|i| i + 1).unwrap_or(0).max(from);
+            // Searched back only to where the last address ended: linear in the text.
+            let local_start = s[from..at].rfind(|c: char| !local_char(c)).map_or(from, |i| from + i + 1);
             let domain_end = s[at + len..].find(|c: char| !domain_char(c)).map(|i| at + len + i).unwrap_or(s.len());
             let local = &s[local_start..at];
             let domain = s[at + len..domain_end].trim_end_matches(['.', '-']);

@@ -552,6 +552,12 @@ pub fn next_link(x: &Incoming<'_>, offset: usize) -> String {
 
 /// Graph's error body with `innerError` {date, request-id, client-request-id}.
 pub fn error(x: &Incoming<'_>, status: u16, code: &str, message: &str) -> Reply {
+    error_with_ids(status, code, message, &x.request_id, &x.client_request_id)
+}
+
+/// Graph's error body for a request known only by its ids (also what the transport refuses before
+/// a request is read: 400, 413, 431).
+pub fn error_with_ids(status: u16, code: &str, message: &str, request_id: &str, client_request_id: &str) -> Reply {
     let date = jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%S").to_string();
     Reply::json(
         status,
@@ -560,7 +566,7 @@ pub fn error(x: &Incoming<'_>, status: u16, code: &str, message: &str) -> Reply 
             json!({
                 "code": code,
                 "message": message,
-                "innerError": { "date": date, "request-id": x.request_id, "client-request-id": x.client_request_id }
+                "innerError": { "date": date, "request-id": request_id, "client-request-id": client_request_id }
             }),
         )],
     )

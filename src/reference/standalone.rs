@@ -124,8 +124,8 @@ async fn answer(
     req: hyper::Request<Incoming>,
 ) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
     let (parts, body) = req.into_parts();
-    let head: usize =
-        parts.headers.iter().map(|(k, v)| k.as_str().len() + v.len() + 4).sum::<usize>() + parts.uri.to_string().len();
+    let target = parts.uri.path_and_query().map_or(0, |p| p.as_str().len());
+    let head: usize = parts.headers.iter().map(|(k, v)| k.as_str().len() + v.len() + 4).sum::<usize>() + target;
     if head > MAX_REQUEST_HEAD {
         return Ok(graph_error(431, "RequestHeaderFieldsTooLarge", "The request's headers are too large."));
     }
@@ -152,23 +152,11 @@ async fn answer(
 
 /// Graph's error body for what the transport refuses before the server sees the request.
 fn graph_error(status: u16, code: &str, message: &str) -> hyper::Response<Full<Bytes>> {
-    let request_id = uuid::Uuid::new_v4().to_string();
-    let date = jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%S").to_string();
-    let body = serde_json::json!({
-        "error": {
-            "code": code,
-            "message": message,
-            "innerError": { "date": date, "request-id": request_id, "client-request-id": request_id }
-        }
-    });
-    let mut r = hyper::Response::new(Full::new(Bytes::from(body.to_string())));
-    *r.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::BAD_REQUEST);
-    let h = r.headers_mut();
-    h.insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
-    if let Ok(v) = http::HeaderValue::from_str(&request_id) {
-        h.insert("request-id", v);
-    }
-    r
+    let id = uuid::Uuid::new_v4().to_string();
+    let mut reply = super::responder::error_with_ids(status, code, message, &id, &id);
+    reply.set_header("request-id", &id);
+    let (head, body) = reply.into_http().into_parts();
+    hyper::Response::from_parts(head, Full::new(body))
 }
 
 /// A TLS configuration from PEM files (a certificate chain and its private key).

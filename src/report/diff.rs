@@ -24,8 +24,8 @@ pub fn json_diff_labeled(
     max_lines: usize,
     palette: Palette,
 ) -> Option<String> {
-    let old = pretty(&bounded(expected));
-    let new = pretty(&bounded(actual));
+    let old = pretty(expected);
+    let new = pretty(actual);
     if old == new {
         return None;
     }
@@ -55,7 +55,6 @@ pub fn json_diff_labeled(
     Some(cap(lines, max_lines, "diff"))
 }
 
-/// Key-sorted pretty JSON, at most `max_lines` lines.
 /// Limits of [`bounded`]: what a report keeps of an answer's body, whatever its size.
 const KEEP_ITEMS: usize = 50;
 const KEEP_KEYS: usize = 200;
@@ -109,6 +108,7 @@ fn bounded_at(value: &Value, depth: usize) -> Value {
     }
 }
 
+/// Key-sorted pretty JSON, at most `max_lines` lines.
 pub fn json_excerpt(value: &Value, max_lines: usize) -> String {
     cap(pretty(value).lines().map(str::to_string).collect(), max_lines, "body")
 }

@@ -78,15 +78,25 @@ impl AtomicFile {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        if path.is_dir() {
-            return Err(std::io::Error::new(std::io::ErrorKind::IsADirectory, "a folder stands at that path"));
-        }
-        if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
-            let file = std::fs::OpenOptions::new().write(true).truncate(true).open(path)?;
-            return Ok(AtomicFile { inner: Inner::Direct(file), path: path.to_path_buf() });
+        match std::fs::metadata(path) {
+            Ok(m) if m.is_dir() => {
+                return Err(std::io::Error::new(std::io::ErrorKind::IsADirectory, "a folder stands at that path"));
+            }
+            Ok(m) if !m.is_file() => {
+                let file = std::fs::OpenOptions::new().write(true).truncate(true).open(path)?;
+                return Ok(AtomicFile { inner: Inner::Direct(file), path: path.to_path_buf() });
+            }
+            _ => {}
         }
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let temp = tempfile::Builder::new().prefix(&format!(".{name}.")).suffix(".partial").tempfile_in(dir)?;
+        let prefix = format!(".{name}.");
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix).suffix(".partial");
+        // The mode a plainly created file gets (0666 less the umask), not a temporary file's 0600:
+        // a report is for others to read too.
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+        let temp = builder.tempfile_in(dir)?;
         Ok(AtomicFile { inner: Inner::Temp(temp), path: path.to_path_buf() })
     }
 
@@ -140,6 +150,18 @@ mod tests {
         AtomicFile::write(&path, b"new").unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file is left");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            let plain = dir.path().join("plain");
+            std::fs::write(&plain, "x").unwrap();
+            assert_eq!(
+                mode & 0o777,
+                std::fs::metadata(&plain).unwrap().permissions().mode() & 0o777,
+                "as File::create"
+            );
+        }
         // A device is written in place, never replaced by a file.
         if Path::new("/dev/null").exists() {
             AtomicFile::write(Path::new("/dev/null"), b"x").unwrap();

@@ -91,19 +91,19 @@ impl JunitReport {
 /// return; U+FFFE, U+FFFF) written as visible `\u{…}` text: one such character from a server would
 /// make CI's parser reject the whole report.
 pub fn xml_safe(text: &str) -> std::borrow::Cow<'_, str> {
-    let bad = |c: char| {
+    // Of the characters a terminal must not see raw, XML allows tab, newline, carriage return, DEL,
+    // the C1 controls and the bidi controls.
+    super::term::escaped(text, |c| {
         let u = c as u32;
-        (u < 0x20 && !matches!(c, '\t' | '\n' | '\r')) || u == 0xFFFE || u == 0xFFFF
-    };
-    if !text.chars().any(bad) {
-        return std::borrow::Cow::Borrowed(text);
+        matches!(c, '\t' | '\n' | '\r') || (0x7F..=0x9F).contains(&u) || (u > 0x9F && u != 0xFFFE && u != 0xFFFF)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn characters_xml_forbids_become_text() {
+        assert_eq!(super::xml_safe("a\u{1}b\u{ffff}\tc\n\u{202e}"), "a\\u{1}b\\u{ffff}\tc\n\u{202e}");
+        assert!(matches!(super::xml_safe("plain <x>"), std::borrow::Cow::Borrowed(_)));
     }
-    std::borrow::Cow::Owned(text.chars().fold(String::with_capacity(text.len()), |mut out, c| {
-        if bad(c) {
-            out.push_str(&format!("\\u{{{:x}}}", c as u32));
-        } else {
-            out.push(c);
-        }
-        out
-    }))
 }

@@ -34,7 +34,9 @@ fn escape(c: char, out: &mut String) {
     }
 }
 
-fn escaped(s: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
+/// `s` with each character that is [`is_unsafe`] and not kept written as visible text (`\n`,
+/// `\u{1b}`); no copy when there is none.
+pub fn escaped(s: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
     if !s.chars().any(|c| is_unsafe(c) && !keep(c)) {
         return Cow::Borrowed(s);
     }
@@ -170,14 +172,17 @@ pub(crate) use {errln, outln};
 /// printer unwraps its writes): such a panic is silenced and becomes
 /// `None` with the failure recorded; any other panic goes on.
 pub fn guard_printer<T>(f: impl FnOnce() -> T) -> Option<T> {
-    let previous = std::panic::take_hook();
+    type Hook = dyn Fn(&std::panic::PanicHookInfo<'_>) + Sync + Send + 'static;
+    let previous: std::sync::Arc<Hook> = std::sync::Arc::from(std::panic::take_hook());
+    let inner = previous.clone();
     std::panic::set_hook(Box::new(move |info| {
         if !is_write_failure(info.payload()) {
-            previous(info);
+            inner(info);
         }
     }));
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-    let _ = std::panic::take_hook();
+    // The hook that was there before (a test harness's, a user's) is put back.
+    std::panic::set_hook(Box::new(move |info| previous(info)));
     match result {
         Ok(v) => Some(v),
         Err(payload) if is_write_failure(payload.as_ref()) => {

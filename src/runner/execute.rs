@@ -57,9 +57,7 @@ async fn send_and_check(shared: &Shared, inst: &Instance<'_>) -> CaseReport {
         body: case.request.body.as_ref().map(|b| b.to_string().into_bytes()),
         auth: case.auth,
     };
-    let redactor = &shared.redactor;
-    let on_retry =
-        |note: &RetryNote| crate::report::term::errln!("{}", redactor.redact(&format!("note: {}: {note}", inst.name)));
+    let on_retry = |note: &RetryNote| crate::report::term::errln!("note: {}: {note}", inst.name);
     let sent_result = ctx.http.send(&outgoing, &on_retry).await;
     let mut info = ExchangeInfo {
         method: outgoing.method.clone(),
@@ -200,10 +198,10 @@ pub fn conclude(report: &mut CaseReport, case: &Case, json: Option<&Value>, mode
         && let (Some(expected), Some(actual)) = (&case.expect.body, json)
     {
         let keys = check::body_values::row_keys(model, case.resource_type.as_deref());
+        // Bounded copies: a report holds and prints a bounded part of any answer.
         let actual = crate::report::diff::bounded(actual);
         let normalized = check::body_values::normalized_actual(expected, &actual, case.expect.truncated, &keys);
-        // Bounded copies: a report holds and prints a bounded part of any answer.
-        report.diff = Some((crate::report::diff::bounded(expected), crate::report::diff::bounded(&normalized)));
+        report.diff = Some((crate::report::diff::bounded(expected), normalized));
     } else if failed.iter().any(|r| SHOW_BODY_FOR.contains(r)) {
         report.excerpt = json.map(crate::report::diff::bounded);
     }

@@ -41,9 +41,15 @@ pub fn run_libtest(config: RunConfig, args: &Arguments) -> Result<RunSummary, St
         super::preflight::preflight(&shared, &planned)?;
     }
     let trials: Vec<Trial> = planned.into_iter().map(|p| trial(shared.clone(), p)).collect();
-    // libtest-mimic's printer panics when standard output is closed or full: that ends the run
-    // quietly (a closed pipe) or as a setup error, never as "a case failed".
+    // libtest-mimic's printer panics when standard output is closed or full: a listing cut short
+    // (`--list | head`) has done its job; a run that could not finish is a setup error, never "a
+    // case failed".
     let Some(conclusion) = crate::report::term::guard_printer(|| libtest_mimic::run(args, trials)) else {
+        if args.list {
+            let none =
+                Conclusion { num_filtered_out: 0, num_passed: 0, num_failed: 0, num_ignored: 0, num_measured: 0 };
+            return Ok(RunSummary { conclusion: none, verdict: None });
+        }
         return Err(crate::report::term::STDOUT_STOPPED.to_string());
     };
     let mut verdict = None;

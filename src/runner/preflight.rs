@@ -49,8 +49,7 @@ fn probe(shared: &Shared, http: &crate::target::HttpClient, root: &str, path: &s
         auth: AuthMode::Target,
     };
     let redact = |s: String| shared.redactor.redact(&s);
-    let on_retry =
-        |note: &crate::target::RetryNote| crate::report::term::errln!("{}", redact(format!("note: preflight: {note}")));
+    let on_retry = |note: &crate::target::RetryNote| crate::report::term::errln!("note: preflight: {note}");
     let answer = match ctx.rt.block_on(http.send(&out, &on_retry)) {
         Ok(d) => d.answer,
         Err(failure) => {

@@ -154,11 +154,8 @@ impl ListWalk {
             auth: crate::case::AuthMode::Target,
         };
         let mut info = ExchangeInfo { method: "GET".into(), url: url.clone(), client_request_id, ..Default::default() };
-        let redactor = shared.redactor.clone();
         let label = url.clone();
-        let on_retry = move |note: &RetryNote| {
-            crate::report::term::errln!("{}", redactor.redact(&format!("note: listing {label}: {note}")))
-        };
+        let on_retry = move |note: &RetryNote| crate::report::term::errln!("note: listing {label}: {note}");
         let delivered = match ctx.http.send(&out, &on_retry).await {
             Ok(d) => d,
             Err(failure) => {

@@ -138,9 +138,10 @@ impl ClientCredentials {
             .await
             .map_err(|e| format!("token request to {} failed: {}", self.token_url, super::http::error_chain(&e)))?;
         let status = answer.status().as_u16();
-        let bytes = read_capped(answer, MAX_TOKEN_ANSWER)
-            .await
-            .map_err(|e| format!("token request to {}: cannot read the answer: {e}", self.token_url))?;
+        let bytes = super::http::read_capped(answer, MAX_TOKEN_ANSWER).await.map_err(|e| {
+            let why = e.map_or_else(|| format!("it is larger than {} KiB", MAX_TOKEN_ANSWER / 1024), |e| e.to_string());
+            format!("token request to {}: cannot read the answer: {why}", self.token_url)
+        })?;
         let parsed: Option<TokenAnswer> = serde_json::from_slice(&bytes).ok();
         let fail = |what: String| {
             Err(redactor.redact(&format!(
@@ -206,22 +207,6 @@ pub fn check_token_url(url: &str) -> Result<(), String> {
             "the token endpoint {url} is not https: the client secret would travel in clear; use an https authority (AZURE_AUTHORITY_HOST), or http only on a loopback address"
         )),
     }
-}
-
-/// Reads an answer's body, failing once it passes `max` bytes (a hostile endpoint cannot make the
-/// harness hold gigabytes).
-async fn read_capped(mut answer: reqwest::Response, max: usize) -> Result<Vec<u8>, String> {
-    if answer.content_length().is_some_and(|n| n > max as u64) {
-        return Err(format!("it is larger than {} KiB", max / 1024));
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = answer.chunk().await.map_err(|e| e.to_string())? {
-        if body.len() + chunk.len() > max {
-            return Err(format!("it is larger than {} KiB", max / 1024));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
 }
 
 impl TokenSource {

@@ -231,27 +231,10 @@ impl HttpClient {
             (error, Some(Head { status, request_id: text("request-id"), date: text("date") }))
         };
         let limit = self.settings.max_body_bytes;
-        let body = match resp.content_length() {
-            Some(n) if n as usize > limit => return Err(fail(TransportError::BodyTooLarge(limit))),
-            // A declared length within the limit: one buffer (hyper stops at the length).
-            Some(_) => match resp.bytes().await {
-                Ok(b) => b,
-                Err(e) => return Err(fail(self.transport(&e))),
-            },
-            None => {
-                let mut body = bytes::BytesMut::new();
-                loop {
-                    match resp.chunk().await {
-                        Ok(Some(chunk)) if body.len() + chunk.len() > limit => {
-                            return Err(fail(TransportError::BodyTooLarge(limit)));
-                        }
-                        Ok(Some(chunk)) => body.extend_from_slice(&chunk),
-                        Ok(None) => break,
-                        Err(e) => return Err(fail(self.transport(&e))),
-                    }
-                }
-                body.freeze()
-            }
+        let body = match read_capped(resp, limit).await {
+            Ok(b) => b,
+            Err(None) => return Err(fail(TransportError::BodyTooLarge(limit))),
+            Err(Some(e)) => return Err(fail(self.transport(&e))),
         };
         Ok(Answer { status, headers, body })
     }
@@ -261,6 +244,26 @@ impl HttpClient {
             TransportError::Timeout(self.settings.timeout)
         } else {
             TransportError::Failed(self.redactor.redact(&error_chain(e)))
+        }
+    }
+}
+
+/// A body of at most `limit` bytes: a declared length over it fails before anything is read, a
+/// stream as soon as it passes it. `Err(None)`: too large; `Err(Some(e))`: the transport failed.
+pub async fn read_capped(mut resp: reqwest::Response, limit: usize) -> Result<bytes::Bytes, Option<reqwest::Error>> {
+    match resp.content_length() {
+        Some(n) if n > limit as u64 => Err(None),
+        // A declared length within the limit: one buffer (hyper stops at the length).
+        Some(_) => resp.bytes().await.map_err(Some),
+        None => {
+            let mut body = bytes::BytesMut::new();
+            while let Some(chunk) = resp.chunk().await.map_err(Some)? {
+                if body.len() + chunk.len() > limit {
+                    return Err(None);
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(body.freeze())
         }
     }
 }
