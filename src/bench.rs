@@ -207,7 +207,7 @@ struct RawRequest {
 
 /// The **raw** side: the same requests as discovery sends, from a plain reqwest loop, unchecked.
 pub fn measure_raw(server: &Server, concurrency: usize) -> Result<Measurement, String> {
-    let config = bench_config(server, concurrency);
+    let config = crate::runner::versions::single(&bench_config(server, concurrency))?;
     let schemas = Arc::new(SchemaSet::load(&config.schemas_dir)?);
     let (planned, suites) = plan(&config, &schemas)?;
     let pins = Pins::default();

@@ -10,7 +10,7 @@ use std::process::Output;
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_graph-conformance");
-const E1: &str = "identitygovernance-userprocessingresult-get::lifecycleworkflows_get_run_userprocessingresult_e1";
+const E1: &str = "beta/identitygovernance-userprocessingresult-get::lifecycleworkflows_get_run_userprocessingresult_e1";
 const TEMPLATE_PAGE: &str = "tests/pages/identitygovernance-workflowtemplate-get.md";
 
 fn cli(args: &[&str]) -> Output {
@@ -53,7 +53,9 @@ fn the_main_job_passes_every_listed_case_and_writes_the_json_report() {
     let names = listed(&[]);
     assert!(names.len() >= 300, "at least 300 cases: {}", names.len());
     let suites: std::collections::BTreeSet<&str> = names.iter().filter_map(|n| n.split("::").next()).collect();
-    assert_eq!(suites.len(), 33, "one suite per page of the family");
+    let per_version = |v: &str| suites.iter().filter(|s| s.starts_with(v)).count();
+    assert_eq!((per_version("beta/"), per_version("v1.0/")), (33, 40), "one suite per page, for each version");
+    assert_eq!(suites.len(), 73, "every suite is named after its version");
     assert!(names.iter().any(|n| n == E1), "the seed's cases keep their names");
     let json = tmp("cli-main.json");
     let o = cli(&["run", "-q", "--json", json.to_str().unwrap()]);
@@ -370,7 +372,7 @@ fn the_rerun_line_of_a_discovered_case_reproduces_its_failure() {
     );
     assert_eq!(o.status.code(), Some(101), "{}", text(&o));
     let (name, line) =
-        rerun_of(&json, |n| n.starts_with("identitygovernance-run-get::derived::select_failedTasksCount::"));
+        rerun_of(&json, |n| n.starts_with("beta/identitygovernance-run-get::derived::select_failedTasksCount::"));
     assert!(line.contains("--discover") && line.contains("--param"), "{line}");
     assert!(!line.contains(" T ") && line.contains("GRAPH_TOKEN"), "names the variable, not the token: {line}");
     let again = run_rerun_line(&line);
@@ -387,7 +389,7 @@ fn the_rerun_line_of_a_case_from_another_folder_reproduces_its_failure() {
     let dir = tmp("rerun-cases");
     let suite = dir.join("identitygovernance-userprocessingresult-get");
     std::fs::create_dir_all(&suite).unwrap();
-    for f in std::fs::read_dir("cases/identitygovernance-userprocessingresult-get").unwrap() {
+    for f in std::fs::read_dir("cases/beta/identitygovernance-userprocessingresult-get").unwrap() {
         let f = f.unwrap().path();
         std::fs::copy(&f, suite.join(f.file_name().unwrap())).unwrap();
     }

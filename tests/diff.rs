@@ -115,9 +115,10 @@ impl Respond for Ticking {
 
 #[test]
 fn a_baseline_that_varies_teaches_its_own_noise() {
-    let schemas = Arc::new(SchemaSet::load("schemas".as_ref()).unwrap());
-    let store =
-        Arc::new(Store::from_suites(&load_suites("cases".as_ref(), &schemas).unwrap(), schemas.clone(), 0).unwrap());
+    let schemas = Arc::new(SchemaSet::load("schemas/beta".as_ref()).unwrap());
+    let store = Arc::new(
+        Store::from_suites(&load_suites("cases/beta".as_ref(), &schemas).unwrap(), schemas.clone(), 0).unwrap(),
+    );
     let rt = tokio::runtime::Runtime::new().unwrap();
     let ticking = rt.block_on(async {
         let s = MockServer::builder().disable_request_recording().start().await;
@@ -187,8 +188,8 @@ impl Respond for Ordering {
 
 #[test]
 fn with_orderby_the_order_of_the_items_is_compared() {
-    let schemas = Arc::new(SchemaSet::load("schemas".as_ref()).unwrap());
-    let suites = load_suites("cases".as_ref(), &schemas).unwrap();
+    let schemas = Arc::new(SchemaSet::load("schemas/beta".as_ref()).unwrap());
+    let suites = load_suites("cases/beta".as_ref(), &schemas).unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let start = |reverse: bool| {
         let store = Arc::new(Store::from_suites(&suites, schemas.clone(), 0).unwrap());
@@ -204,8 +205,7 @@ fn with_orderby_the_order_of_the_items_is_compared() {
     let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("diff-orderby-cases");
     let suite = dir.join("workflows-ordered");
     std::fs::create_dir_all(&suite).unwrap();
-    let source =
-        "cases/identitygovernance-lifecycleworkflowscontainer-list-workflows/lifecycleworkflows_list_workflow.json";
+    let source = "cases/beta/identitygovernance-lifecycleworkflowscontainer-list-workflows/lifecycleworkflows_list_workflow.json";
     let mut case: Value = serde_json::from_str(&std::fs::read_to_string(source).unwrap()).unwrap();
     case["request"]["query"] = Value::String("$orderby=displayName".into());
     std::fs::write(suite.join("ordered.json"), serde_json::to_string_pretty(&case).unwrap()).unwrap();
@@ -224,7 +224,10 @@ fn with_orderby_the_order_of_the_items_is_compared() {
         &b,
         &c,
         &tmp("diff-unordered.json"),
-        &["--exact", "identitygovernance-lifecycleworkflowscontainer-list-workflows::lifecycleworkflows_list_workflow"],
+        &[
+            "--exact",
+            "beta/identitygovernance-lifecycleworkflowscontainer-list-workflows::lifecycleworkflows_list_workflow",
+        ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 }
@@ -242,9 +245,10 @@ impl Respond for Listening {
 
 #[test]
 fn each_side_gets_its_own_token_and_neither_is_printed() {
-    let schemas = Arc::new(SchemaSet::load("schemas".as_ref()).unwrap());
-    let store =
-        Arc::new(Store::from_suites(&load_suites("cases".as_ref(), &schemas).unwrap(), schemas.clone(), 0).unwrap());
+    let schemas = Arc::new(SchemaSet::load("schemas/beta".as_ref()).unwrap());
+    let store = Arc::new(
+        Store::from_suites(&load_suites("cases/beta".as_ref(), &schemas).unwrap(), schemas.clone(), 0).unwrap(),
+    );
     let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
     let rt = tokio::runtime::Runtime::new().unwrap();
     let candidate = rt.block_on(async {

@@ -20,8 +20,8 @@ use libtest_mimic::{Arguments, Failed, Trial};
 fn config(fault: Option<&FaultInfo>) -> RunConfig {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let mut c = RunConfig {
-        cases_dir: root.join("cases"),
-        schemas_dir: root.join("schemas"),
+        cases_dir: root.join("cases/beta"),
+        schemas_dir: root.join("schemas/beta"),
         // Enough synthetic entities for several pages per list, so the paging faults show.
         embedded: EmbeddedOptions { fault: fault.map(|f| f.fault), entities: 250, page_size: 40 },
         ..RunConfig::default()

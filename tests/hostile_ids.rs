@@ -157,9 +157,10 @@ struct Proxy {
 }
 
 fn proxy(rename: Rename) -> Proxy {
-    let schemas = Arc::new(SchemaSet::load("schemas".as_ref()).unwrap());
-    let store =
-        Arc::new(Store::from_suites(&load_suites("cases".as_ref(), &schemas).unwrap(), schemas.clone(), 0).unwrap());
+    let schemas = Arc::new(SchemaSet::load("schemas/beta".as_ref()).unwrap());
+    let store = Arc::new(
+        Store::from_suites(&load_suites("cases/beta".as_ref(), &schemas).unwrap(), schemas.clone(), 0).unwrap(),
+    );
     let inner = Faulty::new(store, &ServerOptions::default());
     let log = Arc::new(Mutex::new(Vec::new()));
     let tamper = Tamper { inner, rename, names: Mutex::new(Names::default()), log: log.clone() };

@@ -445,7 +445,7 @@ fn a_failed_run_keeps_the_last_reports_junit_stays_xml_and_links_are_web_links()
     std::fs::create_dir_all(&suite).unwrap();
     let here = Path::new(env!("CARGO_MANIFEST_DIR"));
     let seed = here.join(
-        "cases/identitygovernance-userprocessingresult-get/lifecycleworkflows_get_run_userprocessingresult_e1.json",
+        "cases/beta/identitygovernance-userprocessingresult-get/lifecycleworkflows_get_run_userprocessingresult_e1.json",
     );
     let case = std::fs::read_to_string(seed).unwrap().replacen(
         "\"url\": \"https://learn.microsoft.com",

@@ -185,7 +185,7 @@ fn list_failure(case: &str, body: &'static [u8]) -> (graph_conformance::report::
 fn a_page_of_a_million_empty_rows_gives_a_bounded_report() {
     let body = format!("{{\"value\": [{}{{}}]}}", "{},".repeat(999_999));
     let body: &'static [u8] = Box::leak(body.into_bytes().into_boxed_slice());
-    let (r, text) = list_failure("identitygovernance-workflow-list-runs::lifecycleworkflows_list_run", body);
+    let (r, text) = list_failure("beta/identitygovernance-workflow-list-runs::lifecycleworkflows_list_run", body);
     assert!(r.findings.len() <= 50, "findings are capped while they are made: {}", r.findings.len());
     assert!(text.len() < 64 * 1024, "the rendered failure is {} bytes", text.len());
     // A million objects would take about 600 MB once parsed: the answer is refused as too large to

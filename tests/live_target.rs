@@ -82,9 +82,9 @@ struct Tenant {
 /// One local server: the token endpoint and the Graph API, throttling its first Graph requests.
 fn tenant(fault: Option<Fault>, entities: usize, throttle: usize, expires_in: u64) -> Tenant {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let schemas = Arc::new(SchemaSet::load("schemas".as_ref()).unwrap());
+    let schemas = Arc::new(SchemaSet::load("schemas/beta".as_ref()).unwrap());
     let store = Arc::new(
-        Store::from_suites(&load_suites("cases".as_ref(), &schemas).unwrap(), schemas.clone(), entities).unwrap(),
+        Store::from_suites(&load_suites("cases/beta".as_ref(), &schemas).unwrap(), schemas.clone(), entities).unwrap(),
     );
     let accepted = Arc::new(RwLock::new(HashSet::new()));
     let token_calls = Arc::new(AtomicUsize::new(0));
@@ -181,7 +181,7 @@ fn client_credentials_discovery_through_throttling_checks_every_entity() {
     let names: Vec<&str> = report["cases"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
     let results: Vec<&&str> = names
         .iter()
-        .filter(|n| n.starts_with("identitygovernance-userprocessingresult-get::discovered::list_consistency::"))
+        .filter(|n| n.starts_with("beta/identitygovernance-userprocessingresult-get::discovered::list_consistency::"))
         .collect();
     let synthetic = results.iter().filter(|n| n.contains("/c0000000-0000-4000-c000-")).count();
     assert_eq!(synthetic, 150, "every synthetic result is read by key and compared with its row");
@@ -194,7 +194,7 @@ fn client_credentials_discovery_through_throttling_checks_every_entity() {
     assert!(levels.len() >= 6, "rows are compared at every level with a read by key: {levels:?}");
     assert_eq!(report["counts"]["failed"], 0);
     assert!(output.contains("429 answered, retried after 1.0 s (Retry-After: 1)"), "retries are reported:\n{output}");
-    assert!(junit.contains("<testsuite name=\"identitygovernance-userprocessingresult-get\""), "{junit}");
+    assert!(junit.contains("<testsuite name=\"beta/identitygovernance-userprocessingresult-get\""), "{junit}");
 }
 
 #[test]
@@ -330,9 +330,10 @@ fn httpdate(t: std::time::SystemTime) -> String {
 }
 
 fn reference(fault: Option<Fault>) -> Faulty {
-    let schemas = Arc::new(SchemaSet::load("schemas".as_ref()).unwrap());
-    let store =
-        Arc::new(Store::from_suites(&load_suites("cases".as_ref(), &schemas).unwrap(), schemas.clone(), 0).unwrap());
+    let schemas = Arc::new(SchemaSet::load("schemas/beta".as_ref()).unwrap());
+    let store = Arc::new(
+        Store::from_suites(&load_suites("cases/beta".as_ref(), &schemas).unwrap(), schemas.clone(), 0).unwrap(),
+    );
     Faulty::new(store, &ServerOptions { fault, ..ServerOptions::default() })
 }
 

@@ -27,8 +27,8 @@ fn panicking_check() -> ExtraCheck {
 
 fn config(json: Option<std::path::PathBuf>) -> RunConfig {
     RunConfig {
-        cases_dir: "cases".into(),
-        schemas_dir: "schemas".into(),
+        cases_dir: "cases/beta".into(),
+        schemas_dir: "schemas/beta".into(),
         extra_checks: vec![panicking_check()],
         json,
         ..RunConfig::default()
@@ -84,7 +84,8 @@ fn a_panicking_check_fails_its_case_in_the_streaming_driver() {
 
 #[test]
 fn a_producer_that_dies_ends_the_run_with_an_error() {
-    let config = RunConfig { cases_dir: "cases".into(), schemas_dir: "schemas".into(), ..RunConfig::default() };
+    let config =
+        RunConfig { cases_dir: "cases/beta".into(), schemas_dir: "schemas/beta".into(), ..RunConfig::default() };
     let schemas = Arc::new(graph_conformance::schema::SchemaSet::load(&config.schemas_dir).unwrap());
     let (planned, suites) = graph_conformance::runner::plan::plan(&config, &schemas).unwrap();
     let store = Arc::new(graph_conformance::reference::Store::from_suites(&suites, schemas.clone(), 0).unwrap());

@@ -47,7 +47,7 @@ fn edit(path: &Path, change: impl FnOnce(&mut Value)) {
 fn planted_cases(root: &Path) -> PathBuf {
     let dir = root.join("cases");
     let _ = std::fs::remove_dir_all(&dir);
-    copy_dir(Path::new("cases"), &dir);
+    copy_dir(Path::new("cases/beta"), &dir);
     edit(
         &dir.join(
             "identitygovernance-userprocessingresult-get/lifecycleworkflows_get_run_userprocessingresult_e1.json",

@@ -28,6 +28,19 @@ pub struct Suite {
     pub cases: Vec<LoadedCase>,
 }
 
+impl Suite {
+    /// Puts `prefix` (a version: `beta/`) before the suite's name and its cases' suite.
+    pub fn prefix_name(&mut self, prefix: &str) {
+        self.name = format!("{prefix}{}", self.name);
+        for c in &mut self.cases {
+            match c {
+                LoadedCase::Ready(c) => c.suite = format!("{prefix}{}", c.suite),
+                LoadedCase::Broken(b) => b.suite = format!("{prefix}{}", b.suite),
+            }
+        }
+    }
+}
+
 /// A case, or the reason its file could not become one.
 #[derive(Debug)]
 pub enum LoadedCase {
@@ -67,6 +80,7 @@ pub fn load_suites(root: &Path, schemas: &SchemaSet) -> Result<Vec<Suite>, Strin
     dirs.sort();
     let mut suites: Vec<Suite> = dirs.into_iter().map(|dir| load_suite(root, &dir, schemas)).collect();
     super::conflicts::mark(&mut suites, schemas.model());
+    super::contradictions::mark(&mut suites, schemas);
     Ok(suites)
 }
 

@@ -9,6 +9,7 @@
 //! its own trial.
 
 pub mod conflicts;
+pub mod contradictions;
 pub mod derive;
 pub mod file;
 pub mod load;

@@ -12,7 +12,7 @@ const GRAPH_JSON: &str =
     "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
 
 fn seed_cases() -> Vec<Case> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("cases");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("cases/beta");
     let suites = load_suites(&root, project_schemas()).expect("cases/ loads");
     let suite =
         suites.into_iter().find(|s| s.name == "identitygovernance-userprocessingresult-get").expect("the seed suite");
@@ -293,7 +293,7 @@ fn invariant_and_value_rules() {
 fn case_named(full: &str) -> Case {
     static ALL: std::sync::OnceLock<Vec<Case>> = std::sync::OnceLock::new();
     let all = ALL.get_or_init(|| {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("cases");
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("cases/beta");
         let suites = load_suites(&root, project_schemas()).expect("cases/ loads");
         suites
             .into_iter()

@@ -72,18 +72,34 @@ pub fn import(a: ImportArgs) -> Result<ExitCode, String> {
     Ok(if outcome.errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
+/// `dir` itself when it holds a model; else its folder for the page's version: v1.0 when the page
+/// sits under a `v1.0` folder or its examples call `graph.microsoft.com/v1.0`, beta otherwise.
+fn schemas_for_page(dir: &std::path::Path, page: &std::path::Path, text: &str) -> PathBuf {
+    if dir.join("metadata.json").is_file() {
+        return dir.to_path_buf();
+    }
+    let v1 = page.components().any(|c| c.as_os_str() == "v1.0")
+        || (text.contains("graph.microsoft.com/v1.0/") && !text.contains("graph.microsoft.com/beta/"));
+    let version = if v1 { "v1.0" } else { "beta" };
+    if dir.join(version).is_dir() { dir.join(version) } else { dir.to_path_buf() }
+}
+
 pub fn lint(a: LintArgs) -> Result<ExitCode, String> {
-    let schemas = match crate::schema::SchemaSet::load(&a.schemas) {
-        Ok(s) => Some(s),
-        Err(e) => {
-            crate::report::term::errln!("note: {e}; paths and examples are not checked against the metadata");
-            None
-        }
-    };
+    // Schemas laid out by version (schemas/beta, schemas/v1.0): each page is checked against its
+    // own version's, loaded once.
+    let mut loaded: std::collections::BTreeMap<PathBuf, Option<crate::schema::SchemaSet>> = Default::default();
     let mut total = 0;
     let mut errors = 0;
     for page in &a.pages {
         let text = crate::import::read_page(page).map_err(|e| format!("{}: cannot read: {e}", page.display()))?;
+        let dir = schemas_for_page(&a.schemas, page, &text);
+        let schemas = loaded.entry(dir.clone()).or_insert_with(|| match crate::schema::SchemaSet::load(&dir) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                crate::report::term::errln!("note: {e}; paths and examples are not checked against the metadata");
+                None
+            }
+        });
         let mut found = crate::import::lint::lint_page(&text, &page.display().to_string(), schemas.as_ref());
         crate::import::cap_diagnostics(&page.display().to_string(), &mut found);
         for d in &found {

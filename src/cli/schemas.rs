@@ -10,14 +10,20 @@ use clap::Args;
 #[derive(Args, Debug)]
 #[command(after_help = "Examples:
   graph-conformance schemas --csdl beta.csdl                  (a copy of https://graph.microsoft.com/beta/$metadata)
-  graph-conformance schemas --csdl beta.csdl --namespace microsoft.graph.identityGovernance --check")]
+  graph-conformance schemas --csdl beta.csdl --namespace microsoft.graph.identityGovernance --check
+  graph-conformance schemas --csdl v1.0.csdl --root /identityGovernance/entitlementManagement --out schemas/v1.0")]
 pub struct SchemasArgs {
     /// The CSDL document ($metadata), e.g. a copy of https://graph.microsoft.com/beta/$metadata.
     #[arg(long, value_name = "FILE")]
     pub csdl: PathBuf,
     /// Namespaces whose types (and what they use) are generated; repeatable.
-    #[arg(long = "namespace", value_name = "NS", default_values_t = ["microsoft.graph.identityGovernance".to_string()])]
+    #[arg(long = "namespace", value_name = "NS", required_unless_present = "roots", conflicts_with = "roots")]
     pub namespaces: Vec<String>,
+    /// Containment roots whose trees (and what they use) are generated, e.g.
+    /// /identityGovernance/entitlementManagement; repeatable. Areas sharing the microsoft.graph
+    /// namespace with the rest of Graph are chosen this way.
+    #[arg(long = "root", value_name = "PATH")]
+    pub roots: Vec<String>,
     /// Where the schemas go; hand-written files there (overlay.json) are left alone.
     #[arg(long, default_value = "schemas", value_name = "DIR")]
     pub out: PathBuf,
@@ -30,7 +36,12 @@ pub fn schemas(a: SchemasArgs) -> Result<ExitCode, String> {
     let started = Instant::now();
     let text = std::fs::read_to_string(&a.csdl).map_err(|e| format!("{}: cannot read: {e}", a.csdl.display()))?;
     let name = a.csdl.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let files = crate::metadata::schema_files(&text, &name, &a.namespaces)?;
+    let scope = if a.roots.is_empty() {
+        crate::metadata::Scope::Namespaces(a.namespaces.clone())
+    } else {
+        crate::metadata::Scope::Roots(a.roots.clone())
+    };
+    let files = crate::metadata::schema_files(&text, &name, &scope)?;
     let outcome = crate::metadata::write_schemas(&files, &a.out, a.check)?;
     for line in &outcome.lines {
         crate::report::term::outln!("{line}");
@@ -39,7 +50,7 @@ pub fn schemas(a: SchemasArgs) -> Result<ExitCode, String> {
         "{}: {} files for {} in {:.2} s",
         a.csdl.display(),
         files.len(),
-        a.namespaces.join(", "),
+        scope.describe(),
         started.elapsed().as_secs_f64()
     );
     if a.check && !outcome.out_of_date.is_empty() {

@@ -131,8 +131,16 @@ pub fn import_page(text: &str, page: &str, source: &PageSource) -> PageImport {
 fn case_file(name: &str, source: &PageSource, pair: &Pair, templates: &[String], options: &[String]) -> CaseFile {
     let (odata_type, is_collection) = pair.response_annotation.odata_type();
     let path_template = templates.iter().find(|t| match_template(t, &pair.request.path).is_some()).cloned();
-    let path_params = path_template.as_deref().and_then(|t| match_template(t, &pair.request.path)).unwrap_or_default();
+    let mut path_params =
+        path_template.as_deref().and_then(|t| match_template(t, &pair.request.path)).unwrap_or_default();
     let a = &pair.response_annotation;
+    let mut path = pair.request.path.clone();
+    if let Some((param, id)) = placeholder_key(&path, pair) {
+        path = format!("{}{id}", &path[..path.len() - param.len() - 2]);
+        for v in path_params.values_mut().filter(|v| v.trim_matches(|c| c == '{' || c == '}') == param) {
+            *v = id.clone();
+        }
+    }
     CaseFile {
         name: name.to_string(),
         source: DocSource {
@@ -145,7 +153,7 @@ fn case_file(name: &str, source: &PageSource, pair: &Pair, templates: &[String],
         },
         request: RequestSpec {
             method: pair.request.method.clone(),
-            path: pair.request.path.clone(),
+            path,
             query: pair.request.query.clone(),
             headers: pair.request.headers.clone(),
             body: pair.request.body.clone(),
@@ -165,6 +173,20 @@ fn case_file(name: &str, source: &PageSource, pair: &Pair, templates: &[String],
             nullable_properties: a.strings("nullableProperties"),
         },
     }
+}
+
+/// An example request whose last segment is a placeholder (`assignments/{accessPackageAssignmentId}`)
+/// answered with one entity: the placeholder's name and the answer's `id`, which the request must
+/// have read. Placeholders elsewhere stay (no answer says what they stand for).
+fn placeholder_key(path: &str, pair: &Pair) -> Option<(String, String)> {
+    let last = path.rsplit('/').next()?;
+    let param = last.strip_prefix('{')?.strip_suffix('}')?;
+    if param.is_empty() || param.contains(['{', '}', '/']) || !(200..300).contains(&pair.response.status) {
+        return None;
+    }
+    let id = pair.response.body.as_ref()?.get("id")?.as_str()?;
+    let plain = !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    plain.then(|| (param.to_string(), id.to_string()))
 }
 
 /// An http block without an annotation whose first line is a request to Graph: read as a request

@@ -9,6 +9,7 @@ pub mod csdl;
 pub mod generate;
 pub mod model;
 pub mod resolve;
+pub mod roots;
 pub mod subset;
 pub mod validate;
 
@@ -25,16 +26,35 @@ pub struct SchemasOutcome {
     pub out_of_date: Vec<String>,
 }
 
-/// The generated files of `csdl` for `namespaces`, as text.
-pub fn schema_files(
-    csdl_text: &str,
-    csdl_name: &str,
-    namespaces: &[String],
-) -> Result<BTreeMap<String, String>, String> {
+/// What part of a CSDL document to generate.
+#[derive(Debug, Clone)]
+pub enum Scope {
+    /// Every type of these namespaces and what they use.
+    Namespaces(Vec<String>),
+    /// The trees below these containment paths (`/identityGovernance/lifecycleWorkflows`).
+    Roots(Vec<String>),
+}
+
+impl Scope {
+    /// How the model's `source` names the scope.
+    pub fn describe(&self) -> String {
+        match self {
+            Scope::Namespaces(ns) => format!("namespaces: {}", ns.join(", ")),
+            Scope::Roots(roots) => format!("roots: {}", roots.join(", ")),
+        }
+    }
+}
+
+/// The generated files of `csdl` for `scope`, as text.
+pub fn schema_files(csdl_text: &str, csdl_name: &str, scope: &Scope) -> Result<BTreeMap<String, String>, String> {
     let full = csdl::parse(csdl_text).map_err(|e| format!("{csdl_name}: {e}"))?;
     validate::validate(&full).map_err(|e| format!("{csdl_name}: {e}"))?;
-    let mut model = subset::subset(&full, namespaces).map_err(|e| format!("{csdl_name}: {e}"))?;
-    model.source = format!("{csdl_name} (namespaces: {})", namespaces.join(", "));
+    let mut model = match scope {
+        Scope::Namespaces(ns) => subset::subset(&full, ns),
+        Scope::Roots(roots) => roots::subset_roots(&full, roots),
+    }
+    .map_err(|e| format!("{csdl_name}: {e}"))?;
+    model.source = format!("{csdl_name} ({})", scope.describe());
     Ok(generate::generate(&model)
         .into_iter()
         .map(|(name, doc)| {

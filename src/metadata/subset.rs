@@ -21,7 +21,7 @@ const MAX_BRIDGE_DEPTH: usize = 4;
 
 /// Why a type is in the subset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Reach {
+pub(super) enum Reach {
     /// As a property's, parameter's or result's type: derived types come along.
     Used,
     /// As the base of a kept type: its own properties, not its other derived types.
@@ -105,7 +105,13 @@ pub fn subset(full: &Model, namespaces: &[String]) -> Result<Model, String> {
         ..Model::default()
     };
 
-    // Navigation targets outside the subset are kept as references: their key only.
+    add_references(full, &mut out)?;
+    bridge_container(full, &mut out, &in_scope);
+    finish(full, out)
+}
+
+/// Navigation targets outside the subset are kept as references: their key only.
+fn add_references(full: &Model, out: &mut Model) -> Result<(), String> {
     let targets: BTreeSet<String> = out
         .structured
         .values()
@@ -115,8 +121,12 @@ pub fn subset(full: &Model, namespaces: &[String]) -> Result<Model, String> {
     for t in targets {
         out.structured.insert(t.clone(), reference(full, &t)?);
     }
+    Ok(())
+}
 
-    bridge_container(full, &mut out, &in_scope);
+/// Adds the references still missing and makes sure nothing in the subset dangles.
+pub(super) fn finish(full: &Model, mut out: Model) -> Result<Model, String> {
+    add_references(full, &mut out)?;
     let dangling = out.dangling_references();
     if !dangling.is_empty() {
         return Err(format!("the subset is incomplete: {}", dangling.join("; ")));

@@ -116,6 +116,19 @@ impl Data {
                 if matches!(resolved.shape, Shape::Value { .. }) && reads {
                     let mut v = body.clone();
                     v.retain(|k, _| !k.starts_with('@'));
+                    if let Some(ret) = operation.returns.as_ref().filter(|r| model.structured(&r.type_name).is_some()) {
+                        let rows: Vec<&mut Map<String, Value>> = match v.get_mut("value") {
+                            Some(Value::Array(rows)) if ret.collection => {
+                                rows.iter_mut().filter_map(Value::as_object_mut).collect()
+                            }
+                            _ if ret.collection => Vec::new(),
+                            _ => vec![&mut v],
+                        };
+                        for (i, row) in rows.into_iter().enumerate() {
+                            super::conform::conform(model, &ret.type_name, row, 0);
+                            fake::complete(model, &ret.type_name, row, &format!("{}/{i}", operation.name));
+                        }
+                    }
                     self.functions.insert(call_key(target, &operation.name, args), Value::Object(v));
                 } else if let (Shape::Entity(_), Location::Item { coll, key, type_name }) =
                     (&resolved.shape, target.as_ref())
@@ -226,10 +239,12 @@ impl Data {
                     .get(&key_prop)
                     .map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))
                     .unwrap_or_default();
+                super::conform::conform(model, &rows.type_name, row, 0);
                 fake::complete(model, &rows.type_name, row, &seed);
             }
         }
         for (id, (type_name, e)) in self.singles.iter_mut() {
+            super::conform::conform(model, type_name, e, 0);
             fake::complete(model, type_name, e, id);
         }
     }

@@ -25,12 +25,27 @@ pub const FAKE_TIME: &str = "2022-08-25T00:15:04.0253846Z";
 /// gives each single-valued navigation outside the containment tree (`subject`, `createdBy`) a
 /// reference of the fake's; documented values stay untouched.
 pub fn complete(model: &Model, type_name: &str, entity: &mut Map<String, Value>, seed: &str) {
+    let mut totals = Vec::new();
     for p in model.all_properties(type_name) {
         if entity.contains_key(&p.name) {
             continue;
         }
         let v = if p.nullable && !p.collection { Value::Null } else { property_value(model, p, seed, 0) };
+        if v.is_i64() && p.name.starts_with("total") {
+            totals.push(p.name.clone());
+        }
         entity.insert(p.name.clone(), v);
+    }
+    // A total the docs leave out counts what its row does show: `totalTasks` is at least
+    // `failedTasks` + `successfulTasks`.
+    for total in totals {
+        let noun = &total["total".len()..];
+        let sum: i64 = entity
+            .iter()
+            .filter(|(k, _)| **k != total && k.ends_with(noun) && !k.starts_with("total"))
+            .filter_map(|(_, v)| v.as_i64())
+            .sum();
+        entity.insert(total, json!(sum));
     }
     for n in model.all_navigations(type_name) {
         if n.collection || n.contained || entity.contains_key(&n.name) {

@@ -18,11 +18,16 @@ use crate::odata::{ContextUrl, QueryOptions, Select};
 pub struct Faulty {
     pub server: ReferenceServer,
     pub fault: Option<Fault>,
+    /// The servers of the other API versions (`serve` answers `/beta` and `/v1.0`), with the same fault.
+    pub siblings: Vec<ReferenceServer>,
 }
 
 impl Faulty {
-    /// The answer to `request`, with the fault applied.
+    /// The answer to `request`, with the fault applied, from the server of the request's version.
     pub fn reply(&self, request: &http::Request<Bytes>) -> Reply {
+        if let Some(other) = self.for_version(request) {
+            return other.reply(request);
+        }
         let Some(fault) = self.fault else { return self.server.reply(request) };
         let request = self.rewrite(fault, request);
         if let Some(r) = self.instead(fault, &request) {
@@ -38,6 +43,19 @@ impl Faulty {
         }
         change(fault, &request, &mut reply, &self.server);
         reply
+    }
+
+    /// The sibling whose version the request's path starts with, when it is not this server's.
+    fn for_version(&self, request: &http::Request<Bytes>) -> Option<Faulty> {
+        if self.siblings.is_empty() {
+            return None;
+        }
+        let version = request.uri().path().trim_start_matches('/').split('/').next()?;
+        if version.eq_ignore_ascii_case(&self.server.store.version) {
+            return None;
+        }
+        let server = self.siblings.iter().find(|s| s.store.version.eq_ignore_ascii_case(version))?;
+        Some(Faulty { server: server.clone(), fault: self.fault, siblings: Vec::new() })
     }
 
     /// Request rewrites: what the faulty server does not read.

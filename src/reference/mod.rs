@@ -7,6 +7,7 @@
 //! path → [`location`] → [`store`] ([`data`] documented, [`synthetic`] computed, writes per sandbox)
 //! → [`render`] (`$select`, `$expand`, enums) / [`functions`] / [`writes`] → [`reply`].
 
+pub mod conform;
 pub mod data;
 pub mod fake;
 pub mod faults;
@@ -57,7 +58,20 @@ impl Faulty {
         Faulty {
             server: ReferenceServer { store, auth: options.auth.clone(), page_size: options.page_size.max(1) },
             fault: options.fault,
+            siblings: Vec::new(),
         }
+    }
+
+    /// One server answering each store's version (`/beta/…`, `/v1.0/…`); the first store answers
+    /// anything else (with Graph's "Invalid version" error).
+    pub fn versions(mut stores: Vec<Arc<Store>>, options: &ServerOptions) -> Option<Self> {
+        if stores.is_empty() {
+            return None;
+        }
+        let first = stores.remove(0);
+        let mut server = Faulty::new(first, options);
+        server.siblings = stores.into_iter().map(|s| Faulty::new(s, options).server).collect();
+        Some(server)
     }
 }
 

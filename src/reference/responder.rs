@@ -130,7 +130,7 @@ impl ReferenceServer {
         if let Some(denied) = self.authenticate(x) {
             return denied;
         }
-        if !x.version().eq_ignore_ascii_case("beta") {
+        if !x.version().eq_ignore_ascii_case(&self.store.version) {
             return error(x, 400, "BadRequest", &format!("Invalid version: {}", x.version()));
         }
         let resolved = match self.store.model.resolve(&x.path) {
@@ -503,10 +503,16 @@ impl ReferenceServer {
                     format!("{}/$metadata#{type_name}", x.root)
                 };
                 let mut body: Ordered = vec![("@odata.context".into(), json!(context))];
-                let value = if x.prefer_unknown_enum_members {
-                    value
-                } else {
-                    super::render::map_value(&self.store.model, &type_name, &value)
+                let value = match value {
+                    v if x.prefer_unknown_enum_members => v,
+                    // A collection's rows, each a value of the returned type.
+                    Value::Object(mut o) if ret.is_some_and(|r| r.collection) => {
+                        if let Some(rows) = o.get_mut("value") {
+                            *rows = super::render::map_value(&self.store.model, &type_name, rows);
+                        }
+                        Value::Object(o)
+                    }
+                    v => super::render::map_value(&self.store.model, &type_name, &v),
                 };
                 match value {
                     Value::Object(o) => body.extend(o),

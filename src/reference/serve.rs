@@ -42,9 +42,15 @@ pub fn list_faults() {
 /// Runs until Ctrl-C. Prints the service root first, so scripts can read it.
 pub fn serve(o: ServeOptions) -> Result<ExitCode, String> {
     let fault = o.fault.as_deref().map(Fault::from_name).transpose()?;
-    let schemas = Arc::new(SchemaSet::load(&o.schemas)?);
-    let suites = load_suites(&o.cases, &schemas)?;
-    let store = Arc::new(Store::from_suites(&suites, schemas, o.entities)?);
+    let layout =
+        crate::runner::RunConfig { cases_dir: o.cases.clone(), schemas_dir: o.schemas.clone(), ..Default::default() };
+    let mut stores = Vec::new();
+    for bundle in crate::runner::versions::bundles(&layout)? {
+        let schemas = Arc::new(SchemaSet::load(&bundle.schemas_dir)?);
+        let suites = load_suites(&bundle.cases_dir, &schemas)?;
+        stores.push(Arc::new(Store::from_suites(&suites, schemas, o.entities)?.with_version(&bundle.version)));
+    }
+    let versions: Vec<String> = stores.iter().map(|s| s.version.clone()).collect();
     let tls = match (&o.tls, o.tls_self_signed) {
         (Some((cert, key)), _) => Some((super::standalone::tls_from_files(cert, key)?, None)),
         (None, true) => {
@@ -57,12 +63,15 @@ pub fn serve(o: ServeOptions) -> Result<ExitCode, String> {
     let listener = TcpListener::bind(("127.0.0.1", o.port))
         .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}; pick another --port", o.port))?;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
-    let documented = store.data.collections.values().map(|r| r.rows.len()).sum::<usize>();
+    let documented = stores.iter().flat_map(|s| s.data.collections.values()).map(|r| r.rows.len()).sum::<usize>();
     rt.block_on(async move {
         let options = ServerOptions { fault, page_size: o.page_size, ..ServerOptions::default() };
-        let server = Faulty::new(store, &options);
+        let server = Faulty::versions(stores, &options).ok_or("no suites to serve")?;
         let server = super::standalone::start(server, Some(listener), tls.as_ref().map(|(c, _)| c.clone()))?;
-        crate::report::term::outln!("{}", server.service_root());
+        crate::report::term::outln!("{}", server.root_for(&versions[0]));
+        for v in &versions[1..] {
+            crate::report::term::errln!("also serving {}", server.root_for(v));
+        }
         if let Some((_, Some(cert))) = &tls {
             crate::report::term::errln!("self-signed certificate (trust it in clients): {}", show(cert));
         }

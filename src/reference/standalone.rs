@@ -40,10 +40,15 @@ pub struct StandaloneServer {
 impl StandaloneServer {
     /// `http://127.0.0.1:P/beta` (or `https://localhost:P/beta` with TLS: the certificate's name).
     pub fn service_root(&self) -> String {
+        self.root_for("beta")
+    }
+
+    /// The service root of `version` (`beta`, `v1.0`).
+    pub fn root_for(&self, version: &str) -> String {
         if self.tls {
-            format!("https://localhost:{}/beta", self.addr.port())
+            format!("https://localhost:{}/{version}", self.addr.port())
         } else {
-            format!("http://{}/beta", self.addr)
+            format!("http://{}/{version}", self.addr)
         }
     }
 }

@@ -72,6 +72,8 @@ pub struct Writes {
 
 /// The fake's data.
 pub struct Store {
+    /// The API version this store answers for (`beta`, `v1.0`): the first segment of its paths.
+    pub version: String,
     pub model: Arc<Model>,
     pub data: Data,
     pub synthetic: Synthetic,
@@ -99,12 +101,19 @@ impl Store {
         }
         let model = Arc::new(schemas.model().clone());
         Ok(Store {
+            version: "beta".into(),
             data: Data::from_suites(suites, &model),
             synthetic: Synthetic::new(synthetic),
             endpoints: Endpoints::from_suites(suites),
             model,
             writes: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// The same store answering under `version` (`v1.0`).
+    pub fn with_version(mut self, version: &str) -> Store {
+        self.version = version.to_string();
+        self
     }
 
     /// The writes of `sandbox`, to read or change.

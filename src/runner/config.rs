@@ -63,8 +63,8 @@ pub fn validate_target(raw: &str) -> Result<ValidTarget, String> {
     let version = url.path().trim_end_matches('/').rsplit('/').next().unwrap_or("").to_ascii_lowercase();
     if version != "beta" && version != "v1.0" {
         return Err(format!(
-            "--target {display}: a Graph service root ends with its version, /beta or /v1.0 (this family is in \
-             beta: {display}/beta)"
+            "--target {display}: a Graph service root ends with its version, /beta or /v1.0 (for example \
+             {display}/v1.0)"
         ));
     }
     Ok(ValidTarget { root: url.as_str().trim_end_matches('/').to_string(), display, secrets })
@@ -97,6 +97,11 @@ impl Default for EmbeddedOptions {
 pub struct RunConfig {
     pub cases_dir: PathBuf,
     pub schemas_dir: PathBuf,
+    /// The API version this part of the run is for (`beta`, `v1.0`): the embedded server's root.
+    /// Set per version by [`super::versions::narrowed`].
+    pub version: String,
+    /// Put before every suite name (`beta/`), when the cases are laid out by version.
+    pub suite_prefix: Option<String>,
     /// A service root (`https://graph.microsoft.com/beta`); `None` runs against the embedded server.
     pub target: Option<String>,
     pub token: Option<Secret>,
@@ -153,6 +158,8 @@ impl Default for RunConfig {
         RunConfig {
             cases_dir: PathBuf::from("cases"),
             schemas_dir: PathBuf::from("schemas"),
+            version: "beta".into(),
+            suite_prefix: None,
             target: None,
             token: None,
             credentials: None,

@@ -27,10 +27,16 @@ pub enum EmbeddedServer {
 }
 
 impl EmbeddedServer {
+    /// The beta service root.
     pub fn service_root(&self) -> String {
+        self.root_for("beta")
+    }
+
+    /// The service root of `version` (`beta`, `v1.0`).
+    pub fn root_for(&self, version: &str) -> String {
         match self {
-            EmbeddedServer::Wiremock(s) => reference::service_root(s),
-            EmbeddedServer::Standalone(s) => s.service_root(),
+            EmbeddedServer::Wiremock(s) => format!("{}/{version}", s.uri()),
+            EmbeddedServer::Standalone(s) => s.root_for(version),
         }
     }
 }
@@ -77,7 +83,7 @@ impl Ctx {
                     let _guard = rt.enter();
                     EmbeddedServer::Standalone(reference::standalone::start(server, None, None)?)
                 };
-                (server.service_root(), Some(server), TokenSource::fixed(Secret::public(EMBEDDED_TOKEN))?)
+                (server.root_for(&config.version), Some(server), TokenSource::fixed(Secret::public(EMBEDDED_TOKEN))?)
             }
             Some(root) => {
                 let root = root.trim_end_matches('/').to_string();
@@ -251,11 +257,12 @@ pub struct Shared {
     pub redactor: Redactor,
     pub render: RenderOptions,
     ctx: std::sync::OnceLock<Result<Ctx, String>>,
-    pub sinks: Mutex<Option<Sinks>>,
+    /// Shared by every version's part of a run: one set of reports.
+    pub sinks: Arc<Mutex<Option<Sinks>>>,
     /// The live status line of a long run.
     pub progress: super::progress::Progress,
-    /// Failed cases so far (for `--max-failures`).
-    failures: std::sync::atomic::AtomicU64,
+    /// Failed cases so far (for `--max-failures`), across the run's versions.
+    failures: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Shared {
@@ -273,10 +280,26 @@ impl Shared {
             redactor: Redactor::default(),
             render,
             ctx: std::sync::OnceLock::new(),
-            sinks: Mutex::new(Some(sinks)),
+            sinks: Arc::new(Mutex::new(Some(sinks))),
             progress: Default::default(),
             failures: Default::default(),
         })
+    }
+
+    /// Another version's part of the same run: its own cases' configuration, schemas, store and
+    /// target, the same reports, redactor and failure count.
+    pub fn sibling(&self, config: RunConfig, schemas: Arc<SchemaSet>, store: Arc<Store>) -> Self {
+        Shared {
+            config,
+            schemas,
+            store,
+            redactor: self.redactor.clone(),
+            render: self.render,
+            ctx: std::sync::OnceLock::new(),
+            sinks: self.sinks.clone(),
+            progress: Default::default(),
+            failures: self.failures.clone(),
+        }
     }
 
     /// The context, built on first use; a setup failure is returned to every caller.

@@ -154,9 +154,11 @@ pub fn run_discovery(
     display: Display,
     mut observe: impl FnMut(&CaseReport) + Send + 'static,
 ) -> Result<Counts, String> {
+    let config = super::versions::single(&config)?;
     let schemas = Arc::new(SchemaSet::load(&config.schemas_dir)?);
     let (planned, suites) = plan(&config, &schemas)?;
-    let store = Arc::new(Store::from_suites(&suites, schemas.clone(), config.embedded.entities)?);
+    let store =
+        Arc::new(Store::from_suites(&suites, schemas.clone(), config.embedded.entities)?.with_version(&config.version));
     let render = config.render();
     let concurrency = config.http.concurrency;
     let max_entities = config.max_entities.unwrap_or(usize::MAX);

@@ -24,23 +24,50 @@ pub struct RunSummary {
 }
 
 /// Loads, plans and runs the cases as trials. `Err` is a usage or setup error (no trial ran).
+/// With cases laid out by version (`cases/beta`, `cases/v1.0`), every version's suites are trials
+/// of the one run, each against its own root.
 pub fn run_libtest(config: RunConfig, args: &Arguments) -> Result<RunSummary, String> {
-    let schemas = Arc::new(SchemaSet::load(&config.schemas_dir)?);
-    let (planned, suites) = plan(&config, &schemas)?;
-    let store = Arc::new(Store::from_suites(&suites, schemas.clone(), config.embedded.entities)?);
     let render = config.render();
-    let shared = Arc::new(Shared::new(config, schemas, store, render)?);
-    if planned.is_empty() {
+    let mut parts: Vec<(Arc<Shared>, Vec<Planned>)> = Vec::new();
+    // `--exact beta/…` (as nextest runs one case per process) needs only that version's part.
+    let only = args.filter.as_deref().filter(|_| args.exact).and_then(|f| f.split_once('/')).map(|(v, _)| v);
+    for bundle in super::versions::bundles(&config)? {
+        if bundle.prefixed && only.is_some_and(|v| super::versions::VERSIONS.contains(&v) && v != bundle.version) {
+            continue;
+        }
+        let config = super::versions::narrowed(&config, &bundle);
+        let schemas = Arc::new(SchemaSet::load(&config.schemas_dir)?);
+        let (planned, suites) = plan(&config, &schemas)?;
+        let store = Arc::new(
+            Store::from_suites(&suites, schemas.clone(), config.embedded.entities)?.with_version(&config.version),
+        );
+        let shared = match parts.first() {
+            None => Shared::new(config, schemas, store, render)?,
+            Some((first, _)) => first.sibling(config, schemas, store),
+        };
+        parts.push((Arc::new(shared), planned));
+    }
+    let Some(shared) = parts.first().map(|(s, _)| s.clone()) else {
+        return Err(format!("no suites under {}", config.cases_dir.display()));
+    };
+    if parts.iter().all(|(_, p)| p.is_empty()) {
         return Err(format!(
             "no case under {}: import doc pages there first (`graph-conformance import --out {} PAGE.md`)",
-            shared.config.cases_dir.display(),
-            shared.config.cases_dir.display()
+            config.cases_dir.display(),
+            config.cases_dir.display()
         ));
     }
     if shared.config.preflight && !args.list {
-        super::preflight::preflight(&shared, &planned)?;
+        for (shared, planned) in &parts {
+            if !planned.is_empty() {
+                super::preflight::preflight(shared, planned)?;
+            }
+        }
     }
-    let trials: Vec<Trial> = planned.into_iter().map(|p| trial(shared.clone(), p)).collect();
+    let mut trials: Vec<Trial> = Vec::new();
+    for (shared, planned) in parts {
+        trials.extend(planned.into_iter().map(|p| trial(shared.clone(), p)));
+    }
     // libtest-mimic's printer panics when standard output is closed or full: a listing cut short
     // (`--list | head`) has done its job; a run that could not finish is a setup error, never "a
     // case failed".

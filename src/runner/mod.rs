@@ -14,6 +14,7 @@ pub mod preflight;
 pub mod progress;
 pub mod rerun;
 pub mod stream;
+pub mod versions;
 pub mod walk;
 
 pub use config::{EmbeddedOptions, RunConfig};

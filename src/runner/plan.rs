@@ -74,7 +74,12 @@ impl Pins {
 /// Loads and plans every case; `Err` only when `cases/` itself cannot be read or a `--param` names
 /// no parameter.
 pub fn plan(config: &RunConfig, schemas: &SchemaSet) -> Result<(Vec<Planned>, Vec<Suite>), String> {
-    let suites = load_suites(&config.cases_dir, schemas)?;
+    let mut suites = load_suites(&config.cases_dir, schemas)?;
+    if let Some(prefix) = &config.suite_prefix {
+        for suite in &mut suites {
+            suite.prefix_name(prefix);
+        }
+    }
     let mut planned: Vec<Planned> = Vec::new();
     let mut all: Vec<Case> = Vec::new();
     for suite in &suites {

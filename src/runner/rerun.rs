@@ -46,11 +46,21 @@ impl RunConfig {
                 line.push_str(&shell_quote(v));
             }
         };
-        if self.cases_dir.as_os_str() != "cases" {
-            flag("cases", Some(&self.cases_dir.to_string_lossy()));
+        // A version's part of a run laid out by version names the folders holding every version.
+        let layout = |dir: &std::path::Path| match (&self.suite_prefix, dir.parent()) {
+            (Some(_), Some(parent)) => parent.to_path_buf(),
+            _ => dir.to_path_buf(),
+        };
+        let (cases, mut schemas) = (layout(&self.cases_dir), layout(&self.schemas_dir));
+        // A one-version folder of cases takes that version's schemas by itself.
+        if self.suite_prefix.is_none() && schemas == std::path::Path::new("schemas").join(&self.version) {
+            schemas = "schemas".into();
         }
-        if self.schemas_dir.as_os_str() != "schemas" {
-            flag("schemas", Some(&self.schemas_dir.to_string_lossy()));
+        if cases.as_os_str() != "cases" {
+            flag("cases", Some(&cases.to_string_lossy()));
+        }
+        if schemas.as_os_str() != "schemas" {
+            flag("schemas", Some(&schemas.to_string_lossy()));
         }
         let target_flag = if self.diff.is_some() { "baseline" } else { "target" };
         match &self.target {

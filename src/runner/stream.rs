@@ -47,9 +47,13 @@ pub fn run_cases(
     display: Display,
     observe: impl FnMut(&CaseReport) + Send + 'static,
 ) -> Result<Counts, String> {
+    let config = super::versions::single(&config)?;
     let schemas = Arc::new(crate::schema::SchemaSet::load(&config.schemas_dir)?);
     let (planned, suites) = super::plan::plan(&config, &schemas)?;
-    let store = Arc::new(crate::reference::Store::from_suites(&suites, schemas.clone(), config.embedded.entities)?);
+    let store = Arc::new(
+        crate::reference::Store::from_suites(&suites, schemas.clone(), config.embedded.entities)?
+            .with_version(&config.version),
+    );
     let render = config.render();
     let concurrency = config.http.concurrency;
     let shared = Arc::new(Shared::new(config, schemas, store, render)?);

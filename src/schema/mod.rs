@@ -370,5 +370,7 @@ fn fxhash(s: &str) -> String {
 #[cfg(test)]
 pub(crate) fn project_schemas() -> &'static SchemaSet {
     static SET: std::sync::OnceLock<SchemaSet> = std::sync::OnceLock::new();
-    SET.get_or_init(|| SchemaSet::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas")).expect("schemas/ loads"))
+    SET.get_or_init(|| {
+        SchemaSet::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/beta")).expect("schemas/beta loads")
+    })
 }

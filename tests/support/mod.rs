@@ -78,7 +78,8 @@ pub const DIFF_FAULTS: &[(&str, &str)] = &[
 pub const DIFF_SHOWN_BY_TESTS: &[&str] = &["diff.order"];
 
 /// The seed's first example: the case the hostile-server tests send.
-pub const E1: &str = "identitygovernance-userprocessingresult-get::lifecycleworkflows_get_run_userprocessingresult_e1";
+pub const E1: &str =
+    "beta/identitygovernance-userprocessingresult-get::lifecycleworkflows_get_run_userprocessingresult_e1";
 
 /// What a raw server does with one connection after reading the request head.
 pub type Behaviour = Arc<dyn Fn(&mut TcpStream, &str) + Send + Sync>;
