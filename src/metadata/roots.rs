@@ -195,7 +195,7 @@ fn walk_root<'m>(full: &'m Model, root: &str) -> Result<Way<'m>, String> {
 }
 
 /// A type on the way down to a root: its key and the navigations that lead there.
-fn bridge_type(full: &Model, ty: &str, navs: &BTreeSet<String>) -> Structured {
+pub(super) fn bridge_type(full: &Model, ty: &str, navs: &BTreeSet<String>) -> Structured {
     let t = full.structured(ty);
     let key = full.key_of(ty);
     Structured {

@@ -195,27 +195,11 @@ fn bridge_container(full: &Model, out: &mut Model, in_scope: &dyn Fn(&str) -> bo
         if out.structured.get(&ty).is_some_and(|t| !t.reference_only) {
             continue;
         }
-        let Some(t) = full.structured(&ty) else { continue };
-        let navigations = full.all_navigations(&ty).into_iter().filter(|n| navs.contains(&n.name)).cloned().collect();
-        out.structured.insert(
-            ty.clone(),
-            Structured {
-                name: ty.clone(),
-                entity: t.entity,
-                base: None,
-                is_abstract: false,
-                open: t.open,
-                key: full.key_of(&ty),
-                properties: full
-                    .all_properties(&ty)
-                    .into_iter()
-                    .filter(|p| full.key_of(&ty).contains(&p.name))
-                    .cloned()
-                    .collect(),
-                navigations,
-                reference_only: false,
-            },
-        );
+        if full.structured(&ty).is_none() {
+            continue;
+        }
+        let way = super::roots::bridge_type(full, &ty, &navs);
+        out.structured.insert(ty, way);
     }
 }
 
