@@ -228,14 +228,12 @@ fn family_pages(d: &Dirs) -> Result<Vec<PathBuf>, String> {
 }
 
 fn family_in_sync(d: &Dirs) -> Result<(), String> {
-    let pages = family_pages(d)?;
-    let outcome = import(&pages, &root().join("cases/beta"), true, Some(&d.docs.clone()?));
-    ensure(outcome.unreadable == 0 && outcome.out_of_date.is_empty(), || {
-        format!(
-            "cases/ disagrees with the pages; run `cargo run -- import --docs-root $GRAPH_DOCS_DIR --out cases $GRAPH_DOCS_DIR/api-reference/beta/api/*.md` (then the seed's page) and review:\n{}",
-            outcome.lines.join("\n")
-        )
-    })
+    cases_in_sync(
+        &family_pages(d)?,
+        "cases/beta",
+        Some(&d.docs.clone()?),
+        "--docs-root $GRAPH_DOCS_DIR --out cases/beta $GRAPH_DOCS_DIR/api-reference/beta/api/*.md` (then the seed's page)",
+    )
 }
 
 /// The v1.0 suites: the v1.0 lifecycle-workflows pages of the corpus, imported. (Entitlement
@@ -247,48 +245,54 @@ fn v1_cases_in_sync(d: &Dirs) -> Result<(), String> {
         .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("identitygovernance-")))
         .collect();
     ensure(!pages.is_empty(), || "no v1.0 page under api-reference/v1.0/api".into())?;
-    let outcome = import(&pages, &root().join("cases/v1.0"), true, Some(&d.docs.clone()?));
-    ensure(outcome.unreadable == 0 && outcome.out_of_date.is_empty(), || {
-        format!(
-            "cases/v1.0 disagrees with the pages; run `cargo run -- import --docs-root $GRAPH_DOCS_DIR --out cases/v1.0 $GRAPH_DOCS_DIR/api-reference/v1.0/api/identitygovernance-*.md` and review:\n{}",
-            outcome.lines.join("\n")
-        )
-    })
-}
-
-/// The v1.0 schemas: the trees of the areas' roots in the global v1.0 metadata.
-fn v1_schemas_in_sync(d: &Dirs) -> Result<(), String> {
-    let csdl = d.metadata.clone()?.join("v1.0-Prod.csdl");
-    let o = support::clean_command(env!("CARGO_BIN_EXE_graph-conformance"))
-        .args(["schemas", "--csdl"])
-        .arg(&csdl)
-        .args([
-            "--root",
-            "/identityGovernance/lifecycleWorkflows",
-            "--root",
-            "/identityGovernance/entitlementManagement",
-            "--check",
-            "--out",
-        ])
-        .arg(root().join("schemas/v1.0"))
-        .output()
-        .map_err(|e| e.to_string())?;
-    let out = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
-    ensure(o.status.success(), || {
-        format!("schemas/v1.0 disagrees with the metadata (exit {:?}):\n{out}", o.status.code())
-    })
+    cases_in_sync(
+        &pages,
+        "cases/v1.0",
+        Some(&d.docs.clone()?),
+        "--docs-root $GRAPH_DOCS_DIR --out cases/v1.0 $GRAPH_DOCS_DIR/api-reference/v1.0/api/identitygovernance-*.md`",
+    )
 }
 
 fn seed_in_sync(d: &Dirs) -> Result<(), String> {
     let seed = d.seed.clone()?.join("identitygovernance-userprocessingresult-get.md");
-    let outcome = import(std::slice::from_ref(&seed), &root().join("cases/beta"), true, None);
+    cases_in_sync(std::slice::from_ref(&seed), "cases/beta", None, &format!("--out cases/beta {}`", seed.display()))
+}
+
+/// `import --check` of `pages` against the project's `out`; the failure names the command that
+/// regenerates it (`import_args`, up to its closing backquote and any remark).
+fn cases_in_sync(pages: &[PathBuf], out: &str, docs: Option<&Path>, import_args: &str) -> Result<(), String> {
+    let outcome = import(pages, &root().join(out), true, docs);
     ensure(outcome.unreadable == 0 && outcome.out_of_date.is_empty(), || {
         format!(
-            "cases/ disagrees with the seed page; run `cargo run -- import --out cases {}` and review:\n{}",
-            seed.display(),
+            "{out} disagrees with the pages; run `cargo run -- import {import_args} and review:\n{}",
             outcome.lines.join("\n")
         )
     })
+}
+
+/// `schemas --check` of the project's `out` against `csdl` with `scope` (`--namespace …` or `--root …`).
+fn schemas_in_sync_with(d: &Dirs, csdl: &str, scope: &[&str], out: &str) -> Result<(), String> {
+    let csdl = d.metadata.clone()?.join(csdl);
+    let o = support::clean_command(env!("CARGO_BIN_EXE_graph-conformance"))
+        .args(["schemas", "--csdl"])
+        .arg(&csdl)
+        .args(scope)
+        .args(["--check", "--out"])
+        .arg(root().join(out))
+        .output()
+        .map_err(|e| e.to_string())?;
+    let text = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    ensure(o.status.success(), || format!("{out} disagrees with the metadata (exit {:?}):\n{text}", o.status.code()))
+}
+
+/// The v1.0 schemas: the trees of the areas' roots in the global v1.0 metadata.
+fn v1_schemas_in_sync(d: &Dirs) -> Result<(), String> {
+    schemas_in_sync_with(
+        d,
+        "v1.0-Prod.csdl",
+        &["--root", "/identityGovernance/lifecycleWorkflows", "--root", "/identityGovernance/entitlementManagement"],
+        "schemas/v1.0",
+    )
 }
 
 fn lint_real_pages(d: &Dirs) -> Result<(), String> {
@@ -317,16 +321,7 @@ fn lint_real_pages(d: &Dirs) -> Result<(), String> {
 }
 
 fn schemas_in_sync(d: &Dirs) -> Result<(), String> {
-    let csdl = d.metadata.clone()?.join("beta-USNat.csdl");
-    let o = support::clean_command(env!("CARGO_BIN_EXE_graph-conformance"))
-        .args(["schemas", "--csdl"])
-        .arg(&csdl)
-        .args(["--namespace", "microsoft.graph.identityGovernance", "--check", "--out"])
-        .arg(root().join("schemas/beta"))
-        .output()
-        .map_err(|e| e.to_string())?;
-    let out = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
-    ensure(o.status.success(), || format!("schemas/ disagrees with the metadata (exit {:?}):\n{out}", o.status.code()))
+    schemas_in_sync_with(d, "beta-USNat.csdl", &["--namespace", "microsoft.graph.identityGovernance"], "schemas/beta")
 }
 
 fn v1_generates(d: &Dirs) -> Result<(), String> {

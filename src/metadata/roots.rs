@@ -21,7 +21,7 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::model::{ContainerChild, Model, Structured};
-use super::subset::{Reach, finish};
+use super::subset::{Reach, finish, structured_or_enum};
 
 /// The subset of `full` below `roots`; an error names a root segment that does not exist, or a
 /// navigation on the way that is not a containment.
@@ -55,43 +55,20 @@ pub fn subset_roots(full: &Model, roots: &[String]) -> Result<Model, String> {
         work.push_back((ty, Reach::Contained));
     }
 
-    let mut children: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for t in full.structured.values() {
-        if let Some(b) = &t.base {
-            children.entry(b.as_str()).or_default().push(t.name.as_str());
-        }
-    }
-    // Types whose entities live in an entity set of their own (and their derived types).
-    let owned: BTreeSet<&str> = full
-        .container
-        .iter()
-        .filter(|c| !c.singleton)
-        .flat_map(|c| {
-            std::iter::once(c.type_name.as_str())
-                .chain(full.derived_of(&c.type_name).into_iter().map(|d| d.name.as_str()))
-        })
-        .collect();
+    // Types whose entities live in an entity set of their own, or derive from such a type (the
+    // base chain is at most 64 deep, so this is linear in the types it is asked about).
+    let set_types: BTreeSet<&str> =
+        full.container.iter().filter(|c| !c.singleton).map(|c| c.type_name.as_str()).collect();
+    let owned = |name: &str| full.lineage(name).iter().any(|t| set_types.contains(t.name.as_str()));
     let roots_types: BTreeSet<String> = work.iter().map(|(t, _)| t.clone()).collect();
     let mut keep: BTreeSet<String> = BTreeSet::new();
     let mut scoped: BTreeSet<String> = BTreeSet::new();
     let mut enums: BTreeSet<String> = BTreeSet::new();
     let mut operations = Vec::new();
     while let Some((name, reach)) = work.pop_front() {
-        if name.starts_with("Edm.") {
-            continue;
-        }
-        if full.enums.contains_key(&name) {
-            enums.insert(name);
-            continue;
-        }
-        let Some(t) = full.structured.get(&name) else {
-            return Err(format!("the type {name} is used but not declared in the document"));
-        };
-        let reach = if reach == Reach::Contained && owned.contains(name.as_str()) && !roots_types.contains(&name) {
-            Reach::Used
-        } else {
-            reach
-        };
+        let Some(t) = structured_or_enum(full, &name, &mut enums)? else { continue };
+        let reach =
+            if reach == Reach::Contained && owned(&name) && !roots_types.contains(&name) { Reach::Used } else { reach };
         let contained = reach == Reach::Contained;
         // An entity used as a value (not contained below a root) is a reference: its key only.
         if t.entity && reach == Reach::Used && !scoped.contains(&name) {
@@ -107,8 +84,8 @@ pub fn subset_roots(full: &Model, roots: &[String]) -> Result<Model, String> {
         }
         if reach != Reach::Base {
             let next = if t.entity { Reach::Contained } else { Reach::Used };
-            for d in children.get(name.as_str()).into_iter().flatten() {
-                work.push_back((d.to_string(), next));
+            for d in full.direct_derived_of(&name) {
+                work.push_back((d.name.clone(), next));
             }
         }
         if let Some(b) = &t.base {

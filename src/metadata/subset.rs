@@ -42,12 +42,6 @@ pub fn subset(full: &Model, namespaces: &[String]) -> Result<Model, String> {
             return Err(format!("namespace {ns} declares no type; the document's namespaces: {}", known.join(", ")));
         }
     }
-    let mut children: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for t in full.structured.values() {
-        if let Some(b) = &t.base {
-            children.entry(b.as_str()).or_default().push(t.name.as_str());
-        }
-    }
 
     let mut keep: BTreeSet<String> = BTreeSet::new();
     let mut enums: BTreeSet<String> = full.enums.keys().filter(|e| in_scope(e)).cloned().collect();
@@ -60,16 +54,7 @@ pub fn subset(full: &Model, namespaces: &[String]) -> Result<Model, String> {
         }
     }
     while let Some((name, reach)) = work.pop_front() {
-        if name.starts_with("Edm.") {
-            continue;
-        }
-        if full.enums.contains_key(&name) {
-            enums.insert(name);
-            continue;
-        }
-        let Some(t) = full.structured.get(&name) else {
-            return Err(format!("the type {name} is used but not declared in the document"));
-        };
+        let Some(t) = structured_or_enum(full, &name, &mut enums)? else { continue };
         let scoped = in_scope(&name);
         // An entity type of another namespace used as a value (an action's `subjects`) is a
         // reference: its key is all a value of it needs here.
@@ -80,8 +65,8 @@ pub fn subset(full: &Model, namespaces: &[String]) -> Result<Model, String> {
             continue;
         }
         if !t.entity || scoped {
-            for d in children.get(name.as_str()).into_iter().flatten() {
-                work.push_back((d.to_string(), Reach::Used));
+            for d in full.direct_derived_of(&name) {
+                work.push_back((d.name.clone(), Reach::Used));
             }
         }
         if let Some(b) = &t.base {
@@ -108,6 +93,26 @@ pub fn subset(full: &Model, namespaces: &[String]) -> Result<Model, String> {
     add_references(full, &mut out)?;
     bridge_container(full, &mut out, &in_scope);
     finish(full, out)
+}
+
+/// The structured type `name` names, or `None` for a primitive or an enum (kept in `enums`); an
+/// error when the document does not declare it.
+pub(super) fn structured_or_enum<'m>(
+    full: &'m Model,
+    name: &str,
+    enums: &mut BTreeSet<String>,
+) -> Result<Option<&'m Structured>, String> {
+    if name.starts_with("Edm.") {
+        return Ok(None);
+    }
+    if full.enums.contains_key(name) {
+        enums.insert(name.to_string());
+        return Ok(None);
+    }
+    full.structured
+        .get(name)
+        .map(Some)
+        .ok_or_else(|| format!("the type {name} is used but not declared in the document"))
 }
 
 /// Navigation targets outside the subset are kept as references: their key only.

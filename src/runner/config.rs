@@ -102,6 +102,9 @@ pub struct RunConfig {
     pub version: String,
     /// Put before every suite name (`beta/`), when the cases are laid out by version.
     pub suite_prefix: Option<String>,
+    /// The `--cases` and `--schemas` the run was given, when this is one version's part of it
+    /// (rerun lines name these).
+    pub given_dirs: Option<(PathBuf, PathBuf)>,
     /// A service root (`https://graph.microsoft.com/beta`); `None` runs against the embedded server.
     pub target: Option<String>,
     pub token: Option<Secret>,
@@ -160,6 +163,7 @@ impl Default for RunConfig {
             schemas_dir: PathBuf::from("schemas"),
             version: "beta".into(),
             suite_prefix: None,
+            given_dirs: None,
             target: None,
             token: None,
             credentials: None,

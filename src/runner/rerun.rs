@@ -46,16 +46,9 @@ impl RunConfig {
                 line.push_str(&shell_quote(v));
             }
         };
-        // A version's part of a run laid out by version names the folders holding every version.
-        let layout = |dir: &std::path::Path| match (&self.suite_prefix, dir.parent()) {
-            (Some(_), Some(parent)) => parent.to_path_buf(),
-            _ => dir.to_path_buf(),
-        };
-        let (cases, mut schemas) = (layout(&self.cases_dir), layout(&self.schemas_dir));
-        // A one-version folder of cases takes that version's schemas by itself.
-        if self.suite_prefix.is_none() && schemas == std::path::Path::new("schemas").join(&self.version) {
-            schemas = "schemas".into();
-        }
+        // A version's part of a run names the folders the run was given, not its version's.
+        let (cases, schemas) =
+            self.given_dirs.clone().unwrap_or_else(|| (self.cases_dir.clone(), self.schemas_dir.clone()));
         if cases.as_os_str() != "cases" {
             flag("cases", Some(&cases.to_string_lossy()));
         }

@@ -77,6 +77,7 @@ pub fn bundles(config: &RunConfig) -> Result<Vec<Bundle>, String> {
 /// The configuration of one bundle's part of the run.
 pub fn narrowed(config: &RunConfig, bundle: &Bundle) -> RunConfig {
     let mut c = config.clone();
+    c.given_dirs = Some((config.cases_dir.clone(), config.schemas_dir.clone()));
     c.cases_dir = bundle.cases_dir.clone();
     c.schemas_dir = bundle.schemas_dir.clone();
     c.version = bundle.version.clone();
@@ -86,12 +87,20 @@ pub fn narrowed(config: &RunConfig, bundle: &Bundle) -> RunConfig {
 
 /// The one bundle of a run that takes a single version (discovery, diff, record, the benchmark):
 /// the target's version, else the first there is. Several versions without a target is not an
-/// error: the first is taken and said.
+/// error: the first is taken, and a note on stderr says so.
 pub fn single(config: &RunConfig) -> Result<RunConfig, String> {
     let all = bundles(config)?;
     let Some(first) = all.first() else {
         return Err(format!("no suites under {}", config.cases_dir.display()));
     };
+    if all.len() > 1 {
+        let others: Vec<&str> = all[1..].iter().map(|b| b.version.as_str()).collect();
+        crate::report::term::errln!(
+            "note: this mode takes one version: {} (the suites of {} run with --target ending in that version)",
+            first.version,
+            others.join(", ")
+        );
+    }
     Ok(narrowed(config, first))
 }
 

@@ -128,8 +128,10 @@ impl SchemaSet {
         Ok(set)
     }
 
-    /// Builds the set from `(name for messages, document)` pairs and compiles each document once, so
-    /// a broken schema is reported at start-up, not in the middle of a run.
+    /// Builds the set from `(name for messages, document)` pairs. Validators are compiled on first
+    /// use and cached: start-up does not grow with the model (compiling every type of a large area
+    /// took seconds), and a schema that does not compile is a `harness` finding of the cases that
+    /// use it.
     pub fn from_documents(docs: Vec<(String, Value)>) -> Result<Self, String> {
         let mut documents = BTreeMap::new();
         let mut by_type = BTreeMap::new();
@@ -165,15 +167,6 @@ impl SchemaSet {
             registry_full: std::sync::OnceLock::new(),
             registry_cut: std::sync::OnceLock::new(),
         };
-        for t in set.by_type.keys() {
-            set.validator(&Variant {
-                type_name: t.clone(),
-                collection: false,
-                select: None,
-                include_unknown_enum_members: true,
-            })
-            .map_err(|e| format!("schema of {t}: {e}"))?;
-        }
         Ok(set)
     }
 
