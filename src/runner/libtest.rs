@@ -30,11 +30,13 @@ pub fn run_libtest(config: RunConfig, args: &Arguments) -> Result<RunSummary, St
     let render = config.render();
     let mut parts: Vec<(Arc<Shared>, Vec<Planned>)> = Vec::new();
     // `--exact beta/…` (as nextest runs one case per process) needs only that version's part.
+    // When no version matches, every part is kept and the filter matches nothing, as libtest says.
     let only = args.filter.as_deref().filter(|_| args.exact).and_then(|f| f.split_once('/')).map(|(v, _)| v);
-    for bundle in super::versions::bundles(&config)? {
-        if bundle.prefixed && only.is_some_and(|v| super::versions::VERSIONS.contains(&v) && v != bundle.version) {
-            continue;
-        }
+    let mut bundles = super::versions::bundles(&config)?;
+    if bundles.iter().any(|b| b.prefixed && only == Some(b.version.as_str())) {
+        bundles.retain(|b| only == Some(b.version.as_str()));
+    }
+    for bundle in bundles {
         let config = super::versions::narrowed(&config, &bundle);
         let schemas = Arc::new(SchemaSet::load(&config.schemas_dir)?);
         let (planned, suites) = plan(&config, &schemas)?;
