@@ -21,6 +21,7 @@
 //! [`diff`] compares a candidate server with a baseline on the same requests; [`record`] turns a
 //! live tenant's answers into redacted case files.
 
+pub mod area;
 pub mod bench;
 pub mod case;
 pub mod check;

@@ -54,15 +54,22 @@ fn the_main_job_passes_every_listed_case_and_writes_the_json_report() {
     assert!(names.len() >= 300, "at least 300 cases: {}", names.len());
     let suites: std::collections::BTreeSet<&str> = names.iter().filter_map(|n| n.split("::").next()).collect();
     let per_version = |v: &str| suites.iter().filter(|s| s.starts_with(v)).count();
-    assert_eq!((per_version("beta/"), per_version("v1.0/")), (33, 40), "one suite per page, for each version");
-    assert_eq!(suites.len(), 73, "every suite is named after its version");
+    // Lifecycle workflows (33 beta, 40 v1.0 pages) and entitlement management (20 v1.0 pages).
+    assert_eq!((per_version("beta/"), per_version("v1.0/")), (33, 60), "one suite per page, for each version");
+    assert_eq!(suites.len(), 93, "every suite is named after its version");
     assert!(names.iter().any(|n| n == E1), "the seed's cases keep their names");
     let json = tmp("cli-main.json");
     let o = cli(&["run", "-q", "--json", json.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o));
     let report: Value = serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
-    assert_eq!(report["counts"]["passed"].as_u64(), Some(names.len() as u64), "every listed case ran and passed");
-    assert_eq!((report["counts"]["failed"].as_u64(), report["counts"]["ignored"].as_u64()), (Some(0), Some(0)));
+    assert_eq!(
+        report["counts"]["passed"].as_u64(),
+        Some(names.len() as u64 - 1),
+        "every listed case ran and passed but one"
+    );
+    // One entitlement-management example names a collection the metadata does not have
+    // (`accessPackageAssignmentPolicies`): lint names the page, and the run ignores the case with that reason.
+    assert_eq!((report["counts"]["failed"].as_u64(), report["counts"]["ignored"].as_u64()), (Some(0), Some(1)));
 }
 
 #[test]

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use graph_conformance::import::source::PageSource;
-use graph_conformance::import::{Level, files_of, import, import_page};
+use graph_conformance::import::{Level, files_of, import_page};
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 
 type Check = fn(&Dirs) -> Result<(), String>;
@@ -31,9 +31,9 @@ impl Dirs {
 #[derive(Clone, Copy)]
 enum Needs {
     Docs,
-    Seed,
     Metadata,
     DocsAndSeed,
+    All,
 }
 
 fn main() -> std::process::ExitCode {
@@ -42,13 +42,10 @@ fn main() -> std::process::ExitCode {
         ("corpus::every_page_imports_with_its_number_of_pairs", Needs::Docs, every_page_imports),
         ("corpus::task_updates_invalid_annotation_is_a_diagnostic", Needs::Docs, task_update_diagnostic),
         ("corpus::golden_imports_of_real_pages", Needs::Docs, golden_imports),
-        ("corpus::family_cases_are_in_sync_with_the_pages", Needs::DocsAndSeed, family_in_sync),
-        ("corpus::seed_cases_are_in_sync_with_the_seed_page", Needs::Seed, seed_in_sync),
+        ("corpus::areas_are_in_sync_with_their_pages_and_metadata", Needs::All, areas_in_sync),
+        ("corpus::every_api_page_of_the_corpus_belongs_to_an_area", Needs::Docs, every_page_in_an_area),
         ("corpus::lint_names_the_real_pages_doc_bugs", Needs::Docs, lint_real_pages),
-        ("corpus::schemas_are_in_sync_with_the_beta_metadata", Needs::Metadata, schemas_in_sync),
         ("corpus::the_v1_metadata_generates_sound_schemas", Needs::Metadata, v1_generates),
-        ("corpus::v1_cases_are_in_sync_with_the_v1_pages", Needs::Docs, v1_cases_in_sync),
-        ("corpus::v1_schemas_are_in_sync_with_the_v1_metadata", Needs::Metadata, v1_schemas_in_sync),
         ("corpus::every_documented_body_validates_or_lint_names_it", Needs::DocsAndSeed, documented_bodies_validate),
     ];
     let trials = tests
@@ -63,9 +60,11 @@ fn main() -> std::process::ExitCode {
                 };
                 let missing = match needs {
                     Needs::Docs => dirs.docs.as_ref().err(),
-                    Needs::Seed => dirs.seed.as_ref().err(),
                     Needs::Metadata => dirs.metadata.as_ref().err(),
                     Needs::DocsAndSeed => dirs.docs.as_ref().err().or(dirs.seed.as_ref().err()),
+                    Needs::All => {
+                        dirs.docs.as_ref().err().or(dirs.seed.as_ref().err()).or(dirs.metadata.as_ref().err())
+                    }
                 };
                 if let Some(reason) = missing {
                     return Ok(Completion::ignored_with(reason));
@@ -227,74 +226,6 @@ fn family_pages(d: &Dirs) -> Result<Vec<PathBuf>, String> {
         .collect())
 }
 
-fn family_in_sync(d: &Dirs) -> Result<(), String> {
-    cases_in_sync(
-        &family_pages(d)?,
-        "cases/beta",
-        Some(&d.docs.clone()?),
-        "--docs-root $GRAPH_DOCS_DIR --out cases/beta $GRAPH_DOCS_DIR/api-reference/beta/api/*.md` (then the seed's page)",
-    )
-}
-
-/// The v1.0 suites: the v1.0 lifecycle-workflows pages of the corpus, imported. (Entitlement
-/// management's pages are not suites yet: its functions over entity collections and alternate keys
-/// are not served; its schemas are generated.)
-fn v1_cases_in_sync(d: &Dirs) -> Result<(), String> {
-    let pages: Vec<PathBuf> = pages_under(&d.docs.clone()?.join("api-reference/v1.0/api"))
-        .into_iter()
-        .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("identitygovernance-")))
-        .collect();
-    ensure(!pages.is_empty(), || "no v1.0 page under api-reference/v1.0/api".into())?;
-    cases_in_sync(
-        &pages,
-        "cases/v1.0",
-        Some(&d.docs.clone()?),
-        "--docs-root $GRAPH_DOCS_DIR --out cases/v1.0 $GRAPH_DOCS_DIR/api-reference/v1.0/api/identitygovernance-*.md`",
-    )
-}
-
-fn seed_in_sync(d: &Dirs) -> Result<(), String> {
-    let seed = d.seed.clone()?.join("identitygovernance-userprocessingresult-get.md");
-    cases_in_sync(std::slice::from_ref(&seed), "cases/beta", None, &format!("--out cases/beta {}`", seed.display()))
-}
-
-/// `import --check` of `pages` against the project's `out`; the failure names the command that
-/// regenerates it (`import_args`, up to its closing backquote and any remark).
-fn cases_in_sync(pages: &[PathBuf], out: &str, docs: Option<&Path>, import_args: &str) -> Result<(), String> {
-    let outcome = import(pages, &root().join(out), true, docs);
-    ensure(outcome.unreadable == 0 && outcome.out_of_date.is_empty(), || {
-        format!(
-            "{out} disagrees with the pages; run `cargo run -- import {import_args} and review:\n{}",
-            outcome.lines.join("\n")
-        )
-    })
-}
-
-/// `schemas --check` of the project's `out` against `csdl` with `scope` (`--namespace …` or `--root …`).
-fn schemas_in_sync_with(d: &Dirs, csdl: &str, scope: &[&str], out: &str) -> Result<(), String> {
-    let csdl = d.metadata.clone()?.join(csdl);
-    let o = support::clean_command(env!("CARGO_BIN_EXE_graph-conformance"))
-        .args(["schemas", "--csdl"])
-        .arg(&csdl)
-        .args(scope)
-        .args(["--check", "--out"])
-        .arg(root().join(out))
-        .output()
-        .map_err(|e| e.to_string())?;
-    let text = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
-    ensure(o.status.success(), || format!("{out} disagrees with the metadata (exit {:?}):\n{text}", o.status.code()))
-}
-
-/// The v1.0 schemas: the trees of the areas' roots in the global v1.0 metadata.
-fn v1_schemas_in_sync(d: &Dirs) -> Result<(), String> {
-    schemas_in_sync_with(
-        d,
-        "v1.0-Prod.csdl",
-        &["--root", "/identityGovernance/lifecycleWorkflows", "--root", "/identityGovernance/entitlementManagement"],
-        "schemas/v1.0",
-    )
-}
-
 fn lint_real_pages(d: &Dirs) -> Result<(), String> {
     let schemas = graph_conformance::schema::SchemaSet::load(&root().join("schemas/beta"))?;
     let mut all = Vec::new();
@@ -318,10 +249,6 @@ fn lint_real_pages(d: &Dirs) -> Result<(), String> {
         ensure(all.iter().any(|l| l.contains(needle)), || format!("lint lacks: {needle}\n{}", all.join("\n")))?;
     }
     Ok(())
-}
-
-fn schemas_in_sync(d: &Dirs) -> Result<(), String> {
-    schemas_in_sync_with(d, "beta-USNat.csdl", &["--namespace", "microsoft.graph.identityGovernance"], "schemas/beta")
 }
 
 fn v1_generates(d: &Dirs) -> Result<(), String> {
@@ -385,4 +312,50 @@ fn documented_bodies_validate(d: &Dirs) -> Result<(), String> {
         }
     }
     ensure(problems.is_empty(), || problems.join("\n"))
+}
+
+/// `area --check` over the project's area files: `cases/` and `schemas/` are what the areas' pages
+/// (the seed's newer copy of its page replacing the docs') and metadata give.
+fn areas_in_sync(d: &Dirs) -> Result<(), String> {
+    let o = support::clean_command(env!("CARGO_BIN_EXE_graph-conformance"))
+        .current_dir(root())
+        .args(["area", "--check", "--docs"])
+        .arg(d.docs.clone()?)
+        .arg("--docs")
+        .arg(d.seed.clone()?)
+        .arg("--metadata")
+        .arg(d.metadata.clone()?)
+        .output()
+        .map_err(|e| e.to_string())?;
+    let text = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    ensure(o.status.success(), || {
+        format!(
+            "cases/ or schemas/ disagree with the areas (exit {:?}); run `cargo run -- area --docs $GRAPH_DOCS_DIR --docs $GRAPH_SEED_DIR --metadata $GRAPH_METADATA_DIR` and review:\n{text}",
+            o.status.code()
+        )
+    })
+}
+
+/// Every API page of the corpus (each version) is some area's: a page nobody claims is a suite
+/// nobody runs.
+fn every_page_in_an_area(d: &Dirs) -> Result<(), String> {
+    let areas = graph_conformance::area::load_dir(&root().join("areas"))?;
+    let docs = d.docs.clone()?;
+    let mut orphans = Vec::new();
+    for version in ["beta", "v1.0"] {
+        let dir = docs.join("api-reference").join(version).join("api");
+        for page in pages_under(&dir) {
+            let name = page.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let claimed = areas
+                .iter()
+                .filter_map(|a| a.version(version))
+                .any(|v| v.pages.iter().any(|p| graph_conformance::area::matches(p, &name)));
+            if !claimed {
+                orphans.push(format!("{version}/{name}"));
+            }
+        }
+    }
+    ensure(orphans.is_empty(), || {
+        format!("pages no area file claims (add a pattern to areas/*.toml): {}", orphans.join(", "))
+    })
 }

@@ -1,7 +1,7 @@
 //! Where a page's example contradicts the metadata: a property the type does not declare
 //! (`totalProcessedTasks` for `totalTasks`), a required property left out, a placeholder where a
 //! value belongs (`"String (timestamp)"`, `"Boolean"`), an enum member in the wrong case
-//! (`"Joiner"`). Real pages have such slips and `graph-conformance lint` names them; a server that
+//! (`"Joiner"`), a list row that is a placeholder itself (`"id": "id-value"`). Real pages have such slips and `graph-conformance lint` names them; a server that
 //! follows the metadata cannot match them, so `body.value` does not compare those values and the
 //! case says why. The answer itself is still held to the schema.
 
@@ -27,6 +27,15 @@ pub fn mark(suites: &mut [Suite], schemas: &SchemaSet) {
     }
 }
 
+/// The row's key when it is a page's placeholder: `id-value`, `<anything>-value`, `{id}`.
+fn placeholder_key(row: &Map<String, Value>) -> Option<&str> {
+    let id = row.get("id")?.as_str()?;
+    let placeholder = id.eq_ignore_ascii_case("id-value")
+        || (id.ends_with("-value") && !id.contains(|c: char| c.is_ascii_digit()))
+        || (id.starts_with('{') && id.ends_with('}'));
+    placeholder.then_some(id)
+}
+
 fn mark_case(c: &mut Case, schemas: &SchemaSet) {
     let (Some(body), Some(type_name)) = (c.expect.body.as_ref(), c.resource_type.as_deref()) else { return };
     if !c.expect.status.is_success() || !schemas.knows(type_name) {
@@ -42,6 +51,15 @@ fn mark_case(c: &mut Case, schemas: &SchemaSet) {
     let select: Option<Vec<String>> = c.select().filter(|s| !s.star).map(|s| s.items.clone());
     let mut marks: BTreeMap<String, String> = BTreeMap::new();
     for (base, row) in rows {
+        if let Some(id) = placeholder_key(row).filter(|_| !base.is_empty()) {
+            marks.insert(
+                base.clone(),
+                format!(
+                    "the example's row {base} is a placeholder (its key is `{id}`), not an entity a server could hold; not compared"
+                ),
+            );
+            continue;
+        }
         let row_type = named_type(row).filter(|t| schemas.knows(t)).unwrap_or(type_name).to_string();
         for k in row.keys().filter(|k| !k.contains('@') && !schemas.declares(&row_type, k)) {
             marks.insert(

@@ -138,7 +138,16 @@ impl Deriver<'_> {
             out.push(self.select("select_percent_encoded", &format!("%24select={}", mixed.join(",")), &mixed, list));
             if entity {
                 let mut star = self.select("select_star", "$select=*", &[], false);
-                Arc::make_mut(&mut star.expect).body = base.expect.body.clone();
+                let mut body = base.expect.body.clone();
+                // `*` selects the structural properties: what the example expanded is not expected.
+                if let Some(Value::Object(b)) = body.as_mut() {
+                    b.retain(|k, _| {
+                        !props.iter().any(|p| {
+                            &p.name == k && p.navigation.is_some() && !base.default_navigations.contains(&p.name)
+                        })
+                    });
+                }
+                Arc::make_mut(&mut star.expect).body = body;
                 Arc::make_mut(&mut star.expect).truncated = true;
                 strip_context(&mut star);
                 out.push(star);

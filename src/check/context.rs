@@ -184,6 +184,7 @@ mod tests {
             name: name.into(),
             key: key.map(str::to_string),
             numeric_key: false,
+            key_property: None,
         };
         let path = ResourcePath {
             segments: vec![

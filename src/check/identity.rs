@@ -4,20 +4,21 @@ use serde_json::Value;
 
 use super::{Exchange, Finding};
 
+/// The key's property (`id`, or the one an alternate key names: `subjects(objectId='…')`) holds
+/// the requested value.
 pub fn check(x: &Exchange<'_>, out: &mut Vec<Finding>) {
     let path = &x.sent.resource;
-    let (true, Some(requested)) = (path.is_keyed_entity(), path.segments.last().and_then(|s| s.key.as_deref())) else {
+    let Some(last) = path.segments.last().filter(|_| path.is_keyed_entity()) else { return };
+    let Some(requested) = last.key.as_deref() else { return };
+    let property = last.key_property.as_deref().unwrap_or("id");
+    let Some(actual) = x.json.and_then(|b| b.get(property)) else {
         return;
     };
-    let Some(actual) = x.json.and_then(|b| b.get("id")) else {
-        return;
-    };
-    match actual.as_str() {
-        Some(id) if id.eq_ignore_ascii_case(requested) => {}
-        _ => out.push(
-            Finding::failure("odata.id", "/id", "the answer is not the entity that was requested")
+    if !render(actual).eq_ignore_ascii_case(requested) {
+        out.push(
+            Finding::failure("odata.id", format!("/{property}"), "the answer is not the entity that was requested")
                 .with_values(requested, render(actual)),
-        ),
+        );
     }
 }
 

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod area;
 mod bench;
 mod config_file;
 mod diff;
@@ -50,6 +51,8 @@ enum Command {
     Lint(import::LintArgs),
     /// Generate JSON Schemas and the model from Graph's CSDL metadata.
     Schemas(schemas::SchemasArgs),
+    /// Rebuild the cases and schemas of areas of Graph (areas/*.toml) from their pages and metadata.
+    Area(area::AreaArgs),
     /// Compare a candidate server with a baseline on the same reads, answer by answer.
     Diff(Box<diff::DiffArgs>),
     /// Record a target's answers as case files, tenant-identifying values replaced by placeholders.
@@ -67,6 +70,7 @@ pub fn main() -> ExitCode {
         Command::Import(a) => import::import(a),
         Command::Lint(a) => import::lint(a),
         Command::Schemas(a) => schemas::schemas(a),
+        Command::Area(a) => area::area(a),
         Command::Diff(a) => diff::diff(*a),
         Command::Record(a) => record::record(*a),
         Command::Bench(a) => bench::bench(a),

@@ -136,7 +136,8 @@ fn case_file(name: &str, source: &PageSource, pair: &Pair, templates: &[String],
     let a = &pair.response_annotation;
     let mut path = pair.request.path.clone();
     if let Some((param, id)) = placeholder_key(&path, pair) {
-        path = format!("{}{id}", &path[..path.len() - param.len() - 2]);
+        let at = path.rfind(&format!("{{{param}}}")).unwrap_or(path.len());
+        path = format!("{}{id}{}", &path[..at], &path[(at + param.len() + 2).min(path.len())..]);
         for v in path_params.values_mut().filter(|v| v.trim_matches(|c| c == '{' || c == '}') == param) {
             *v = id.clone();
         }
@@ -154,7 +155,7 @@ fn case_file(name: &str, source: &PageSource, pair: &Pair, templates: &[String],
         request: RequestSpec {
             method: pair.request.method.clone(),
             path,
-            query: pair.request.query.clone(),
+            query: pair.request.query.as_deref().map(|q| filled_filter(q, pair)),
             headers: pair.request.headers.clone(),
             body: pair.request.body.clone(),
         },
@@ -175,18 +176,67 @@ fn case_file(name: &str, source: &PageSource, pair: &Pair, templates: &[String],
     }
 }
 
-/// An example request whose last segment is a placeholder (`assignments/{accessPackageAssignmentId}`)
-/// answered with one entity: the placeholder's name and the answer's `id`, which the request must
-/// have read. Placeholders elsewhere stay (no answer says what they stand for).
+/// An example request whose last segment is a placeholder answered with one entity: the
+/// placeholder's name and the value the request must have read. `assignments/{assignmentId}` reads
+/// the answer's `id`; an alternate key `subjects(objectId='{objectIdOfUser}')` reads its property
+/// (`objectId`). Placeholders elsewhere stay (no answer says what they stand for).
 fn placeholder_key(path: &str, pair: &Pair) -> Option<(String, String)> {
     let last = path.rsplit('/').next()?;
-    let param = last.strip_prefix('{')?.strip_suffix('}')?;
-    if param.is_empty() || param.contains(['{', '}', '/']) || !(200..300).contains(&pair.response.status) {
+    let (param, property) = match last.strip_prefix('{').and_then(|l| l.strip_suffix('}')) {
+        Some(param) => (param, "id"),
+        None => {
+            let (_, args) = last.strip_suffix(')')?.split_once('(')?;
+            let (property, value) = args.split_once('=')?;
+            let param = value.trim().strip_prefix("'{")?.strip_suffix("}'")?;
+            (param, property.trim())
+        }
+    };
+    if param.is_empty() || param.contains(['{', '}', '/', '\'']) || !(200..300).contains(&pair.response.status) {
         return None;
     }
-    let id = pair.response.body.as_ref()?.get("id")?.as_str()?;
+    let id = pair.response.body.as_ref()?.get(property)?.as_str()?;
     let plain = !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
     plain.then(|| (param.to_string(), id.to_string()))
+}
+
+/// A query whose `$filter` compares a property with a placeholder (`id eq '{resourceId}'`) and
+/// whose documented rows all hold one value for that property: the placeholder takes that value,
+/// which the request must have sent to get those rows. Other placeholders stay.
+fn filled_filter(query: &str, pair: &Pair) -> String {
+    let rows: Vec<&serde_json::Map<String, serde_json::Value>> = match pair.response.body.as_ref() {
+        Some(b) => match b.get("value").and_then(|v| v.as_array()) {
+            Some(rows) => rows.iter().filter_map(|r| r.as_object()).collect(),
+            None => return query.to_string(),
+        },
+        None => return query.to_string(),
+    };
+    let mut out = query.to_string();
+    let mut from = 0;
+    while let Some(open) = out[from..].find("'{").map(|i| i + from) {
+        let Some(close) = out[open..].find("}'").map(|i| i + open) else { break };
+        let before = out[..open].trim_end();
+        let property = before
+            .strip_suffix(" eq")
+            .or_else(|| before.strip_suffix("+eq"))
+            .map(|b| b.trim_end_matches(['+', ' ']))
+            .and_then(|b| b.rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next())
+            .filter(|p| !p.is_empty());
+        let value = property.and_then(|p| {
+            let mut values = rows.iter().map(|r| r.get(p).and_then(|v| v.as_str()));
+            let first = values.next()??;
+            let plain =
+                !first.is_empty() && first.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+            (plain && values.all(|v| v == Some(first))).then(|| first.to_string())
+        });
+        match value {
+            Some(v) => {
+                out.replace_range(open + 1..close + 1, &v);
+                from = open + v.len() + 2;
+            }
+            None => from = close + 2,
+        }
+    }
+    out
 }
 
 /// An http block without an annotation whose first line is a request to Graph: read as a request
@@ -250,7 +300,8 @@ pub fn query_options(text: &str) -> Vec<String> {
     }
     let mut out: Vec<String> = Vec::new();
     for part in section.split('`').skip(1).step_by(2) {
-        let name = part.trim();
+        // `$expand=roles,scopes` names `$expand`.
+        let name = part.trim().split('=').next().unwrap_or("").trim();
         if name.starts_with('$')
             && name.len() > 1
             && name[1..].chars().all(|c| c.is_ascii_alphabetic())

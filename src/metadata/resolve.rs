@@ -119,17 +119,26 @@ fn split_call(segment: &str) -> (&str, Option<&str>) {
     }
 }
 
-/// The key inside parentheses: `'x'` → `x` (`''` is a quote), `1` → `1`, `id='x'` → `x`; percent-decoded.
-fn key_literal(args: &str) -> String {
+/// The key in parentheses at the end of a segment (`subjects(objectId='x')` → (Some(`objectId`),
+/// `x`)), if it has one.
+pub fn key_in_parens(segment: &str) -> Option<(Option<String>, String)> {
+    let (_, args) = split_call(segment);
+    args.map(key_literal)
+}
+
+/// The key inside parentheses, with the property it names if any: `'x'` → (None, `x`) (`''` is
+/// a quote), `1` → (None, `1`), `objectId='x'` → (Some(`objectId`), `x`); percent-decoded.
+fn key_literal(args: &str) -> (Option<String>, String) {
     let decoded = crate::odata::query::percent_decode(args.trim());
-    let value = match decoded.split_once('=') {
-        Some((name, v)) if !name.contains('\'') => v.trim().to_string(),
-        _ => decoded.clone(),
+    let (name, value) = match decoded.split_once('=') {
+        Some((name, v)) if !name.contains('\'') => (Some(name.trim().to_string()), v.trim().to_string()),
+        _ => (None, decoded.clone()),
     };
-    match value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')) {
+    let value = match value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')) {
         Some(inner) => inner.replace("''", "'"),
         None => value,
-    }
+    };
+    (name, value)
 }
 
 /// `a=1,b='x,y'` → [(a, 1), (b, 'x,y')], split outside quotes.
@@ -269,10 +278,18 @@ impl Model {
                 _ => None,
             };
             steps.push(Step { written: written.to_string(), kind });
-            if let Some((t, value)) = key_in_parens {
+            if let Some((t, (named, value))) = key_in_parens {
                 let key = self.key_of(&t);
-                let property = key.first().cloned().unwrap_or_else(|| "id".to_string());
-                let edm = self.key_type(&t);
+                let primary = key.first().cloned().unwrap_or_else(|| "id".to_string());
+                // An alternate key names its property (`subjects(objectId='…')`): the key is that
+                // property's value, of that property's type.
+                let alternate = named.and_then(|n| {
+                    self.all_properties(&t).into_iter().find(|p| p.name.eq_ignore_ascii_case(&n) && p.name != primary)
+                });
+                let (property, edm) = match alternate {
+                    Some(p) => (p.name.clone(), p.type_name.clone()),
+                    None => (primary, self.key_type(&t)),
+                };
                 let kind =
                     StepKind::Key { type_name: t.clone(), property, edm, param: None, value: Some(value.clone()) };
                 steps.push(Step { written: value, kind });

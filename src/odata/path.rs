@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 
-use crate::metadata::resolve::{Resolved, Shape, StepKind, split_segments};
+use crate::metadata::resolve::{Resolved, Shape, StepKind, key_in_parens, split_segments};
 
 /// One navigation step of a resource path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +20,9 @@ pub struct PathSegment {
     pub key: Option<String>,
     /// The key is an integer (`versions(1)`), written without quotes in `@odata.context`.
     pub numeric_key: bool,
+    /// The property the key is a value of: the entity's key (`id`), or the one an alternate key
+    /// names (`subjects(objectId='…')` → `objectId`); `None` when the path was not resolved.
+    pub key_property: Option<String>,
 }
 
 /// What a path returns, as far as `@odata.context` is concerned.
@@ -74,31 +77,61 @@ pub fn decode(value: &str) -> String {
     percent_encoding::percent_decode_str(value).decode_utf8_lossy().into_owned()
 }
 
+/// Step `i` of a resolution, if any.
+fn r_step(resolved: Option<&Resolved>, i: usize) -> Option<&StepKind> {
+    resolved.and_then(|r| r.steps.get(i)).map(|s| &s.kind)
+}
+
 impl ResourcePath {
     /// The path `path` (concrete) read with the structure of `resolved` (its template's or its own
     /// resolution): keys are taken from `path`'s segments at the key positions. Without a
     /// resolution (or when the segment counts differ), GUID-shaped segments are keys.
     pub fn bind(resolved: Option<&Resolved>, path: &str) -> Self {
         let parts = split_segments(path.split('?').next().unwrap_or(""));
-        let Some(r) = resolved.filter(|r| r.steps.len() == parts.len()) else {
+        // A key in parentheses (`subjects(objectId='x')`) is a step of its own without a segment.
+        let in_parens = |i: usize| {
+            i > 0
+                && matches!(r_step(resolved, i), Some(StepKind::Key { .. }))
+                && resolved.is_some_and(|r| r.steps[i - 1].written.ends_with(')'))
+        };
+        let Some(r) = resolved.filter(|r| (0..r.steps.len()).filter(|&i| !in_parens(i)).count() == parts.len()) else {
             return Self::guess(&parts);
         };
         let mut segments: Vec<PathSegment> = Vec::with_capacity(parts.len());
-        for (step, part) in r.steps.iter().zip(&parts) {
+        let mut next_part = parts.iter();
+        let mut previous: Option<&str> = None;
+        for (i, step) in r.steps.iter().enumerate() {
+            let part = if in_parens(i) { None } else { next_part.next().copied() };
+            let written = previous;
+            previous = part;
             match &step.kind {
                 StepKind::Member { name, .. } => {
-                    segments.push(PathSegment { name: name.clone(), key: None, numeric_key: false })
+                    segments.push(PathSegment { name: name.clone(), key: None, numeric_key: false, key_property: None })
                 }
-                StepKind::Key { edm, .. } => {
+                StepKind::Key { edm, value, property, .. } => {
                     if let Some(last) = segments.last_mut() {
-                        last.key = Some(decode(part));
+                        // In parentheses, the key is read from this path's segment (the
+                        // resolution may be its template's).
+                        last.key = match part {
+                            Some(p) => Some(decode(p)),
+                            None => written.and_then(key_in_parens).map(|(_, v)| v).or_else(|| value.clone()),
+                        };
                         last.numeric_key = edm != "Edm.String" && edm != "Edm.Guid";
+                        last.key_property = Some(property.clone());
                     }
                 }
-                StepKind::Operation { operation, .. } => {
-                    segments.push(PathSegment { name: operation.name.clone(), key: None, numeric_key: false })
-                }
-                StepKind::Count => segments.push(PathSegment { name: "$count".into(), key: None, numeric_key: false }),
+                StepKind::Operation { operation, .. } => segments.push(PathSegment {
+                    name: operation.name.clone(),
+                    key: None,
+                    numeric_key: false,
+                    key_property: None,
+                }),
+                StepKind::Count => segments.push(PathSegment {
+                    name: "$count".into(),
+                    key: None,
+                    numeric_key: false,
+                    key_property: None,
+                }),
             }
         }
         let kind = match (&r.shape, r.operation()) {
@@ -119,7 +152,12 @@ impl ResourcePath {
         for part in parts {
             match segments.last_mut() {
                 Some(last) if looks_like_guid(part) && last.key.is_none() => last.key = Some(decode(part)),
-                _ => segments.push(PathSegment { name: part.to_string(), key: None, numeric_key: false }),
+                _ => segments.push(PathSegment {
+                    name: part.to_string(),
+                    key: None,
+                    numeric_key: false,
+                    key_property: None,
+                }),
             }
         }
         let kind =

@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde_json::{Map, Value, json};
 
 use super::fake;
-use super::location::{Address, Located, Location, locate};
+use super::location::{Address, Located, Location, locate_with};
 use crate::case::{Case, LoadedCase, Suite};
 use crate::metadata::Model;
 use crate::metadata::resolve::Shape;
@@ -81,7 +81,15 @@ impl Data {
             return;
         }
         let Ok(resolved) = model.resolve(&case.request.path) else { return };
-        let Some(Located { location, ancestors }) = locate(&resolved) else { return };
+        // An entity read by an alternate key is filed under its own key when the answer shows it.
+        let shown_key = |_: &Address, type_name: &str, property: &str, value: &str| -> String {
+            let alternate = model.key_of(type_name).first().is_some_and(|k| k != property);
+            match &case.expect.body {
+                Some(Value::Object(b)) if alternate => key_of(model, type_name, b).unwrap_or_else(|| value.to_string()),
+                _ => value.to_string(),
+            }
+        };
+        let Some(Located { location, ancestors }) = locate_with(&resolved, shown_key) else { return };
         // Every entity a successful example's path passes through exists (a documented DELETE
         // deletes something).
         if pass == Pass::Entity {
@@ -110,6 +118,19 @@ impl Data {
                     && let Some(n) = body.get("@odata.count").and_then(Value::as_u64)
                 {
                     self.rows_mut(coll, type_name).documented_count = Some(n as usize);
+                }
+            }
+            (Location::Operation { target, .. }, Pass::List, true) => {
+                // A function that returns entities of its binding collection
+                // (`accessPackages/filterByCurrentUser(…)`) shows entities of that collection.
+                if let (Shape::Collection(_), Location::Collection { coll, type_name }) =
+                    (&resolved.shape, target.as_ref())
+                {
+                    let rows = body.get("value").and_then(Value::as_array).cloned().unwrap_or_default();
+                    for row in rows.iter().filter_map(Value::as_object) {
+                        let Some(key) = key_of(model, type_name, row) else { continue };
+                        self.file_entity(coll, &key, type_name, row, model, &source);
+                    }
                 }
             }
             (Location::Operation { target, operation, args }, Pass::Entity, _) => {

@@ -23,10 +23,8 @@ pub fn call(
     operation: &Operation,
     args: &[(String, String)],
 ) -> Result<Value, CallError> {
-    for p in &operation.parameters {
-        if !p.nullable && !args.iter().any(|(k, _)| k.eq_ignore_ascii_case(&p.name)) {
-            return Err((400, "BadRequest", format!("The function parameter '{}' is missing.", p.name)));
-        }
+    if let Some(e) = missing_parameter(operation, args) {
+        return Err(e);
     }
     let window = window(args)?;
     if let Some(v) = store.data.functions.get(&super::data::call_key(target, &operation.name, args)) {
@@ -67,6 +65,15 @@ pub fn call(
             Err((501, "notImplemented", format!("The graph-conformance reference server does not compute {name}.")))
         }
     }
+}
+
+/// The 400 for a required parameter the call leaves out.
+pub fn missing_parameter(operation: &Operation, args: &[(String, String)]) -> Option<CallError> {
+    operation
+        .parameters
+        .iter()
+        .find(|p| !p.nullable && !args.iter().any(|(k, _)| k.eq_ignore_ascii_case(&p.name)))
+        .map(|p| (400, "BadRequest", format!("The function parameter '{}' is missing.", p.name)))
 }
 
 type Window = (jiff::Timestamp, jiff::Timestamp);

@@ -65,6 +65,13 @@ pub struct Located {
 
 /// Follows a resolved concrete path.
 pub fn locate(r: &Resolved) -> Option<Located> {
+    locate_with(r, |_, _, _, value| value.to_string())
+}
+
+/// Follows a resolved concrete path; `primary(coll, type, property, value)` gives the entity's
+/// key for each key segment (an alternate key such as `subjects(objectId='…')` names another
+/// property than the key: the caller finds the entity it means).
+pub fn locate_with(r: &Resolved, primary: impl Fn(&Address, &str, &str, &str) -> String) -> Option<Located> {
     let mut node = String::new();
     let mut parents: Vec<String> = Vec::new();
     let mut ancestors: Vec<Ancestor> = Vec::new();
@@ -83,9 +90,16 @@ pub fn locate(r: &Resolved) -> Option<Located> {
                     Location::Single { addr, type_name: type_name.clone() }
                 });
             }
-            StepKind::Key { type_name, value, .. } => {
+            StepKind::Key { type_name, value, property, param, .. } => {
                 let Some(Location::Collection { coll, .. }) = at.take() else { return None };
-                let key = value.clone()?;
+                // A placeholder a page left in its example (`catalogs/{catalogId}/resources`) is
+                // that page's key: the documented entity is filed under it and found by it.
+                let written = match (value, param) {
+                    (Some(v), _) => v.clone(),
+                    (None, Some(p)) => format!("{{{p}}}"),
+                    (None, None) => return None,
+                };
+                let key = primary(&coll, type_name, property, &written);
                 ancestors.push(Ancestor { coll: coll.clone(), key: key.clone(), type_name: type_name.clone() });
                 parents.push(key.to_ascii_lowercase());
                 at = Some(Location::Item { coll, key, type_name: type_name.clone() });

@@ -12,6 +12,7 @@ use super::reply::Ordered;
 use super::store::Store;
 use crate::metadata::Model;
 use crate::odata::Select;
+use crate::odata::query::Expand;
 use crate::schema::transform::UNKNOWN_FUTURE_VALUE;
 
 /// How to show entities for one request.
@@ -20,7 +21,7 @@ pub struct Render<'a> {
     pub sandbox: &'a str,
     pub root: &'a str,
     pub select: Option<&'a Select>,
-    pub expand: &'a [String],
+    pub expand: &'a [Expand],
     pub defaults: Option<&'a BTreeSet<String>>,
     pub prefer_unknown_enum_members: bool,
 }
@@ -46,8 +47,8 @@ impl Render<'_> {
                         out.push((name.clone(), self.enums(model, type_name, name, v)));
                     }
                 }
-                for name in self.expand.iter().filter(|e| !s.items.contains(e)) {
-                    if let Some(n) = navs.iter().find(|n| &n.name == name)
+                for e in self.expand.iter().filter(|e| !s.items.contains(&e.name)) {
+                    if let Some(n) = navs.iter().find(|n| n.name == e.name)
                         && let Some(v) = self.navigation(n, entity, at)
                     {
                         self.push_nav(&mut out, n, v, at);
@@ -61,8 +62,8 @@ impl Render<'_> {
                     }
                 }
                 for n in &navs {
-                    let wanted =
-                        self.expand.iter().any(|e| e == &n.name) || self.defaults.is_some_and(|d| d.contains(&n.name));
+                    let wanted = self.expand.iter().any(|e| e.name == n.name)
+                        || self.defaults.is_some_and(|d| d.contains(&n.name));
                     if wanted && let Some(v) = self.navigation(n, entity, at) {
                         self.push_nav(&mut out, n, v, at);
                     }
@@ -83,20 +84,34 @@ impl Render<'_> {
         out.push((n.name.clone(), v));
     }
 
-    /// A navigation's value: a contained one from its own collection, another one as shown inline.
+    /// A navigation's value: a contained one from its own collection, another one as shown inline;
+    /// each entity shown with the expand item's nested `$select` and `$expand`.
     fn navigation(
         &self,
         n: &crate::metadata::Navigation,
         entity: &Map<String, Value>,
         at: Option<Place<'_>>,
     ) -> Option<Value> {
+        let nested = self.expand.iter().find(|e| e.name == n.name);
+        let inner = Render {
+            select: nested.and_then(|e| e.select.as_ref()),
+            expand: nested.map(|e| &e.expand[..]).unwrap_or(&[]),
+            defaults: None,
+            ..*self
+        };
+        let one = shown_one(&inner, &n.target);
+        let shown = |v: &Value| -> Value {
+            match v {
+                Value::Array(items) => Value::Array(items.iter().map(&one).collect()),
+                other => one(other),
+            }
+        };
         if n.contained {
-            let Some(Place::Item(coll, key)) = at else { return entity.get(&n.name).cloned() };
+            let Some(Place::Item(coll, key)) = at else { return entity.get(&n.name).map(shown) };
             let child = coll.child(key, &n.name);
             if n.collection {
                 let view = self.store.collection(&child, &n.target, self.sandbox);
                 let rows = view.page(0, view.len().min(1_000));
-                let inner = Render { select: None, expand: &[], defaults: None, ..*self };
                 return Some(Value::Array(
                     rows.iter()
                         .map(|r| {
@@ -109,9 +124,9 @@ impl Render<'_> {
                 ));
             }
             let e = self.store.single(&child, &n.target, self.sandbox)?;
-            return Some(Value::Object(e.into_iter().collect()));
+            return Some(Value::Object(inner.entity(&n.target, &e, Some(Place::Single(&child))).into_iter().collect()));
         }
-        entity.get(&n.name).cloned()
+        entity.get(&n.name).map(shown)
     }
 
     /// A property's value with evolvable enum members mapped, unless the request asked for them.
@@ -121,6 +136,24 @@ impl Render<'_> {
         }
         let Some(p) = model.all_properties(type_name).into_iter().find(|p| p.name == name) else { return v.clone() };
         map_value(model, &p.type_name, v)
+    }
+}
+
+/// An inline entity of `target` as `inner` shows it, as its own type when that type derives from
+/// `target`. An entity of a type the area keeps only as a reference (a `user`, whose properties
+/// the area's metadata does not carry) and anything else are shown as they are.
+fn shown_one<'r>(inner: &'r Render<'_>, target: &'r str) -> impl Fn(&Value) -> Value + 'r {
+    move |v| match v {
+        Value::Object(o) => {
+            let model = &inner.store.model;
+            let named = o.get("@odata.type").and_then(Value::as_str).map(|t| t.trim_start_matches('#'));
+            let actual = named.filter(|t| model.is_a(t, target)).unwrap_or(target);
+            match model.structured(actual) {
+                Some(s) if !s.reference_only => Value::Object(inner.entity(actual, o, None).into_iter().collect()),
+                _ => v.clone(),
+            }
+        }
+        other => other.clone(),
     }
 }
 

@@ -11,11 +11,12 @@ use std::sync::{Arc, RwLock};
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
 
-use super::location::{Address, Located, Location, locate};
+use super::location::{Address, Located, Location, locate_with};
 use super::render::{Place, Render};
 use super::reply::{Ordered, Reply};
 use super::store::{Endpoint, Store};
 use crate::metadata::OperationKind;
+use crate::odata::query::Expand;
 use crate::odata::{QueryOptions, Select};
 
 /// The header the harness sends to its embedded server so that each write case has its own state.
@@ -143,7 +144,20 @@ impl ReferenceServer {
             let (written, _) = &resolved.corrections[0];
             return error(x, 400, "BadRequest", &format!("Resource not found for the segment '{written}'."));
         }
-        let Some(Located { location, ancestors }) = locate(&resolved) else {
+        // An alternate key (`subjects(objectId='…')`) finds the entity whose property has that value.
+        let primary = |coll: &Address, type_name: &str, property: &str, value: &str| -> String {
+            if self.store.model.key_of(type_name).first().is_none_or(|k| k == property) {
+                return value.to_string();
+            }
+            let view = self.store.collection(coll, type_name, &x.sandbox);
+            view.all(MAX_FILTERED_ROWS)
+                .unwrap_or_default()
+                .into_iter()
+                .find(|r| r.get(property).and_then(Value::as_str) == Some(value))
+                .and_then(|r| super::data::key_of(&self.store.model, type_name, &r))
+                .unwrap_or_else(|| value.to_string())
+        };
+        let Some(Located { location, ancestors }) = locate_with(&resolved, primary) else {
             return error(x, 400, "BadRequest", "The path does not address a resource.");
         };
         for a in &ancestors {
@@ -163,7 +177,7 @@ impl ReferenceServer {
             ("GET" | "HEAD", Location::Operation { target, operation, args })
                 if operation.kind == OperationKind::Function =>
             {
-                self.function(x, target, operation, args)
+                self.subset(x, target, operation, args).unwrap_or_else(|| self.function(x, target, operation, args))
             }
             ("POST", Location::Operation { target, operation, .. }) if operation.kind == OperationKind::Action => {
                 super::writes::action(self, x, target, operation)
@@ -273,24 +287,36 @@ impl ReferenceServer {
         Ok(Some(select))
     }
 
-    /// The `$expand` items, validated: each a navigation property of the type.
-    fn expand(&self, x: &Incoming<'_>, type_name: &str) -> Result<Vec<String>, Reply> {
+    /// The `$expand` items, validated: each a navigation property of its type, nested items of
+    /// their navigation's target.
+    fn expand(&self, x: &Incoming<'_>, type_name: &str) -> Result<Vec<Expand>, Reply> {
         let Some(raw) = x.query.system_option("expand") else { return Ok(Vec::new()) };
-        let items = crate::odata::query::expand_items(raw);
+        let mut items = crate::odata::query::parse_expand(raw);
+        self.check_expand(x, type_name, &mut items)?;
+        Ok(items)
+    }
+
+    fn check_expand(&self, x: &Incoming<'_>, type_name: &str, items: &mut Vec<Expand>) -> Result<(), Reply> {
         let navs = self.store.model.all_navigations(type_name);
-        for i in &items {
-            if i != "*" && !navs.iter().any(|n| &n.name == i) {
+        if items.iter().any(|i| i.name == "*") {
+            *items = navs.iter().map(|n| Expand { name: n.name.clone(), select: None, expand: Vec::new() }).collect();
+            return Ok(());
+        }
+        for i in items.iter_mut() {
+            let Some(n) = navs.iter().find(|n| n.name == i.name) else {
                 return Err(error(
                     x,
                     400,
                     "BadRequest",
                     &format!(
-                        "Parsing OData Select and Expand failed: Could not find a property named '{i}' on type '{type_name}'."
+                        "Parsing OData Select and Expand failed: Could not find a property named '{}' on type '{type_name}'.",
+                        i.name
                     ),
                 ));
-            }
+            };
+            self.check_expand(x, &n.target, &mut i.expand)?;
         }
-        Ok(if items.iter().any(|i| i == "*") { navs.iter().map(|n| n.name.clone()).collect() } else { items })
+        Ok(())
     }
 
     fn endpoint(&self, node: &str, entity: bool) -> Option<&Endpoint> {
@@ -345,7 +371,7 @@ impl ReferenceServer {
         &'a self,
         x: &'a Incoming<'_>,
         select: Option<&'a Select>,
-        expand: &'a [String],
+        expand: &'a [Expand],
         endpoint: Option<&'a Endpoint>,
     ) -> Render<'a> {
         Render {
@@ -360,6 +386,35 @@ impl ReferenceServer {
     }
 
     fn list(&self, x: &Incoming<'_>, coll: &Address, type_name: &str) -> Reply {
+        self.list_in(x, coll, type_name, None)
+    }
+
+    /// A function bound to a collection that returns entities of the collection's type
+    /// (`accessPackages/filterByCurrentUser(on='allowedRequestor')`): the collection's entities,
+    /// with the list's query options, named `Collection(<type>)`. Which of them the function would
+    /// keep is the tenant's business (the signed-in user's); this server has no user, and keeps
+    /// them all.
+    fn subset(
+        &self,
+        x: &Incoming<'_>,
+        target: &Location,
+        operation: &crate::metadata::Operation,
+        args: &[(String, String)],
+    ) -> Option<Reply> {
+        let Location::Collection { coll, type_name } = target else { return None };
+        let ret = operation.returns.as_ref().filter(|r| r.collection)?;
+        let model = &self.store.model;
+        if !model.structured(&ret.type_name).is_some_and(|s| s.entity) || !model.is_a(type_name, &ret.type_name) {
+            return None;
+        }
+        if let Some((status, code, message)) = super::functions::missing_parameter(operation, args) {
+            return Some(error(x, status, code, &message));
+        }
+        let context = format!("{}/$metadata#Collection({})", x.root, ret.type_name);
+        Some(self.list_in(x, coll, type_name, Some(context)))
+    }
+
+    fn list_in(&self, x: &Incoming<'_>, coll: &Address, type_name: &str, context: Option<String>) -> Reply {
         let endpoint = self.endpoint(&coll.node, false);
         if let Some(bad) = self.unsupported(x, endpoint, true) {
             return bad;
@@ -393,8 +448,10 @@ impl ReferenceServer {
         } else {
             (view.page(offset, limit), view.len())
         };
-        let path = crate::odata::ResourcePath::bind(self.store.model.resolve(&x.path).ok().as_ref(), &x.path);
-        let context = crate::odata::ContextUrl::expected(&x.root, &path, select.as_ref().filter(|s| !s.star));
+        let context = context.unwrap_or_else(|| {
+            let path = crate::odata::ResourcePath::bind(self.store.model.resolve(&x.path).ok().as_ref(), &x.path);
+            crate::odata::ContextUrl::expected(&x.root, &path, select.as_ref().filter(|s| !s.star))
+        });
         let render = self.render(x, select.as_ref(), &expand, endpoint);
         let items: Vec<Value> = rows
             .iter()

@@ -49,6 +49,19 @@ impl Endpoints {
                 let set = e.options.get_or_insert_with(BTreeSet::new);
                 set.extend(case.query_options.iter().map(|o| o.trim_start_matches('$').to_ascii_lowercase()));
             }
+            // What a documented example sends and gets an answer to is supported, whatever the
+            // page's prose lists (`catalogs/{id}/resources?$expand=roles,scopes&$filter=…`).
+            if let (Some(set), Some(q), true) = (
+                e.options.as_mut(),
+                case.request.query.as_deref(),
+                case.origin.derived.is_none() && case.expect.status.is_success(),
+            ) {
+                for (k, _) in crate::odata::QueryOptions::parse(q).pairs {
+                    if let Some(name) = k.strip_prefix('$') {
+                        set.insert(name.to_ascii_lowercase());
+                    }
+                }
+            }
         }
         Endpoints { map }
     }

@@ -73,7 +73,17 @@ fn probe(shared: &Shared, http: &crate::target::HttpClient, root: &str, path: &s
         let advice = if config.token.is_some() {
             "the token (GRAPH_TOKEN or --token) was refused: get a fresh one"
         } else if config.credentials.is_some() {
-            "the app's token was refused: check that the app has LifecycleWorkflows.Read.All with admin consent"
+            // The areas' files say which application permission reads them.
+            let permissions = crate::area::permissions_for(&config.cases_dir, &config.version);
+            return Err(redact(format!(
+                "preflight: {which}GET {url} answered {}{said}: the app's token was refused: check that the app has {} with admin consent",
+                answer.status,
+                if permissions.is_empty() {
+                    "the application permission that reads these suites (an area file's `permission`)".to_string()
+                } else {
+                    permissions.join(" and ")
+                }
+            )));
         } else {
             "the server wants credentials: drop --no-auth and give a token"
         };
