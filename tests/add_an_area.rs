@@ -67,6 +67,19 @@ fn a_new_area_goes_green_from_its_csdl_and_pages() {
     let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     assert_eq!(report["counts"]["passed"].as_u64(), Some(names.len() as u64), "{}", text(&o));
     assert_eq!(report["counts"]["failed"].as_u64(), Some(0));
+    // Every GET path of its tree is read: the pages' three, and the rest from the metadata.
+    let o = cli(&dir, &["coverage", "--fail-on-none"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let out = text(&o);
+    for line in [
+        "v1.0     derived                     single    /widgetHub",
+        "v1.0     documented                  entity    /widgetHub/widgets/{widgetId}",
+        "v1.0     derived                     entity    /widgetHub/widgets/{widgetId}/parts/{partId}",
+        "v1.0     derived                     reference /widgetHub/widgets/{widgetId}/owner",
+    ] {
+        assert!(out.contains(line), "{line:?} is not in:\n{out}");
+    }
+    assert!(names.iter().any(|n| n == "v1.0/metadata::get_widgets_by_key_parts_by_key"), "{names:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -6,25 +6,68 @@
 //! case says why. The answer itself is still held to the schema.
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::{Map, Value};
 
-use super::{Case, LoadedCase, Suite};
 use crate::check::schema::{escape_pointer, named_type, schema_findings};
 use crate::schema::SchemaSet;
 
 /// Findings kept per example.
 const CAP: usize = 200;
 
-/// Marks, in every suite, the documented values that contradict the metadata.
-pub fn mark(suites: &mut [Suite], schemas: &SchemaSet) {
-    for suite in suites.iter_mut() {
-        for c in suite.cases.iter_mut() {
-            if let LoadedCase::Ready(c) = c {
-                mark_case(c, schemas);
-            }
-        }
+/// A case's documented values that contradict the metadata, found on first use (finding them
+/// compiles the schemas of the documented types: a run that sends one case compiles only its own).
+/// Derived cases share their example's, found with the example's own `$select`.
+#[derive(Debug)]
+pub struct Contradictions {
+    expect: Arc<super::ExpectedResponse>,
+    type_name: Option<String>,
+    collection: bool,
+    select: Option<Vec<String>>,
+    marks: OnceLock<BTreeMap<String, String>>,
+}
+
+impl Contradictions {
+    /// For an example: its answer, the type of its entities, and its `$select` (star excluded).
+    pub fn new(
+        expect: Arc<super::ExpectedResponse>,
+        type_name: Option<String>,
+        collection: bool,
+        select: Option<Vec<String>>,
+    ) -> Self {
+        Contradictions { expect, type_name, collection, select, marks: OnceLock::new() }
     }
+
+    /// The marks, if something has asked for them already.
+    pub fn known(&self) -> Option<&BTreeMap<String, String>> {
+        self.marks.get()
+    }
+
+    /// Pointer → why the documented value there is not compared.
+    pub fn marks(&self, schemas: &SchemaSet) -> &BTreeMap<String, String> {
+        self.marks.get_or_init(|| self.find(schemas))
+    }
+
+    fn find(&self, schemas: &SchemaSet) -> BTreeMap<String, String> {
+        let mut marks = BTreeMap::new();
+        if let (Some(body), Some(type_name)) = (self.expect.body.as_ref(), self.type_name.as_deref())
+            && self.expect.status.is_success()
+            && schemas.knows(type_name)
+        {
+            mark_body(body, type_name, self.collection, self.select.as_deref(), schemas, &mut marks);
+        }
+        marks
+    }
+}
+
+/// A one-line summary of `marks` for a report.
+pub fn summary(marks: &BTreeMap<String, String>) -> String {
+    format!(
+        "{} documented value(s) contradict the metadata and are not compared: {}",
+        marks.len(),
+        marks.keys().take(5).cloned().collect::<Vec<_>>().join(", ")
+    )
 }
 
 /// The row's key when it is a page's placeholder: `id-value`, `<anything>-value`, `{id}`.
@@ -36,20 +79,21 @@ fn placeholder_key(row: &Map<String, Value>) -> Option<&str> {
     placeholder.then_some(id)
 }
 
-fn mark_case(c: &mut Case, schemas: &SchemaSet) {
-    let (Some(body), Some(type_name)) = (c.expect.body.as_ref(), c.resource_type.as_deref()) else { return };
-    if !c.expect.status.is_success() || !schemas.knows(type_name) {
-        return;
-    }
-    let rows: Vec<(String, &Map<String, Value>)> = match (c.collection, body.get("value").and_then(Value::as_array)) {
+fn mark_body(
+    body: &Value,
+    type_name: &str,
+    collection: bool,
+    select: Option<&[String]>,
+    schemas: &SchemaSet,
+    marks: &mut BTreeMap<String, String>,
+) {
+    let rows: Vec<(String, &Map<String, Value>)> = match (collection, body.get("value").and_then(Value::as_array)) {
         (true, Some(rows)) => {
             rows.iter().enumerate().filter_map(|(i, v)| Some((format!("/value/{i}"), v.as_object()?))).collect()
         }
         (false, _) => body.as_object().map(|o| vec![(String::new(), o)]).unwrap_or_default(),
         (true, None) => return,
     };
-    let select: Option<Vec<String>> = c.select().filter(|s| !s.star).map(|s| s.items.clone());
-    let mut marks: BTreeMap<String, String> = BTreeMap::new();
     for (base, row) in rows {
         if let Some(id) = placeholder_key(row).filter(|_| !base.is_empty()) {
             marks.insert(
@@ -70,17 +114,8 @@ fn mark_case(c: &mut Case, schemas: &SchemaSet) {
                 ),
             );
         }
-        let Ok(validator) = schemas.validator_for(&row_type, false, select.as_deref(), true) else { continue };
-        for f in schema_findings(
-            &validator,
-            &Value::Object(row.clone()),
-            &base,
-            "schema",
-            select.as_deref(),
-            schemas,
-            true,
-            CAP,
-        ) {
+        let Ok(validator) = schemas.validator_for(&row_type, false, select, true) else { continue };
+        for f in schema_findings(&validator, &Value::Object(row.clone()), &base, "schema", select, schemas, true, CAP) {
             marks.entry(f.at.clone()).or_insert_with(|| {
                 format!(
                     "the example contradicts the metadata at {}: {} (`graph-conformance lint` names it); not compared",
@@ -89,17 +124,4 @@ fn mark_case(c: &mut Case, schemas: &SchemaSet) {
             });
         }
     }
-    if marks.is_empty() {
-        return;
-    }
-    let notes = std::sync::Arc::make_mut(&mut c.notes);
-    let summary = format!(
-        "{} documented value(s) contradict the metadata and are not compared: {}",
-        marks.len(),
-        marks.keys().take(5).cloned().collect::<Vec<_>>().join(", ")
-    );
-    if !notes.contains(&summary) {
-        notes.push(summary);
-    }
-    std::sync::Arc::make_mut(&mut c.unchecked).extend(marks);
 }

@@ -82,6 +82,11 @@ pub fn derive(
         let Some(base) = examples.iter().find(|c| c.request.query.is_none()).or(examples.first()).copied() else {
             continue;
         };
+        // A read of the metadata's with no entity to read: only discovery can send it, and its
+        // variations would only repeat its reason for not running.
+        if base.unfilled {
+            continue;
+        }
         let prefix = if single { "derived::".to_string() } else { format!("derived::{}::", base.name) };
         let d = Deriver { suite, base, config_file, prefix, schemas };
         out.extend(d.cases(examples));
@@ -113,7 +118,8 @@ impl Deriver<'_> {
         let props = self.schemas.properties(&type_name);
         let structural: Vec<&str> = props.iter().filter(|p| p.is_structural()).map(|p| p.name.as_str()).collect();
         let mut out = Vec::new();
-        if entity || list {
+        // A type without structural properties (a container of navigations) has nothing to select.
+        if (entity || list) && !structural.is_empty() {
             for p in &structural {
                 out.push(self.select(&format!("select_{p}"), &format!("$select={p}"), &[p], list));
             }

@@ -80,7 +80,6 @@ pub fn load_suites(root: &Path, schemas: &SchemaSet) -> Result<Vec<Suite>, Strin
     dirs.sort();
     let mut suites: Vec<Suite> = dirs.into_iter().map(|dir| load_suite(root, &dir, schemas)).collect();
     super::conflicts::mark(&mut suites, schemas.model());
-    super::contradictions::mark(&mut suites, schemas);
     Ok(suites)
 }
 
@@ -166,10 +165,23 @@ fn load_suite(root: &Path, dir: &Path, schemas: &SchemaSet) -> Suite {
 /// overlay lists for the type, and those the suite override adds. Kept per (type, one entity or a
 /// list), since Graph returns `tasks` with a workflow read by key but not in the list of workflows.
 fn attach_default_navigations(cases: &mut [LoadedCase], config: Option<&SuiteConfig>, schemas: &SchemaSet) {
-    let model = schemas.model();
-    let mut shown: BTreeMap<(String, bool), BTreeSet<String>> = BTreeMap::new();
-    for c in cases.iter() {
-        let LoadedCase::Ready(c) = c else { continue };
+    let shown = navigations_shown(
+        cases.iter().filter_map(|c| match c {
+            LoadedCase::Ready(c) => Some(c.as_ref()),
+            LoadedCase::Broken(_) => None,
+        }),
+        schemas.model(),
+    );
+    apply_default_navigations(cases, &shown, config, schemas);
+}
+
+/// Per (type, one entity or a list): the navigation properties `examples` show in answers to
+/// requests without `$expand`.
+pub type Shown = BTreeMap<(String, bool), BTreeSet<String>>;
+
+pub fn navigations_shown<'a>(examples: impl Iterator<Item = &'a Case>, model: &Model) -> Shown {
+    let mut shown: Shown = BTreeMap::new();
+    for c in examples {
         let (Some(t), Some(body)) = (c.resource_type.as_deref(), c.expect.body.as_ref()) else { continue };
         if !c.expect.status.is_success() || !c.expand().is_empty() {
             continue;
@@ -189,6 +201,16 @@ fn attach_default_navigations(cases: &mut [LoadedCase], config: Option<&SuiteCon
             }
         }
     }
+    shown
+}
+
+/// Sets each case's default navigations: those `shown`, the overlay's for its type, the suite's.
+pub fn apply_default_navigations(
+    cases: &mut [LoadedCase],
+    shown: &Shown,
+    config: Option<&SuiteConfig>,
+    schemas: &SchemaSet,
+) {
     for c in cases.iter_mut() {
         let LoadedCase::Ready(c) = c else { continue };
         let Some(t) = c.resource_type.clone() else { continue };
@@ -253,6 +275,15 @@ pub fn case_from_file(suite: &str, file: &Path, cf: CaseFile, config: Option<&Su
     }
     let needs_entity =
         cf.response.status.is_success() && resolved.as_deref().is_some_and(|r| r.keys().next().is_some());
+    let expect = Arc::new(cf.response);
+    let select = request
+        .query
+        .as_deref()
+        .and_then(|q| crate::odata::QueryOptions::parse(q).select())
+        .filter(|s| !s.star)
+        .map(|s| s.items);
+    let contradictions =
+        Arc::new(super::contradictions::Contradictions::new(expect.clone(), resource_type.clone(), collection, select));
     Case {
         suite: suite.to_string(),
         name: cf.name,
@@ -262,7 +293,7 @@ pub fn case_from_file(suite: &str, file: &Path, cf: CaseFile, config: Option<&Su
         path_params,
         pinned_params: Default::default(),
         discovered: None,
-        expect: Arc::new(cf.response),
+        expect,
         auth: AuthMode::Target,
         resource_type,
         collection,
@@ -275,7 +306,9 @@ pub fn case_from_file(suite: &str, file: &Path, cf: CaseFile, config: Option<&Su
         default_navigations: Default::default(),
         query_options: Arc::new(cf.query_options),
         walk: false,
+        unfilled: false,
         unchecked: Default::default(),
+        contradictions,
     }
 }
 

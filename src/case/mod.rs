@@ -10,10 +10,13 @@
 
 pub mod conflicts;
 pub mod contradictions;
+pub mod coverage;
 pub mod derive;
 pub mod file;
+pub mod from_metadata;
 pub mod load;
 pub mod suite;
+pub mod tree;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -103,9 +106,14 @@ pub struct Case {
     /// Pointers into the documented body that are not compared, with the reason (the docs
     /// contradict themselves there).
     pub unchecked: Arc<BTreeMap<String, String>>,
+    /// The documented values that contradict the metadata (not compared either), found on first use.
+    pub contradictions: Arc<contradictions::Contradictions>,
     /// A list read page by page through `@odata.nextLink` (the derived paging case), checking the
     /// paging rules over the whole walk.
     pub walk: bool,
+    /// A case derived from the metadata whose path has keys no example shows: it is sent only
+    /// bound to discovered (or `--param`) ids.
+    pub unfilled: bool,
 }
 
 impl Case {

@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 mod area;
 mod bench;
 mod config_file;
+mod coverage;
 mod diff;
 mod import;
 mod record;
@@ -51,6 +52,8 @@ enum Command {
     Lint(import::LintArgs),
     /// Generate JSON Schemas and the model from Graph's CSDL metadata.
     Schemas(schemas::SchemasArgs),
+    /// Every GET path of each version's tree (from the metadata), and what reads it.
+    Coverage(coverage::CoverageArgs),
     /// Rebuild the cases and schemas of areas of Graph (areas/*.toml) from their pages and metadata.
     Area(area::AreaArgs),
     /// Compare a candidate server with a baseline on the same reads, answer by answer.
@@ -71,6 +74,7 @@ pub fn main() -> ExitCode {
         Command::Lint(a) => import::lint(a),
         Command::Schemas(a) => schemas::schemas(a),
         Command::Area(a) => area::area(a),
+        Command::Coverage(a) => coverage::coverage(a),
         Command::Diff(a) => diff::diff(*a),
         Command::Record(a) => record::record(*a),
         Command::Bench(a) => bench::bench(a),

@@ -53,6 +53,10 @@ pub struct RunArgs {
     /// The schemas and model [default: schemas]
     #[arg(long, help_heading = "Selection")]
     schemas: Option<PathBuf>,
+    /// Run the pages' suites only: leave out each version's `metadata` suite (the reads of the
+    /// tree's GET paths no page documents).
+    #[arg(long, help_heading = "Selection")]
+    no_metadata_cases: bool,
     /// Walk the family's lists on the target and check every entity found.
     #[arg(long, help_heading = "Selection")]
     discover: bool,
@@ -260,6 +264,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
         params,
         allow_writes: a.allow_writes,
         no_auth: a.no_auth,
+        no_metadata_cases: a.no_metadata_cases,
         max_failures: a.max_failures,
         preflight: true,
         diff_lines: a.diff_lines.unwrap_or(60),

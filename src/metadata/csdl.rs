@@ -271,6 +271,19 @@ fn resolve_aliases(model: &mut Model, aliases: &BTreeMap<String, String>) {
     }
 }
 
+/// A CSDL document of namespace `g` for unit tests: an abstract `g.entity` keyed by `id`, then
+/// `members` (types, operations and the entity container).
+#[cfg(test)]
+pub fn test_document(members: &str) -> String {
+    format!(
+        r#"<edmx:Edmx Version="4.0" xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx"><edmx:DataServices>
+    <Schema Namespace="g" xmlns="http://docs.oasis-open.org/odata/ns/edm">
+      <EntityType Name="entity" Abstract="true"><Key><PropertyRef Name="id" /></Key><Property Name="id" Type="Edm.String" Nullable="false" /></EntityType>
+      {members}
+    </Schema></edmx:DataServices></edmx:Edmx>"#
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

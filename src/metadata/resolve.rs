@@ -403,9 +403,7 @@ mod tests {
     use super::*;
     use crate::metadata::csdl::parse;
 
-    const DOC: &str = r#"<edmx:Edmx Version="4.0" xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx"><edmx:DataServices>
-    <Schema Namespace="g" xmlns="http://docs.oasis-open.org/odata/ns/edm">
-      <EntityType Name="entity" Abstract="true"><Key><PropertyRef Name="id" /></Key><Property Name="id" Type="Edm.String" Nullable="false" /></EntityType>
+    const MEMBERS: &str = r#"
       <EntityType Name="hub" BaseType="g.entity"><NavigationProperty Name="flows" Type="Collection(g.flow)" ContainsTarget="true" /><NavigationProperty Name="settings" Type="g.settings" ContainsTarget="true" /></EntityType>
       <EntityType Name="flow" BaseType="g.entity"><NavigationProperty Name="runs" Type="Collection(g.run)" ContainsTarget="true" /><NavigationProperty Name="versions" Type="Collection(g.version)" ContainsTarget="true" /></EntityType>
       <EntityType Name="version"><Key><PropertyRef Name="number" /></Key><Property Name="number" Type="Edm.Int32" Nullable="false" /></EntityType>
@@ -414,11 +412,10 @@ mod tests {
       <ComplexType Name="summary"><Property Name="total" Type="Edm.Int32" Nullable="false" /></ComplexType>
       <Function Name="summary" IsBound="true"><Parameter Name="b" Type="Collection(g.run)" /><Parameter Name="start" Type="Edm.DateTimeOffset" /><ReturnType Type="g.summary" /></Function>
       <Action Name="activate" IsBound="true"><Parameter Name="b" Type="g.flow" /></Action>
-      <EntityContainer Name="S"><Singleton Name="hub" Type="g.hub" /></EntityContainer>
-    </Schema></edmx:DataServices></edmx:Edmx>"#;
+      <EntityContainer Name="S"><Singleton Name="hub" Type="g.hub" /></EntityContainer>"#;
 
     fn model() -> Model {
-        parse(DOC).unwrap()
+        parse(&crate::metadata::csdl::test_document(MEMBERS)).unwrap()
     }
 
     #[test]

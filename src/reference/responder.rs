@@ -319,8 +319,11 @@ impl ReferenceServer {
         Ok(())
     }
 
+    /// What the pages say about the endpoint at `node`; a read by key no page documents answers as
+    /// the list of the same collection does (the same navigations by default).
     fn endpoint(&self, node: &str, entity: bool) -> Option<&Endpoint> {
-        self.store.endpoints.get(node, entity)
+        let own = self.store.endpoints.get(node, entity);
+        if entity { own.or_else(|| self.store.endpoints.get(node, false)) } else { own }
     }
 
     fn item(&self, x: &Incoming<'_>, coll: &Address, key: &str, type_name: &str) -> Reply {

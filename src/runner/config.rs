@@ -154,6 +154,8 @@ pub struct RunConfig {
     pub extra_checks: Vec<crate::check::ExtraCheck>,
     /// Secrets found in the target's URL (a password in its user-info), never printed.
     pub target_secrets: Vec<Secret>,
+    /// Leave out the `metadata` suite (the reads of the tree's paths no page documents).
+    pub no_metadata_cases: bool,
 }
 
 impl Default for RunConfig {
@@ -164,6 +166,7 @@ impl Default for RunConfig {
             version: "beta".into(),
             suite_prefix: None,
             given_dirs: None,
+            no_metadata_cases: false,
             target: None,
             token: None,
             credentials: None,

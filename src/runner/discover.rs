@@ -142,7 +142,21 @@ fn list_template(case: &Case, depth: usize) -> (String, Vec<String>) {
     };
     let Some((key_index, _)) = r.keys().nth(depth) else { return (String::new(), Vec::new()) };
     let parts = crate::metadata::resolve::split_segments(t);
-    let list = parts[..key_index.min(parts.len())].iter().map(|p| format!("/{p}")).collect::<String>();
+    // A key in parentheses (`subjects(objectId='{id}')`) is a step without a segment of its own:
+    // the list is the segment without its parentheses.
+    let in_parens = |i: usize| {
+        i > 0
+            && matches!(r.steps[i].kind, crate::metadata::resolve::StepKind::Key { .. })
+            && r.steps[i - 1].written.ends_with(')')
+    };
+    let taken = (0..key_index).filter(|&i| !in_parens(i)).count().min(parts.len());
+    let mut list = parts[..taken].iter().map(|p| format!("/{p}")).collect::<String>();
+    if in_parens(key_index)
+        && let Some(open) = list.rfind('(')
+        && list[open..].find('/').is_none()
+    {
+        list.truncate(open);
+    }
     let params = case.key_params().into_iter().take(depth).collect();
     (list, params)
 }
@@ -300,7 +314,8 @@ async fn walk_levels(shared: &Arc<Shared>, levels: &[Level], max_entities: usize
     }
     for (i, level) in levels.iter().enumerate().filter(|(i, _)| found[*i] == 0) {
         let waiting = level.per_entity.len() + level.once.len();
-        let mut r = CaseReport::new(format!("discovery::{}", level_label(level)), "discovery".into());
+        // Named apart from the level's walk report (`discovery::<level>`), which an empty list also has.
+        let mut r = CaseReport::new(format!("discovery::{}::no_entity", level_label(level)), "discovery".into());
         r.outcome = Outcome::Ignored(format!(
             "no entity found at this level, so its {waiting} case(s) did not run; create one in the tenant, or pass --param for its key"
         ));
@@ -376,7 +391,13 @@ fn consistency_case(read: &Case, ids: &Arc<[String]>, label: &str, row: &Map<Str
     let b = Bound { case: Arc::new(read.clone()), ids: ids.clone(), label: label.into() };
     let mut c = read.clone();
     c.request.path = b.path();
-    c.name = format!("discovered::list_consistency::{label}");
+    // The metadata suite reads many levels: its checks name the read they repeat.
+    let metadata = read.suite.rsplit('/').next() == Some(crate::case::from_metadata::SUITE);
+    c.name = if metadata {
+        format!("discovered::list_consistency::{}::{label}", read.name)
+    } else {
+        format!("discovered::list_consistency::{label}")
+    };
     c.discovered = Some(ids.clone());
     c.set_query(None);
     c.request.headers.clear();

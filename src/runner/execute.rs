@@ -214,6 +214,9 @@ impl CaseReport {
         self.outcome = Outcome::Failed;
         self.origin = (*case.origin).clone();
         self.notes = (*case.notes).clone();
+        if let Some(marks) = case.contradictions.known().filter(|m| !m.is_empty()) {
+            self.notes.push(crate::case::contradictions::summary(marks));
+        }
     }
 }
 

@@ -75,6 +75,15 @@ impl Pins {
 /// no parameter.
 pub fn plan(config: &RunConfig, schemas: &SchemaSet) -> Result<(Vec<Planned>, Vec<Suite>), String> {
     let mut suites = load_suites(&config.cases_dir, schemas)?;
+    // The GET paths of the tree no page documents, read as the metadata says (beside suites: an
+    // empty cases folder stays an error).
+    if !suites.is_empty()
+        && !config.no_metadata_cases
+        && let Some(extra) =
+            crate::case::from_metadata::suite(&suites, schemas, &config.schemas_dir.join("metadata.json"))
+    {
+        suites.push(extra);
+    }
     if let Some(prefix) = &config.suite_prefix {
         for suite in &mut suites {
             suite.prefix_name(prefix);
@@ -123,6 +132,13 @@ pub fn decide(config: &RunConfig, pins: &Pins, mut case: Case) -> Planned {
         return Planned::Skip(Box::new(case), reason);
     }
     let bound = bind(&mut case, pins);
+    if case.unfilled && !bound {
+        return Planned::Skip(
+            Box::new(case),
+            "no example shows an entity at this path: pass --discover, or --param for each id of the path template"
+                .into(),
+        );
+    }
     if config.profile() == Profile::Live && case.needs_entity && !bound {
         return Planned::Skip(
             Box::new(case),
