@@ -133,7 +133,7 @@ impl Area {
             }
             if let Some(r) = v.roots.iter().find(|r| !r.starts_with('/') || r.contains("..") || r.contains('?')) {
                 return Err(format!(
-                    "version {}: root {r:?} is not a path such as /identityGovernance/lifecycleWorkflows",
+                    "version {}: root {r:?} is not a path from the service root, such as /parent/children",
                     v.version
                 ));
             }

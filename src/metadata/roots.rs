@@ -28,7 +28,7 @@ use super::subset::{Reach, finish, structured_or_enum};
 pub fn subset_roots(full: &Model, roots: &[String]) -> Result<Model, String> {
     if roots.is_empty() {
         return Err(
-            "no containment root given: pass --root PATH, e.g. --root /identityGovernance/lifecycleWorkflows".into()
+            "no containment root given: pass --root PATH, e.g. --root /parent/children (an entity set or singleton, then contained navigations)".into()
         );
     }
     let mut container: Vec<ContainerChild> = Vec::new();
@@ -138,7 +138,7 @@ type Way<'m> = (&'m ContainerChild, Vec<(String, String)>, String);
 fn walk_root<'m>(full: &'m Model, root: &str) -> Result<Way<'m>, String> {
     let segments: Vec<&str> = root.trim_matches('/').split('/').filter(|s| !s.is_empty()).collect();
     let Some(first) = segments.first() else {
-        return Err(format!("--root {root:?}: give a path such as /identityGovernance/lifecycleWorkflows"));
+        return Err(format!("--root {root:?}: give a path from the service root, such as /parent/children"));
     };
     let Some(child) = full.container.iter().find(|c| c.name == *first) else {
         let mut names: Vec<&str> = full.container.iter().map(|c| c.name.as_str()).collect();
