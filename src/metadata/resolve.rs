@@ -350,6 +350,14 @@ impl Resolved {
         matches!(self.steps.last().map(|s| &s.kind), Some(StepKind::Key { .. }))
     }
 
+    /// Whether step `i` is a key written in parentheses after its collection
+    /// (`subjects(objectId='x')`): a step without a path segment of its own.
+    pub fn key_in_parens_at(&self, i: usize) -> bool {
+        i > 0
+            && matches!(self.steps.get(i).map(|s| &s.kind), Some(StepKind::Key { .. }))
+            && self.steps[i - 1].written.ends_with(')')
+    }
+
     /// The key steps in path order.
     pub fn keys(&self) -> impl Iterator<Item = (usize, &Step)> {
         self.steps.iter().enumerate().filter(|(_, s)| matches!(s.kind, StepKind::Key { .. }))

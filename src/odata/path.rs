@@ -77,11 +77,6 @@ pub fn decode(value: &str) -> String {
     percent_encoding::percent_decode_str(value).decode_utf8_lossy().into_owned()
 }
 
-/// Step `i` of a resolution, if any.
-fn r_step(resolved: Option<&Resolved>, i: usize) -> Option<&StepKind> {
-    resolved.and_then(|r| r.steps.get(i)).map(|s| &s.kind)
-}
-
 impl ResourcePath {
     /// The path `path` (concrete) read with the structure of `resolved` (its template's or its own
     /// resolution): keys are taken from `path`'s segments at the key positions. Without a
@@ -89,11 +84,7 @@ impl ResourcePath {
     pub fn bind(resolved: Option<&Resolved>, path: &str) -> Self {
         let parts = split_segments(path.split('?').next().unwrap_or(""));
         // A key in parentheses (`subjects(objectId='x')`) is a step of its own without a segment.
-        let in_parens = |i: usize| {
-            i > 0
-                && matches!(r_step(resolved, i), Some(StepKind::Key { .. }))
-                && resolved.is_some_and(|r| r.steps[i - 1].written.ends_with(')'))
-        };
+        let in_parens = |i: usize| resolved.is_some_and(|r| r.key_in_parens_at(i));
         let Some(r) = resolved.filter(|r| (0..r.steps.len()).filter(|&i| !in_parens(i)).count() == parts.len()) else {
             return Self::guess(&parts);
         };

@@ -319,11 +319,15 @@ impl ReferenceServer {
         Ok(())
     }
 
-    /// What the pages say about the endpoint at `node`; a read by key no page documents answers as
-    /// the list of the same collection does (the same navigations by default).
     fn endpoint(&self, node: &str, entity: bool) -> Option<&Endpoint> {
-        let own = self.store.endpoints.get(node, entity);
-        if entity { own.or_else(|| self.store.endpoints.get(node, false)) } else { own }
+        self.store.endpoints.get(node, entity)
+    }
+
+    /// The endpoint whose default navigations an entity read at `node` shows: its own, or, for a
+    /// read by key no page documents, the list of the same collection's (its query options stay
+    /// its own: `endpoint` is what `unsupported` judges).
+    fn shown_like<'e>(&'e self, node: &str, own: Option<&'e Endpoint>) -> Option<&'e Endpoint> {
+        own.or_else(|| self.endpoint(node, false))
     }
 
     fn item(&self, x: &Incoming<'_>, coll: &Address, key: &str, type_name: &str) -> Reply {
@@ -334,7 +338,7 @@ impl ReferenceServer {
         let view = self.store.collection(coll, type_name, &x.sandbox);
         let Some(entity) = view.find(key) else { return not_found(x, key) };
         let actual = named(&entity).unwrap_or(type_name).to_string();
-        self.entity_reply(x, endpoint, &actual, &entity, Place::Item(coll, key))
+        self.entity_reply(x, self.shown_like(&coll.node, endpoint), &actual, &entity, Place::Item(coll, key))
     }
 
     fn single(&self, x: &Incoming<'_>, addr: &Address, type_name: &str) -> Reply {
@@ -345,7 +349,7 @@ impl ReferenceServer {
         let Some(entity) = self.store.single(addr, type_name, &x.sandbox) else {
             return error(x, 404, "itemNotFound", "The resource could not be found.");
         };
-        self.entity_reply(x, endpoint, type_name, &entity, Place::Single(addr))
+        self.entity_reply(x, self.shown_like(&addr.node, endpoint), type_name, &entity, Place::Single(addr))
     }
 
     /// One entity's answer: its `$select` and `$expand` checked against its type, the context of

@@ -144,11 +144,7 @@ fn list_template(case: &Case, depth: usize) -> (String, Vec<String>) {
     let parts = crate::metadata::resolve::split_segments(t);
     // A key in parentheses (`subjects(objectId='{id}')`) is a step without a segment of its own:
     // the list is the segment without its parentheses.
-    let in_parens = |i: usize| {
-        i > 0
-            && matches!(r.steps[i].kind, crate::metadata::resolve::StepKind::Key { .. })
-            && r.steps[i - 1].written.ends_with(')')
-    };
+    let in_parens = |i: usize| r.key_in_parens_at(i);
     let taken = (0..key_index).filter(|&i| !in_parens(i)).count().min(parts.len());
     let mut list = parts[..taken].iter().map(|p| format!("/{p}")).collect::<String>();
     if in_parens(key_index)
