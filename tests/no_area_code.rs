@@ -11,17 +11,10 @@ use std::path::{Path, PathBuf};
 
 /// Files that still name an area, with what they hold.
 const KNOWN_DEBT: &[(&str, &str)] = &[
-    ("src/reference/synthetic.rs", "the synthetic tenant of `--entities N` (lifecycle workflows)"),
     ("src/reference/functions.rs", "summary and insights functions computed from runs and results"),
     ("src/reference/inject.rs", "faults that set lifecycle-workflows properties"),
     ("src/reference/faults.rs", "the catalogue's descriptions of those faults"),
     ("src/reference/writes.rs", "restore moves a deleted workflow back"),
-    ("src/check/invariants.rs", "date-time pairs the invariants compare"),
-    ("src/check/rules.rs", "the rules table's descriptions"),
-    ("src/runner/discover.rs", "the message when discovery finds nothing"),
-    ("src/record/redact.rs", "properties that identify a tenant's people"),
-    ("src/cli/mod.rs", "the examples of --help"),
-    ("src/metadata/generate.rs", "a schema comment's example"),
 ];
 
 /// Names every Graph area shares (or plain words): not an area's own.

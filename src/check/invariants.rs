@@ -1,17 +1,21 @@
-//! `invariant.*`: relations between an answer's values that hold whatever the tenant. They apply by
-//! property name to every type of the family that has the properties (results, runs, task reports,
-//! summaries): counts are not negative, the failed (or unprocessed) part of a total is within it,
-//! the outcomes together are within the total, and nothing completes before it starts. A missing or
-//! mistyped property is the schema's business, not an invariant's.
+//! `invariant.*`: relations between an answer's values that hold whatever the tenant, by the
+//! shape of property names Graph uses for counts and periods, so they apply to every type of any
+//! area that has such properties: counts are not negative; `failed<X>` and `unprocessed<X>` (or
+//! `totalUnprocessed<X>`) are within `total<X>`; `successful<X>` + failed + unprocessed are within
+//! it; and a `started<X>` / `start<X>` time is not after the `completed<X>`, `ended<X>`, `end<X>` or
+//! `finished<X>` time of the same object. A missing or mistyped property is the schema's business,
+//! not an invariant's.
 
 use jiff::Timestamp;
 use serde_json::{Map, Value};
 
 use super::{Exchange, Finding};
 
-/// The things counted: `failedTasksCount` / `totalTasksCount`, `failedUsers` / `totalUsers`, ...
-const NOUNS: [&str; 3] = ["Tasks", "Users", "Runs"];
-const SUFFIXES: [&str; 2] = ["Count", ""];
+/// Prefixes of the parts a total counts.
+const PARTS: [&str; 3] = ["failed", "successful", "unprocessed"];
+/// Prefixes of a period's start and of its end.
+const STARTS: [&str; 2] = ["started", "start"];
+const ENDS: [&str; 4] = ["completed", "ended", "end", "finished"];
 /// Rows of a collection checked per answer.
 const MAX_ROWS: usize = 1_000;
 
@@ -31,12 +35,14 @@ pub fn check(x: &Exchange<'_>, out: &mut Vec<Finding>) {
     }
 }
 
+/// `name` without `prefix`, when what follows starts a new word (`totalTasks` → `Tasks`).
+fn after<'a>(name: &'a str, prefix: &str) -> Option<&'a str> {
+    name.strip_prefix(prefix).filter(|rest| rest.starts_with(|c: char| c.is_ascii_uppercase()))
+}
+
 /// Whether a property name is a count (`totalTasksCount`, `failedUsers`, `unprocessedUsersCount`).
 fn is_count(name: &str) -> bool {
-    name.ends_with("Count")
-        || ["total", "failed", "successful", "unprocessed"]
-            .iter()
-            .any(|p| name.strip_prefix(p).is_some_and(|rest| NOUNS.contains(&rest)))
+    name.ends_with("Count") || std::iter::once("total").chain(PARTS).any(|p| after(name, p).is_some())
 }
 
 /// The invariants of one entity (or result) object at pointer `base`.
@@ -50,63 +56,67 @@ pub fn check_entity(obj: &Map<String, Value>, base: &str, out: &mut Vec<Finding>
             );
         }
     }
-    for noun in NOUNS {
-        for suffix in SUFFIXES {
-            let total_key = format!("total{noun}{suffix}");
-            let Some(total) = int(&total_key) else { continue };
-            let failed_key = format!("failed{noun}{suffix}");
-            let unprocessed_key = [format!("totalUnprocessed{noun}{suffix}"), format!("unprocessed{noun}{suffix}")]
-                .into_iter()
-                .find(|k| obj.contains_key(k));
-            for (k, rule) in [
-                (Some(failed_key.clone()), "invariant.failed-within-total"),
-                (unprocessed_key.clone(), "invariant.unprocessed-within-total"),
-            ] {
-                let Some(k) = k else { continue };
-                if let Some(n) = int(&k).filter(|n| *n > total) {
-                    out.push(
-                        Finding::failure(rule, format!("{base}/{k}"), format!("{k} exceeds {total_key} ({total})"))
-                            .with_values(format!("<= {total}"), n.to_string()),
-                    );
-                }
+    // Each total: `total<X>`, X not itself a part (`totalUnprocessedTasksCount` is a part of `totalTasksCount`).
+    for (total_key, noun) in obj
+        .keys()
+        .filter_map(|k| after(k, "total").map(|n| (k, n)))
+        .filter(|(_, n)| !PARTS.iter().any(|p| n.to_ascii_lowercase().starts_with(p)))
+    {
+        let Some(total) = int(total_key) else { continue };
+        let failed_key = format!("failed{noun}");
+        let unprocessed_key =
+            [format!("totalUnprocessed{noun}"), format!("unprocessed{noun}")].into_iter().find(|k| obj.contains_key(k));
+        for (k, rule) in [
+            (Some(failed_key.clone()), "invariant.failed-within-total"),
+            (unprocessed_key.clone(), "invariant.unprocessed-within-total"),
+        ] {
+            let Some(k) = k else { continue };
+            if let Some(n) = int(&k).filter(|n| *n > total) {
+                out.push(
+                    Finding::failure(rule, format!("{base}/{k}"), format!("{k} exceeds {total_key} ({total})"))
+                        .with_values(format!("<= {total}"), n.to_string()),
+                );
             }
-            let successful_key = format!("successful{noun}{suffix}");
-            if let Some(successful) = int(&successful_key) {
-                let failed = int(&failed_key).unwrap_or(0);
-                let unprocessed = unprocessed_key.as_deref().and_then(int).unwrap_or(0);
-                let parts = successful.saturating_add(failed).saturating_add(unprocessed);
-                if successful >= 0 && failed >= 0 && unprocessed >= 0 && parts > total {
-                    let mut names = vec![successful_key.clone()];
-                    if obj.contains_key(&failed_key) {
-                        names.push(failed_key.clone());
-                    }
-                    if let Some(u) = &unprocessed_key {
-                        names.push(u.clone());
-                    }
-                    out.push(
-                        Finding::failure(
-                            "invariant.outcomes-within-total",
-                            format!("{base}/{successful_key}"),
-                            format!("{} add up to {parts}, more than {total_key} ({total})", names.join(" + ")),
-                        )
-                        .with_values(format!("<= {total}"), parts.to_string()),
-                    );
+        }
+        let successful_key = format!("successful{noun}");
+        if let Some(successful) = int(&successful_key) {
+            let failed = int(&failed_key).unwrap_or(0);
+            let unprocessed = unprocessed_key.as_deref().and_then(int).unwrap_or(0);
+            let parts = successful.saturating_add(failed).saturating_add(unprocessed);
+            if successful >= 0 && failed >= 0 && unprocessed >= 0 && parts > total {
+                let mut names = vec![successful_key.clone()];
+                if obj.contains_key(&failed_key) {
+                    names.push(failed_key.clone());
                 }
+                if let Some(u) = &unprocessed_key {
+                    names.push(u.clone());
+                }
+                out.push(
+                    Finding::failure(
+                        "invariant.outcomes-within-total",
+                        format!("{base}/{successful_key}"),
+                        format!("{} add up to {parts}, more than {total_key} ({total})", names.join(" + ")),
+                    )
+                    .with_values(format!("<= {total}"), parts.to_string()),
+                );
             }
         }
     }
     let time = |k: &str| obj.get(k).and_then(Value::as_str).and_then(|s| s.parse::<Timestamp>().ok());
-    if let (Some(started), Some(completed)) = (time("startedDateTime"), time("completedDateTime"))
-        && started > completed
-    {
-        out.push(
-            Finding::failure(
-                "invariant.started-before-completed",
-                format!("{base}/startedDateTime"),
-                "startedDateTime is after completedDateTime",
-            )
-            .with_values(format!("<= {completed}"), started.to_string()),
-        );
+    for (start_key, rest) in obj.keys().filter_map(|k| STARTS.iter().find_map(|p| after(k, p)).map(|r| (k, r))) {
+        let Some(started) = time(start_key) else { continue };
+        for end_key in ENDS.iter().map(|e| format!("{e}{rest}")) {
+            if let Some(completed) = time(&end_key).filter(|c| started > *c) {
+                out.push(
+                    Finding::failure(
+                        "invariant.started-before-completed",
+                        format!("{base}/{start_key}"),
+                        format!("{start_key} is after {end_key}"),
+                    )
+                    .with_values(format!("<= {completed}"), started.to_string()),
+                );
+            }
+        }
     }
 }
 
@@ -152,6 +162,17 @@ mod tests {
             ),
             ["invariant.started-before-completed"]
         );
+    }
+
+    #[test]
+    fn any_noun_and_any_period_is_held() {
+        assert_eq!(rules(json!({"failedWidgets": 3, "totalWidgets": 2})), ["invariant.failed-within-total"]);
+        assert_eq!(
+            rules(json!({"startDateTime": "2024-01-02T00:00:00Z", "endDateTime": "2024-01-01T00:00:00Z"})),
+            ["invariant.started-before-completed"]
+        );
+        assert!(rules(json!({"totalUnprocessedTasksCount": 1, "totalTasksCount": 2, "totalx": -0})).is_empty());
+        assert!(rules(json!({"startable": "2024-01-02T00:00:00Z", "endable": "2024-01-01T00:00:00Z"})).is_empty());
     }
 
     #[test]

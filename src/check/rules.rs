@@ -103,28 +103,28 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         id: "invariant.counts-non-negative",
-        requires: "every count (…Count, total…, failed…, successful…, unprocessed… of tasks, users, runs) is not negative",
+        requires: "every count (…Count, total…, failed…, successful…, unprocessed…) is not negative",
         source: "inferred: they count things",
     },
     Rule {
         id: "invariant.failed-within-total",
-        requires: "the failed count of tasks, users or runs is at most its total (failedTasksCount <= totalTasksCount, failedRuns <= totalRuns)",
+        requires: "failed<X> is at most total<X>, for any X (failed…Count <= total…Count)",
         source: "inferred: failed ones are among all of them",
     },
     Rule {
         id: "invariant.unprocessed-within-total",
-        requires: "the unprocessed count is at most its total (totalUnprocessedTasksCount <= totalTasksCount, unprocessedUsersCount <= totalUsersCount)",
+        requires: "unprocessed<X> (or totalUnprocessed<X>) is at most total<X>, for any X",
         source: "inferred: unprocessed ones are among all of them",
     },
     Rule {
         id: "invariant.outcomes-within-total",
-        requires: "successful + failed (+ unprocessed) add up to at most the total, for tasks, users and runs (run reports, task reports, summaries)",
+        requires: "successful<X> + failed<X> (+ unprocessed<X>) add up to at most total<X>, for any X",
         source: "inferred from the resource pages (each counts a part of the total); doc summary examples hold it",
     },
     Rule {
         id: "invariant.started-before-completed",
-        requires: "startedDateTime is not after completedDateTime when both are set",
-        source: "inferred from the resource page (completedDateTime is when processing completed)",
+        requires: "a started<X> or start<X> time is not after the completed<X>, ended<X>, end<X> or finished<X> time of the same object, when both are set",
+        source: "inferred from the resource pages (a period starts before it ends)",
     },
     Rule {
         id: "query.top",

@@ -9,7 +9,8 @@ use clap::Args;
 #[command(after_help = "Examples:
   graph-conformance bench                                  N = 1,000 and 10,000 over a `serve` process
   graph-conformance bench --in-process --rounds 3          the reference server inside each measuring process
-  graph-conformance bench --entities 1000,100000 --in-process   memory flatness")]
+  graph-conformance bench --entities 1000,100000 --in-process   memory flatness
+  graph-conformance bench --startup --cases DIR --schemas DIR   run --list and serve: seconds and peak MiB")]
 pub struct BenchArgs {
     /// Entity counts to measure, comma-separated.
     #[arg(long, value_delimiter = ',', default_values_t = [1000, 10000])]
@@ -27,6 +28,16 @@ pub struct BenchArgs {
     /// JSON report, and against a line per case with a JSON report.
     #[arg(long)]
     output: bool,
+    /// Measure start-up instead: `run --list` and `serve` over --cases and --schemas, against the
+    /// budget (2 s, 200 MiB); exit 1 when over it.
+    #[arg(long)]
+    startup: bool,
+    /// The cases folder for --startup.
+    #[arg(long, value_name = "DIR", default_value = "cases", requires = "startup")]
+    cases: std::path::PathBuf,
+    /// The schemas folder for --startup.
+    #[arg(long, value_name = "DIR", default_value = "schemas", requires = "startup")]
+    schemas: std::path::PathBuf,
     /// Internal: measure one side (raw or checked) against --target and print it as JSON.
     #[arg(long, hide = true)]
     mode: Option<String>,
@@ -37,6 +48,9 @@ pub struct BenchArgs {
 pub fn bench(a: BenchArgs) -> Result<ExitCode, String> {
     if a.concurrency == 0 || a.rounds == 0 || a.entities.is_empty() {
         return Err("bench: --concurrency and --rounds must be at least 1, and --entities must name a count".into());
+    }
+    if a.startup {
+        return crate::bench::startup::startup(&a.cases, &a.schemas, a.rounds);
     }
     let opts = crate::bench::BenchOptions {
         concurrency: a.concurrency,

@@ -23,7 +23,7 @@ mod serve;
 #[command(
     name = "graph-conformance",
     version,
-    about = "Contract-testing and conformance harness for Microsoft Graph: the lifecycle-workflows family (beta)",
+    about = "Contract-testing and conformance harness for Microsoft Graph: any area, v1.0 and beta, from its metadata and pages",
     after_help = "Examples:
   graph-conformance run                                   the suites against the embedded reference server
   graph-conformance run --target https://graph.microsoft.com/beta --discover   a live tenant (AZURE_* credentials)

@@ -290,8 +290,13 @@ impl Model {
                     Some(p) => (p.name.clone(), p.type_name.clone()),
                     None => (primary, self.key_type(&t)),
                 };
-                let kind =
-                    StepKind::Key { type_name: t.clone(), property, edm, param: None, value: Some(value.clone()) };
+                // A template's placeholder (`subjects(objectId='{id}')`) is a parameter, as a
+                // `{id}` segment is.
+                let (param, value_of) = match template_param(&value) {
+                    Some(p) => (Some(p.to_string()), None),
+                    None => (None, Some(value.clone())),
+                };
+                let kind = StepKind::Key { type_name: t.clone(), property, edm, param, value: value_of };
                 steps.push(Step { written: value, kind });
                 state = State::One(t);
             }

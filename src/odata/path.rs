@@ -175,10 +175,26 @@ pub fn fill_template<'a>(template: &str, value: impl Fn(&str) -> Option<&'a str>
         out.push('/');
         match template_param(part) {
             Some(name) => out.push_str(&encode_segment(value(name).ok_or_else(|| name.to_string())?)),
-            None => out.push_str(part),
+            None => out.push_str(&fill_in_parens(part, &value).unwrap_or_else(|| part.to_string())),
         }
     }
     Ok(out)
+}
+
+/// A key in parentheses filled (`subjects(objectId='{id}')` → `subjects(objectId='x')`), when the
+/// segment has one placeholder there and `value` knows it; a quote in the value is doubled.
+fn fill_in_parens<'a>(segment: &str, value: &impl Fn(&str) -> Option<&'a str>) -> Option<String> {
+    let open = segment.find('(')?;
+    let start = open + segment[open..].find('{')?;
+    let end = start + segment[start..].find('}')?;
+    let name = &segment[start + 1..end];
+    if name.is_empty() || name.contains(['{', '/', '(']) || segment[end + 1..].contains('{') {
+        return None;
+    }
+    let v = value(name)?;
+    let quoted = segment[..start].ends_with('\'');
+    let literal = if quoted { v.replace('\'', "''") } else { v.to_string() };
+    Some(format!("{}{}{}", &segment[..start], encode_segment(&literal), &segment[end + 1..]))
 }
 
 /// Fills the key parameters of `template` with `value`, taking every other segment from `written`
@@ -195,7 +211,7 @@ pub fn fill_like<'a>(template: &str, written: &str, value: impl Fn(&str) -> Opti
         out.push('/');
         match template_param(t) {
             Some(name) => out.push_str(&encode_segment(value(name).ok_or_else(|| name.to_string())?)),
-            None => out.push_str(w),
+            None => out.push_str(&fill_in_parens(t, &value).unwrap_or_else(|| w.to_string())),
         }
     }
     Ok(out)
@@ -271,6 +287,20 @@ pub fn invalid_key(id: &str, edm: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keys_in_parentheses_fill_and_function_arguments_stay() {
+        let v = |n: &str| (n == "id").then_some("o'k/x");
+        let t = "/subjects(objectId='{id}')/b";
+        assert_eq!(fill_template(t, v).unwrap(), "/subjects(objectId='o''k%2Fx')/b", "quote doubled, one segment");
+        assert_eq!(fill_like(t, "/subjects(objectId='doc')/b", v).unwrap(), "/subjects(objectId='o''k%2Fx')/b");
+        let f = "/runs/summary(startDateTime={timestamp})";
+        assert_eq!(
+            fill_like(f, "/runs/summary(startDateTime=2020-01-01T00:00:00Z)", v).unwrap(),
+            "/runs/summary(startDateTime=2020-01-01T00:00:00Z)"
+        );
+        assert_eq!(fill_template("/versions({id})", v).unwrap(), "/versions(o'k%2Fx)", "unquoted as written");
+    }
 
     #[test]
     fn templates_fill_encoded_and_report_missing_params() {

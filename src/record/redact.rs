@@ -50,7 +50,7 @@ const PUBLIC_HOSTS: &[&str] = &[
 ];
 
 /// Keys whose object is a person.
-const PERSON_KEYS: &[&str] = &["subject", "user", "createdBy", "lastModifiedBy", "manager", "owner", "requestor"];
+const PERSON_KEYS: &[&str] = &["subject", "user", "createdBy", "lastModifiedBy", "manager", "owner"];
 /// A person's name properties.
 const NAME_KEYS: &[&str] = &["displayName", "givenName", "surname"];
 
@@ -127,6 +127,7 @@ impl Placeholders {
                 let is_person = person
                     || o.contains_key("userPrincipalName")
                     || o.contains_key("mail")
+                    || o.contains_key("email")
                     || o.get("@odata.type").and_then(Value::as_str).is_some_and(|t| t.ends_with(".user"));
                 for (k, x) in o.iter_mut() {
                     if is_person && NAME_KEYS.contains(&k.as_str()) && x.is_string() {

@@ -150,12 +150,7 @@ impl ReferenceServer {
                 return value.to_string();
             }
             let view = self.store.collection(coll, type_name, &x.sandbox);
-            view.all(MAX_FILTERED_ROWS)
-                .unwrap_or_default()
-                .into_iter()
-                .find(|r| r.get(property).and_then(Value::as_str) == Some(value))
-                .and_then(|r| super::data::key_of(&self.store.model, type_name, &r))
-                .unwrap_or_else(|| value.to_string())
+            view.key_by(property, value).unwrap_or_else(|| value.to_string())
         };
         let Some(Located { location, ancestors }) = locate_with(&resolved, primary) else {
             return error(x, 400, "BadRequest", "The path does not address a resource.");

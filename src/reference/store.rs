@@ -72,6 +72,27 @@ impl Endpoints {
     }
 }
 
+/// The alternate keys the suites' paths use, by the node of their collection.
+fn alternate_keys(suites: &[Suite], model: &Model) -> BTreeMap<String, Vec<String>> {
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for case in suites.iter().flat_map(|s| s.cases.iter()).filter_map(|c| match c {
+        LoadedCase::Ready(c) => c.resolved.as_deref(),
+        LoadedCase::Broken(_) => None,
+    }) {
+        for (i, step) in case.steps.iter().enumerate() {
+            if let crate::metadata::resolve::StepKind::Key { type_name, property, .. } = &step.kind
+                && model.key_of(type_name).first().is_some_and(|k| k != property)
+            {
+                let names = out.entry(case.node(i)).or_default();
+                if !names.contains(property) {
+                    names.push(property.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Writes of one sandbox.
 #[derive(Debug, Clone, Default)]
 pub struct Writes {
@@ -91,6 +112,9 @@ pub struct Store {
     pub data: Data,
     pub synthetic: Synthetic,
     pub endpoints: Endpoints,
+    /// Alternate keys the suites address collections by (`subjects(objectId='…')`), by node: the
+    /// synthetic tenant gives its rows those properties too.
+    pub alternate_keys: BTreeMap<String, Vec<String>>,
     writes: Mutex<HashMap<String, Writes>>,
 }
 
@@ -118,6 +142,7 @@ impl Store {
             data: Data::from_suites(suites, &model),
             synthetic: Synthetic::new(synthetic),
             endpoints: Endpoints::from_suites(suites),
+            alternate_keys: alternate_keys(suites, &model),
             model,
             writes: Mutex::new(HashMap::new()),
         })
@@ -143,9 +168,10 @@ impl Store {
 
     /// A view of the collection at `coll` (empty when nothing is there: the caller has checked the
     /// entities above it exist).
-    pub fn collection<'a>(&'a self, coll: &Address, type_name: &str, sandbox: &str) -> View<'a> {
+    pub fn collection(&self, coll: &Address, type_name: &str, sandbox: &str) -> View {
         let documented = self.data.rows(coll);
-        let synthetic = self.synthetic.list(&coll.node, &coll.parents);
+        let alternate = self.alternate_keys.get(&coll.node).map_or(&[][..], Vec::as_slice);
+        let synthetic = self.synthetic.list(&self.model, &coll.node, &coll.parents, type_name, alternate);
         let writes = self.with_writes(sandbox, |w| w.clone());
         let added = writes.added.get(&coll.id()).cloned().unwrap_or_default();
         let key_prop = self.model.key_of(type_name).first().cloned().unwrap_or_else(|| "id".into());
@@ -191,17 +217,17 @@ impl Store {
 }
 
 /// A collection as one sandbox sees it: documented (and added) rows first, then synthetic ones.
-pub struct View<'a> {
+pub struct View {
     pub coll: Address,
     rows: Vec<Map<String, Value>>,
-    synthetic: Option<SynthList<'a>>,
+    synthetic: Option<SynthList>,
     writes: Writes,
     key_prop: String,
     pub type_name: String,
     model: Arc<Model>,
 }
 
-impl View<'_> {
+impl View {
     fn entity_id(&self, key: &str) -> String {
         format!("{}\u{1e}{}", self.coll.id(), key.to_ascii_lowercase())
     }
@@ -263,6 +289,18 @@ impl View<'_> {
         let row = documented
             .or_else(|| self.synthetic.as_ref().and_then(|s| s.position(key)).map(|i| self.synthetic_row(i)))?;
         self.visible(row)
+    }
+
+    /// The key of the row whose `property` (an alternate key) is `value`.
+    pub fn key_by(&self, property: &str, value: &str) -> Option<String> {
+        let documented = self.rows.iter().find(|r| r.get(property).and_then(Value::as_str) == Some(value));
+        if let Some(row) = documented {
+            return Some(self.key_text(row));
+        }
+        let s = self.synthetic.as_ref()?;
+        let row = s.row(s.position(value)?);
+        (row.get(property).and_then(Value::as_str).is_some_and(|v| v.eq_ignore_ascii_case(value)))
+            .then(|| self.key_text(&row))
     }
 
     /// Every row, when there are at most `limit` (filtering and ordering need them all).

@@ -323,7 +323,10 @@ async fn walk_levels(shared: &Arc<Shared>, levels: &[Level], max_entities: usize
     if found.iter().all(|n| *n == 0) && !levels.is_empty() {
         let mut r = CaseReport::new("discovery::no_entity".into(), "discovery".into());
         r.outcome = Outcome::Failed;
-        r.error = Some("discovery found no entity at any level, so no entity case ran; create a workflow in the tenant, or pass --param for its ids".into());
+        let top = levels.iter().find(|l| l.parent.is_none()).map(level_label).unwrap_or_default();
+        r.error = Some(format!(
+            "discovery found no entity at any level, so no entity case ran; create one in the tenant (under {top}), or pass --param for its ids"
+        ));
         let _ = feed.send(Planned::Done(Box::new(r))).await;
     }
 }

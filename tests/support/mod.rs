@@ -180,6 +180,29 @@ pub fn serve(bin: &str, extra: &[&str]) -> Serve {
     Serve(child, line.trim().to_string())
 }
 
+impl Serve {
+    /// The JSON answer of a GET of `path` (from the service root, with its query) with a token.
+    pub fn get_json(&self, path: &str) -> serde_json::Value {
+        use std::io::{Read, Write};
+        let rest = self.1.trim_start_matches("http://");
+        let (addr, base) = rest.split_once('/').unwrap_or((rest, ""));
+        let mut c = std::net::TcpStream::connect(addr).unwrap();
+        c.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+        write!(c, "GET /{base}{path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer T\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        let mut out = String::new();
+        let _ = c.read_to_string(&mut out);
+        let body = out.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+        serde_json::from_str(body).unwrap_or_else(|e| panic!("GET {path}: {e}: {out}"))
+    }
+
+    /// The keys (`id`) of the first page of the list at `path`.
+    pub fn ids(&self, path: &str) -> Vec<String> {
+        let v = self.get_json(path);
+        v["value"].as_array().unwrap().iter().filter_map(|r| r["id"].as_str().map(str::to_string)).collect()
+    }
+}
+
 /// The run configuration for a remote target with a token.
 pub fn config_for(root: &str, token: &str) -> RunConfig {
     let mut c = RunConfig {

@@ -9,6 +9,8 @@
 //! with the same concurrency, and prints requests per second, p50/p99 latency, peak RSS and the
 //! ratio checked/raw.
 
+pub mod startup;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Command, ExitCode, Stdio};
 use std::sync::{Arc, Mutex};
@@ -87,7 +89,16 @@ impl Histogram {
 
 /// Peak resident set size of this process in MiB (Linux `VmHWM`), or 0 where unknown.
 pub fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
+    peak_rss_in("/proc/self/status")
+}
+
+/// Peak resident set size of the live process `pid` in MiB, or 0 where unknown.
+pub fn peak_rss_mib_of(pid: u32) -> f64 {
+    peak_rss_in(&format!("/proc/{pid}/status"))
+}
+
+fn peak_rss_in(status: &str) -> f64 {
+    std::fs::read_to_string(status)
         .ok()
         .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(str::to_string))
         .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok()))
