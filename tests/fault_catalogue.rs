@@ -26,8 +26,9 @@ fn config(fault: Option<&FaultInfo>) -> RunConfig {
         embedded: EmbeddedOptions { fault: fault.map(|f| f.fault), entities: 250, page_size: 40 },
         ..RunConfig::default()
     };
-    // The stall fault never answers; a short timeout keeps the test quick.
-    c.http.timeout = Duration::from_secs(1);
+    // The stall fault never answers; a short timeout keeps the test quick (2 s: a debug build on a
+    // loaded 2-core machine answers a large entity in over 1 s).
+    c.http.timeout = Duration::from_secs(2);
     c.http.retry.max_retries = 0;
     c.http.concurrency = 8;
     c

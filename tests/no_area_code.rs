@@ -2,20 +2,15 @@
 //! `src/` (outside its unit tests and comments) names an area's container members, entity types,
 //! navigations, bound operations or long property names, as the areas' generated models list them.
 //!
-//! The files below still hold lifecycle-workflows knowledge (issue 18 says which and why); the
-//! list only shrinks: a file that no longer names an area must leave it, and any other file that
-//! starts naming one fails.
+//! What only the docs know (what a function computes, navigations returned by default) is in each
+//! version's `schemas/<version>/overlay.json`; Graph-wide conventions (the recycle bin
+//! `deletedItems`/`restore`, `…Count` totals, `started…`/`completed…` periods) are allowed below.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// Files that still name an area, with what they hold.
-const KNOWN_DEBT: &[(&str, &str)] = &[
-    ("src/reference/functions.rs", "summary and insights functions computed from runs and results"),
-    ("src/reference/inject.rs", "faults that set lifecycle-workflows properties"),
-    ("src/reference/faults.rs", "the catalogue's descriptions of those faults"),
-    ("src/reference/writes.rs", "restore moves a deleted workflow back"),
-];
+/// Files that still name an area, with what they hold (none: keep it so).
+const KNOWN_DEBT: &[(&str, &str)] = &[];
 
 /// Names every Graph area shares (or plain words): not an area's own.
 const GRAPH_WIDE: &[&str] = &[
@@ -43,6 +38,9 @@ const GRAPH_WIDE: &[&str] = &[
     "status",
     "versions",
     "environment",
+    // Graph's recycle bin: `directory/deletedItems` and `directoryObject/restore` in v1.0.
+    "deletedItems",
+    "restore",
     // HAR's own field.
     "startedDateTime",
 ];

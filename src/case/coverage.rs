@@ -87,6 +87,19 @@ pub fn coverage(model: &Model, suites: &[Suite]) -> Vec<Row> {
 }
 
 /// `documented 40, derived 120, derived (needs --discover) 30, none 4` over `rows`.
+/// A version's coverage for reports: counts by status and every row.
+pub fn to_json(rows: &[Row]) -> serde_json::Value {
+    let n = |s: Status| rows.iter().filter(|r| r.status == s).count();
+    serde_json::json!({
+        "paths": rows.len(),
+        "documented": n(Status::Documented),
+        "derived": n(Status::Derived),
+        "derivedNeedsDiscovery": n(Status::DerivedNeedsDiscovery),
+        "none": n(Status::None),
+        "rows": rows,
+    })
+}
+
 pub fn totals(rows: &[Row]) -> String {
     let mut counts: BTreeMap<Status, usize> = BTreeMap::new();
     for r in rows {

@@ -1,16 +1,18 @@
-//! The family's bound functions, computed from the data they sum: the `summary` of runs, of
-//! userProcessingResults and of taskReports between two instants, and the insights over every
-//! workflow's runs. A call that an example documents answers as documented (the docs' summaries
-//! and lists disagree, see README); every other call is computed.
+//! Bound functions: a call an example documents answers as documented; one the overlay describes
+//! (`schemas/<version>/overlay.json`, `functions`: what the page says it computes) is computed over
+//! the rows it sums, in the window its arguments give; any other answers a value of its declared
+//! type.
 
 use serde_json::{Map, Value, json};
 
+use super::aggregate::{Row, fields, grouped};
 use super::location::{Address, Location};
 use super::store::Store;
 use crate::metadata::Operation;
+use crate::schema::overlay::FunctionSemantics;
 
-/// How many runs the insights functions sum at most (over every workflow of a large tenant).
-pub const MAX_INSIGHT_RUNS: usize = 10_000;
+/// How many rows a function sums at most (over every parent of a large tenant).
+pub const MAX_ROWS: usize = 10_000;
 
 /// Why a call cannot be answered: (status, code, message).
 pub type CallError = (u16, &'static str, String);
@@ -30,34 +32,88 @@ pub fn call(
     if let Some(v) = store.data.functions.get(&super::data::call_key(target, &operation.name, args)) {
         return Ok(v.clone());
     }
-    let rows = |coll: &Address, type_name: &str| -> Vec<Map<String, Value>> {
-        {
-            let v = store.collection(coll, type_name, sandbox);
-            v.page(0, v.len().min(100_000))
-        }
+    let Some(semantics) =
+        store.semantics.iter().find(|f| f.name == operation.name && f.binding == operation.binding.type_name)
+    else {
+        return Ok(of_its_type(store, operation));
     };
-    match (operation.name.as_str(), target) {
-        ("summary", Location::Collection { coll, type_name }) if type_name.ends_with(".run") => {
-            Ok(run_summary(&in_window(rows(coll, type_name), "scheduledDateTime", window)))
+    let rows = rows_of(store, sandbox, target, semantics);
+    let rows: Vec<Row> = match &semantics.window {
+        Some(field) => rows.into_iter().filter(|r| in_window(&r.row, field, window)).collect(),
+        None => rows,
+    };
+    let fail = |e: String| (500, "generalException", format!("the overlay's {} semantics: {e}", operation.name));
+    if semantics.group_by_parent {
+        let groups = grouped(&rows, semantics.top);
+        let out = groups.iter().map(|g| fields(&semantics.fields, g)).collect::<Result<Vec<_>, _>>().map_err(fail)?;
+        return Ok(Value::Array(out));
+    }
+    fields(&semantics.fields, &rows.iter().collect::<Vec<_>>()).map_err(fail)
+}
+
+/// The rows a function sums: its bound collection, or the `over` path from its binding's parent
+/// (each row with the entity it hangs under).
+fn rows_of(store: &Store, sandbox: &str, target: &Location, f: &FunctionSemantics) -> Vec<Row> {
+    let page = |coll: &Address, type_name: &str, limit: usize| {
+        let v = store.collection(coll, type_name, sandbox);
+        v.page(0, v.len().min(limit))
+    };
+    match (target, &f.over) {
+        (Location::Collection { coll, type_name }, None) => {
+            page(coll, type_name, MAX_ROWS).into_iter().map(|row| Row { parent: None, row }).collect()
         }
-        ("summary", Location::Collection { coll, type_name }) if type_name.ends_with(".userProcessingResult") => {
-            Ok(user_summary(&in_window(rows(coll, type_name), "scheduledDateTime", window)))
-        }
-        ("summary", Location::Collection { coll, type_name }) if type_name.ends_with(".taskReport") => {
-            Ok(task_report_summary(&in_window(rows(coll, type_name), "startedDateTime", window)))
-        }
-        (name, Location::Single { addr, .. }) if addr.node.ends_with("/insights") => {
-            let runs = all_runs(store, sandbox, &addr.node, window);
-            match name {
-                "workflowsProcessedSummary" => {
-                    Ok(insights_summary(&runs.iter().map(|(_, r)| r.clone()).collect::<Vec<_>>()))
+        (Location::Single { addr, .. } | Location::Item { coll: addr, .. }, Some(over)) => {
+            let base = addr.node.rsplit_once('/').map_or("", |(p, _)| p).to_string();
+            let members: Vec<&str> = over.split('/').collect();
+            let mut out = Vec::new();
+            let mut frontier: Vec<Frontier> = vec![(None, base, Vec::new())];
+            for (depth, member) in members.iter().enumerate() {
+                let last = depth + 1 == members.len();
+                let mut next = Vec::new();
+                for (parent, node, parents) in &frontier {
+                    let coll = Address { node: format!("{node}/{member}"), parents: parents.clone() };
+                    let Some(type_name) = collection_type(store, &coll) else { continue };
+                    for row in page(&coll, &type_name, MAX_ROWS) {
+                        if last {
+                            out.push(Row { parent: parent.clone(), row });
+                            if out.len() >= MAX_ROWS {
+                                return out;
+                            }
+                        } else if next.len() < MAX_ROWS
+                            && let Some(key) = super::data::key_of(&store.model, &type_name, &row)
+                        {
+                            let mut keys = parents.clone();
+                            keys.push(key.to_ascii_lowercase());
+                            next.push((Some(row), coll.node.clone(), keys));
+                        }
+                    }
                 }
-                "workflowsProcessedByCategory" => Ok(by_category(&runs)),
-                "topWorkflowsProcessedSummary" => Ok(top_workflows(&runs)),
-                _ => Ok(of_its_type(store, operation)),
+                frontier = next;
             }
+            out
         }
-        _ => Ok(of_its_type(store, operation)),
+        _ => Vec::new(),
+    }
+}
+
+/// An entity reached on the way (none at the start), and the node and keys of the collections under it.
+type Frontier = (Option<Map<String, Value>>, String, Vec<String>);
+
+/// The entity type of the collection at `coll`, from the model (its keys as placeholders).
+fn collection_type(store: &Store, coll: &Address) -> Option<String> {
+    use crate::metadata::resolve::Shape;
+    let segments: Vec<&str> = coll.node.split('/').collect();
+    let mut path = String::new();
+    for (i, s) in segments.iter().enumerate() {
+        path.push('/');
+        path.push_str(s);
+        if i + 1 < segments.len() && matches!(store.model.resolve(&path).ok()?.shape, Shape::Collection(_)) {
+            path.push_str("/{k}");
+        }
+    }
+    match store.model.resolve(&path).ok()?.shape {
+        Shape::Collection(t) => Some(t),
+        _ => None,
     }
 }
 
@@ -105,157 +161,10 @@ fn window(args: &[(String, String)]) -> Result<Option<Window>, CallError> {
     }
 }
 
-fn in_window(rows: Vec<Map<String, Value>>, field: &str, w: Option<Window>) -> Vec<Map<String, Value>> {
-    let Some((start, end)) = w else { return rows };
-    rows.into_iter()
-        .filter(|r| {
-            r.get(field)
-                .and_then(Value::as_str)
-                .and_then(|s| s.parse::<jiff::Timestamp>().ok())
-                .is_some_and(|t| t >= start && t < end)
-        })
-        .collect()
-}
-
-fn int(r: &Map<String, Value>, k: &str) -> i64 {
-    r.get(k).and_then(Value::as_i64).unwrap_or(0)
-}
-
-fn status(r: &Map<String, Value>) -> &str {
-    r.get("processingStatus").and_then(Value::as_str).unwrap_or("")
-}
-
-fn failed(s: &str) -> bool {
-    matches!(s, "failed" | "completedWithErrors")
-}
-
-fn run_summary(runs: &[Map<String, Value>]) -> Value {
-    json!({
-        "failedRuns": runs.iter().filter(|r| failed(status(r))).count(),
-        "failedTasks": runs.iter().map(|r| int(r, "failedTasksCount")).sum::<i64>(),
-        "successfulRuns": runs.iter().filter(|r| status(r) == "completed").count(),
-        "totalRuns": runs.len(),
-        "totalTasks": runs.iter().map(|r| int(r, "totalTasksCount")).sum::<i64>(),
-        "totalUsers": runs.iter().map(|r| int(r, "totalUsersCount")).sum::<i64>(),
-    })
-}
-
-fn user_summary(results: &[Map<String, Value>]) -> Value {
-    json!({
-        "failedTasks": results.iter().map(|r| int(r, "failedTasksCount")).sum::<i64>(),
-        "failedUsers": results.iter().filter(|r| failed(status(r))).count(),
-        "successfulUsers": results.iter().filter(|r| status(r) == "completed").count(),
-        "totalTasks": results.iter().map(|r| int(r, "totalTasksCount")).sum::<i64>(),
-        "totalUsers": results.len(),
-    })
-}
-
-fn task_report_summary(reports: &[Map<String, Value>]) -> Value {
-    json!({
-        "failedTasks": reports.iter().map(|r| int(r, "failedUsersCount")).sum::<i64>(),
-        "successfulTasks": reports.iter().map(|r| int(r, "successfulUsersCount")).sum::<i64>(),
-        "totalTasks": reports.iter().map(|r| int(r, "totalUsersCount")).sum::<i64>(),
-        "unprocessedTasks": reports.iter().map(|r| int(r, "unprocessedUsersCount")).sum::<i64>(),
-    })
-}
-
-/// Every workflow's runs in the window (at most [`MAX_INSIGHT_RUNS`]), with their workflow.
-fn all_runs(
-    store: &Store,
-    sandbox: &str,
-    insights_node: &str,
-    w: Option<Window>,
-) -> Vec<(Map<String, Value>, Map<String, Value>)> {
-    let container = insights_node.trim_end_matches("/insights");
-    let workflows = Address { node: format!("{container}/workflows"), parents: Vec::new() };
-    let wf_type = "microsoft.graph.identityGovernance.workflow";
-    let run_type = "microsoft.graph.identityGovernance.run";
-    let view = store.collection(&workflows, wf_type, sandbox);
-    let mut out = Vec::new();
-    let mut offset = 0;
-    while offset < view.len() && out.len() < MAX_INSIGHT_RUNS {
-        for wf in view.page(offset, 100) {
-            let Some(id) = wf.get("id").and_then(Value::as_str) else { continue };
-            let runs = workflows.child(id, "runs");
-            let v = store.collection(&runs, run_type, sandbox);
-            let rows = v.page(0, v.len().min(1_000));
-            for run in in_window(rows, "scheduledDateTime", w) {
-                if out.len() >= MAX_INSIGHT_RUNS {
-                    break;
-                }
-                out.push((wf.clone(), run));
-            }
-        }
-        offset += 100;
-    }
-    out
-}
-
-fn insights_summary(runs: &[Map<String, Value>]) -> Value {
-    let sum = |k: &str| runs.iter().map(|r| int(r, k)).sum::<i64>();
-    let failed_tasks = sum("failedTasksCount");
-    let total_tasks = sum("totalTasksCount");
-    let unprocessed = sum("totalUnprocessedTasksCount");
-    json!({
-        "failedRuns": runs.iter().filter(|r| failed(status(r))).count(),
-        "failedTasks": failed_tasks,
-        "failedUsers": sum("failedUsersCount"),
-        "successfulRuns": runs.iter().filter(|r| status(r) == "completed").count(),
-        "successfulTasks": (total_tasks - failed_tasks - unprocessed).max(0),
-        "successfulUsers": sum("successfulUsersCount"),
-        "totalRuns": runs.len(),
-        "totalTasks": total_tasks,
-        "totalUsers": sum("totalUsersCount"),
-    })
-}
-
-/// One JSON object.
-type Object = Map<String, Value>;
-/// A run together with the workflow it belongs to: (workflow, run).
-type RunOf = (Object, Object);
-
-fn by_category(runs: &[RunOf]) -> Value {
-    let mut out = Map::new();
-    for (cat, title) in [("joiner", "Joiner"), ("leaver", "Leaver"), ("mover", "Mover")] {
-        let of: Vec<&Map<String, Value>> = runs
-            .iter()
-            .filter(|(w, _)| w.get("category").and_then(Value::as_str) == Some(cat))
-            .map(|(_, r)| r)
-            .collect();
-        out.insert(format!("failed{title}Runs"), json!(of.iter().filter(|r| failed(status(r))).count()));
-        out.insert(format!("successful{title}Runs"), json!(of.iter().filter(|r| status(r) == "completed").count()));
-        out.insert(format!("total{title}Runs"), json!(of.len()));
-    }
-    Value::Object(out)
-}
-
-fn top_workflows(runs: &[RunOf]) -> Value {
-    let mut per: Vec<(String, Map<String, Value>, Vec<&Object>)> = Vec::new();
-    for (w, r) in runs {
-        let id = w.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
-        match per.iter_mut().find(|(i, _, _)| *i == id) {
-            Some(entry) => entry.2.push(r),
-            None => per.push((id, w.clone(), vec![r])),
-        }
-    }
-    per.sort_by_key(|(_, _, rs)| std::cmp::Reverse(rs.len()));
-    Value::Array(
-        per.into_iter()
-            .take(10)
-            .map(|(id, w, rs)| {
-                json!({
-                    "failedRuns": rs.iter().filter(|r| failed(status(r))).count(),
-                    "failedUsers": rs.iter().map(|r| int(r, "failedUsersCount")).sum::<i64>(),
-                    "successfulRuns": rs.iter().filter(|r| status(r) == "completed").count(),
-                    "successfulUsers": rs.iter().map(|r| int(r, "successfulUsersCount")).sum::<i64>(),
-                    "totalRuns": rs.len(),
-                    "totalUsers": rs.iter().map(|r| int(r, "totalUsersCount")).sum::<i64>(),
-                    "workflowCategory": w.get("category").filter(|v| v.is_string()).cloned().unwrap_or(json!("leaver")),
-                    "workflowDisplayName": w.get("displayName").filter(|v| v.is_string()).cloned().unwrap_or(json!("")),
-                    "workflowId": id,
-                    "workflowVersion": w.get("version").filter(|v| v.is_i64()).cloned().unwrap_or(json!(1)),
-                })
-            })
-            .collect(),
-    )
+fn in_window(row: &Map<String, Value>, field: &str, w: Option<Window>) -> bool {
+    let Some((start, end)) = w else { return true };
+    row.get(field)
+        .and_then(Value::as_str)
+        .and_then(|s| s.parse::<jiff::Timestamp>().ok())
+        .is_some_and(|t| t >= start && t < end)
 }

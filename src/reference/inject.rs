@@ -8,6 +8,7 @@ use std::borrow::Cow;
 use bytes::Bytes;
 use serde_json::{Value, json};
 
+use super::fault_values as fv;
 use super::faults::Fault;
 use super::reply::{Body, Ordered, Reply, get, remove, set};
 use super::responder::ReferenceServer;
@@ -206,7 +207,7 @@ fn change(fault: Fault, request: &http::Request<Bytes>, reply: &mut Reply, serve
     let asked = Asked { select: q.select().filter(|s| !s.star), plain: q.pairs.is_empty() };
     headers(fault, reply);
     if reply.status >= 400 {
-        errors(fault, request, reply);
+        errors(fault, request, reply, server);
         return;
     }
     if fault == Fault::Status201 {
@@ -240,7 +241,7 @@ fn headers(fault: Fault, reply: &mut Reply) {
     }
 }
 
-fn errors(fault: Fault, request: &http::Request<Bytes>, reply: &mut Reply) {
+fn errors(fault: Fault, request: &http::Request<Bytes>, reply: &mut Reply, server: &ReferenceServer) {
     match fault {
         Fault::PlainText404 if reply.status == 404 => {
             reply.body = Some(Body::Raw { text: "Not Found".into(), content_type: "text/plain".into() });
@@ -253,16 +254,24 @@ fn errors(fault: Fault, request: &http::Request<Bytes>, reply: &mut Reply) {
                 err.remove("code");
             }
         }
-        Fault::UnknownWorkflowServerError if reply.status == 404 => {
-            // The unknown id is the workflow's when the message names the path's first key.
-            let path = request.uri().path();
-            let workflow = path.split('/').skip_while(|s| !s.eq_ignore_ascii_case("workflows")).nth(1).unwrap_or("");
+        Fault::UnknownKeyServerError if reply.status == 404 => {
+            // The unknown id is the path's first key when the message names it.
+            // The path after its version segment (`/beta/…`), as the model resolves it.
+            let path = request.uri().path().trim_start_matches('/');
+            let path = format!("/{}", path.split_once('/').map_or("", |(_, rest)| rest));
+            let first = server.store.model.resolve(&path).ok().and_then(|r| {
+                r.keys().find_map(|(_, s)| match &s.kind {
+                    crate::metadata::resolve::StepKind::Key { value: Some(v), .. } => Some(v.clone()),
+                    _ => None,
+                })
+            });
             let named = reply
                 .object()
                 .and_then(|o| get(o, "error"))
                 .and_then(|e| e.get("message"))
                 .and_then(Value::as_str)
-                .is_some_and(|m| !workflow.is_empty() && m.contains(&format!("'{workflow}'")));
+                .zip(first)
+                .is_some_and(|(m, key)| !key.is_empty() && m.contains(&format!("'{key}'")));
             if named {
                 reply.status = 500;
                 reply.body = Some(Body::Object(vec![(
@@ -277,84 +286,103 @@ fn errors(fault: Fault, request: &http::Request<Bytes>, reply: &mut Reply) {
 
 fn entity(fault: Fault, body: &mut Ordered, asked: &Asked, server: &ReferenceServer, context: &str) {
     let full = asked.select.is_none();
-    let int = |b: &Ordered, k: &str| get(b, k).and_then(Value::as_i64);
-    let present = |b: &Ordered, k: &str| get(b, k).is_some();
+    let model = &server.store.model;
+    let t = type_of_context(server, context).unwrap_or_default();
+    // The first property of the answer's type that fits the fault (keys left out).
+    let pick = |b: &Ordered, fits: &dyn Fn(&crate::metadata::Property) -> bool| {
+        fv::pick(model, &t, b, fits).map(|p| p.name.clone())
+    };
     match fault {
         Fault::ExtraUnselectedProperty if !full => {
             let selected = asked.select.as_ref().map(|s| s.items.clone()).unwrap_or_default();
-            if let Some(t) = type_of_context(server, context)
-                && let Some(p) = server
-                    .store
-                    .model
-                    .all_properties(&t)
-                    .into_iter()
-                    .find(|p| !selected.contains(&p.name) && !server.store.model.key_of(&t).contains(&p.name))
+            if let Some(p) = model
+                .all_properties(&t)
+                .into_iter()
+                .find(|p| !selected.contains(&p.name) && !model.key_of(&t).contains(&p.name))
             {
-                set(body, &p.name, super::fake::property_value(&server.store.model, p, "extra", 0));
+                set(body, &p.name, super::fake::property_value(model, p, "extra", 0));
             }
         }
-        Fault::SelectDropsSubject if !full => remove(body, "subject"),
+        Fault::SelectDropsSelected if !full => {
+            let selected = asked.select.as_ref().map(|s| s.items.clone()).unwrap_or_default();
+            if let Some(k) = pick(body, &|p| selected.contains(&p.name)) {
+                remove(body, &k);
+            }
+        }
         Fault::ContextMissing => remove(body, "@odata.context"),
         Fault::ContextWithoutSelect | Fault::ContextWrongRoot | Fault::ContextWrongKey | Fault::ContextNotEntity => {
             set(body, "@odata.context", json!(broken_context(fault, context)));
         }
         Fault::EnumWrongCase => {
-            if let Some(s) = get(body, "processingStatus").and_then(Value::as_str) {
+            if let Some(k) = pick(body, &|p| fv::is_enum(model, p))
+                && let Some(s) = get(body, &k).and_then(Value::as_str)
+            {
                 let mut c = s.chars();
                 let upper: String = c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default();
-                set(body, "processingStatus", json!(upper));
+                set(body, &k, json!(upper));
             }
         }
         Fault::DateWithoutOffset => {
-            if let Some(s) = get(body, "scheduledDateTime").and_then(Value::as_str) {
+            let dated = |p: &crate::metadata::Property| !p.collection && p.type_name == "Edm.DateTimeOffset";
+            if let Some(k) = pick(body, &dated)
+                && let Some(s) = get(body, &k).and_then(Value::as_str)
+            {
                 let bare = s.trim_end_matches('Z').to_string();
-                set(body, "scheduledDateTime", json!(bare));
+                set(body, &k, json!(bare));
             }
         }
-        Fault::NullWorkflowVersion if present(body, "workflowVersion") => set(body, "workflowVersion", Value::Null),
+        Fault::NullNonNullable => {
+            if let Some(k) = pick(body, &|p| !p.nullable) {
+                set(body, &k, Value::Null);
+            }
+        }
         Fault::CountAsString => {
-            if let Some(n) = int(body, "totalTasksCount") {
-                set(body, "totalTasksCount", json!(n.to_string()));
+            if let Some(k) = pick(body, &fv::is_integer)
+                && let Some(n) = get(body, &k).and_then(Value::as_i64)
+            {
+                set(body, &k, json!(n.to_string()));
             }
         }
-        Fault::Int32Overflow if present(body, "workflowVersion") => {
-            set(body, "workflowVersion", json!(2_147_483_648_i64))
+        Fault::Int32Overflow => {
+            if let Some(k) = pick(body, &|p| !p.collection && p.type_name == "Edm.Int32") {
+                set(body, &k, json!(2_147_483_648_i64));
+            }
         }
-        Fault::MissingRequiredProperty if full => remove(body, "scheduledDateTime"),
-        Fault::UndocumentedProperty if full => set(body, "processingDetail", json!("reference")),
+        Fault::MissingRequiredProperty if full => {
+            if let Some(k) = pick(body, &|p| !p.nullable) {
+                remove(body, &k);
+            }
+        }
+        Fault::UndocumentedProperty if full => set(body, "graphConformanceUndeclared", json!("reference")),
         Fault::WrongODataType => {
             body.insert(1.min(body.len()), ("@odata.type".into(), json!("#microsoft.graph.user")));
         }
         Fault::NavigationLeak if full => {
-            if let Some(t) = type_of_context(server, context)
-                && let Some(n) = server
-                    .store
-                    .model
-                    .all_navigations(&t)
-                    .into_iter()
-                    .find(|n| n.collection && get(body, &n.name).is_none())
+            if let Some(n) =
+                model.all_navigations(&t).into_iter().find(|n| n.collection && get(body, &n.name).is_none())
             {
                 set(body, &n.name, json!([]));
             }
         }
-        Fault::NegativeCount if present(body, "failedTasksCount") => set(body, "failedTasksCount", json!(-1)),
+        Fault::NegativeCount => {
+            if let Some(k) = pick(body, &|p| fv::is_integer(p) && fv::is_count_name(&p.name)) {
+                set(body, &k, json!(-1));
+            }
+        }
         Fault::FailedExceedsTotal => {
-            if let (Some(total), true) = (int(body, "totalTasksCount"), present(body, "failedTasksCount")) {
-                set(body, "failedTasksCount", json!(total + 1));
+            if let Some((_, total, part)) = fv::total_with_part(body, &["failed"]) {
+                set(body, &part, json!(total + 1));
             }
         }
         Fault::UnprocessedExceedsTotal => {
-            if let (Some(total), true) = (int(body, "totalTasksCount"), present(body, "totalUnprocessedTasksCount")) {
-                set(body, "totalUnprocessedTasksCount", json!(total + 1));
+            if let Some((_, total, part)) = fv::total_with_part(body, &["totalUnprocessed", "unprocessed"]) {
+                set(body, &part, json!(total + 1));
             }
         }
         Fault::StartedAfterCompleted => {
-            if let Some(done) = get(body, "completedDateTime").and_then(Value::as_str)
-                && let Ok(t) = done.parse::<jiff::Timestamp>()
-                && present(body, "startedDateTime")
-            {
-                let later = super::synthetic::format_time(t + jiff::SignedDuration::from_secs(60));
-                set(body, "startedDateTime", json!(later));
+            if let Some((start, _, end)) = fv::period(body) {
+                let later = super::synthetic::format_time(end + jiff::SignedDuration::from_secs(60));
+                set(body, &start, json!(later));
             }
         }
         Fault::IdMismatch => {
@@ -364,13 +392,15 @@ fn entity(fault: Fault, body: &mut Ordered, asked: &Asked, server: &ReferenceSer
             }
         }
         Fault::ValueDrift => {
-            for k in ["failedTasksCount", "totalTasksCount"] {
-                if let Some(n) = int(body, k) {
-                    set(body, k, json!(n + 1));
-                }
+            // A total grows (its parts stay within it, so only the value check sees it); else any integer.
+            let total = pick(body, &|p| fv::is_integer(p) && p.name.starts_with("total"));
+            if let Some(k) = total.or_else(|| pick(body, &fv::is_integer))
+                && let Some(n) = get(body, &k).and_then(Value::as_i64)
+            {
+                set(body, &k, json!(n + 1));
             }
         }
-        Fault::DuplicateKey if present(body, "id") => {
+        Fault::DuplicateKey if get(body, "id").is_some() => {
             // The faithful serializer writes one key per property; this one writes `id` twice.
             body.push(("id".into(), json!("a-second-id")));
         }
@@ -378,7 +408,6 @@ fn entity(fault: Fault, body: &mut Ordered, asked: &Asked, server: &ReferenceSer
     }
 }
 
-/// The entity type a context names (its path resolved), for faults that need the model.
 fn type_of_context(server: &ReferenceServer, context: &str) -> Option<String> {
     let c = ContextUrl::parse(context).ok()?;
     let path: String = c
@@ -485,11 +514,18 @@ fn list(fault: Fault, body: &mut Ordered, request: &http::Request<Bytes>) {
         Fault::ListRowDiffers => {
             if let Some(Value::Array(rows)) = body.iter_mut().find(|(k, _)| k == "value").map(|(_, v)| v) {
                 for row in rows.iter_mut().filter_map(Value::as_object_mut) {
-                    if let Some(n) = row.get("totalTasksCount").and_then(Value::as_i64) {
-                        row.insert("totalTasksCount".into(), json!(n + 1));
-                    }
-                    if let Some(n) = row.get("totalUsersCount").and_then(Value::as_i64) {
-                        row.insert("totalUsersCount".into(), json!(n + 1));
+                    // A total grows (its parts stay within it); else any integer; else a string.
+                    let total = row.iter().find(|(k, v)| k.starts_with("total") && v.is_i64()).map(|(k, _)| k.clone());
+                    let integer = || row.iter().find(|(_, v)| v.is_i64()).map(|(k, _)| k.clone());
+                    if let Some(k) = total.or_else(integer) {
+                        let n = row.get(&k).and_then(Value::as_i64).unwrap_or(0);
+                        row.insert(k, json!(n + 1));
+                    } else if let Some((k, v)) =
+                        row.iter().find(|(k, v)| *k != "id" && !k.contains('@') && v.is_string())
+                    {
+                        let drifted = format!("{}-drift", v.as_str().unwrap_or_default());
+                        let k = k.clone();
+                        row.insert(k, json!(drifted));
                     }
                 }
             }
@@ -501,14 +537,8 @@ fn list(fault: Fault, body: &mut Ordered, request: &http::Request<Bytes>) {
 fn summary(fault: Fault, body: &mut Ordered, request: &http::Request<Bytes>) {
     match fault {
         Fault::SummaryArithmetic => {
-            for (part, total) in
-                [("successfulRuns", "totalRuns"), ("successfulUsers", "totalUsers"), ("successfulTasks", "totalTasks")]
-            {
-                if let Some(t) = get(body, total).and_then(Value::as_i64)
-                    && get(body, part).is_some()
-                {
-                    set(body, part, json!(t + 1));
-                }
+            if let Some((_, total, part)) = fv::total_with_part(body, &["successful"]) {
+                set(body, &part, json!(total + 1));
             }
         }
         Fault::SummaryContext => {

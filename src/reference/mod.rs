@@ -7,9 +7,11 @@
 //! path → [`location`] → [`store`] ([`data`] documented, [`synthetic`] computed, writes per sandbox)
 //! → [`render`] (`$select`, `$expand`, enums) / [`functions`] / [`writes`] → [`reply`].
 
+pub mod aggregate;
 pub mod conform;
 pub mod data;
 pub mod fake;
+pub mod fault_values;
 pub mod faults;
 pub mod filter;
 pub mod functions;

@@ -115,6 +115,8 @@ pub struct Store {
     /// Alternate keys the suites address collections by (`subjects(objectId='…')`), by node: the
     /// synthetic tenant gives its rows those properties too.
     pub alternate_keys: BTreeMap<String, Vec<String>>,
+    /// What the overlay says the bound functions compute.
+    pub semantics: Vec<crate::schema::overlay::FunctionSemantics>,
     writes: Mutex<HashMap<String, Writes>>,
 }
 
@@ -143,6 +145,7 @@ impl Store {
             synthetic: Synthetic::new(synthetic),
             endpoints: Endpoints::from_suites(suites),
             alternate_keys: alternate_keys(suites, &model),
+            semantics: schemas.overlay().functions.clone(),
             model,
             writes: Mutex::new(HashMap::new()),
         })

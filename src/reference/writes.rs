@@ -113,18 +113,45 @@ pub fn patch(
     Reply::empty(204)
 }
 
-/// DELETE: the entity is gone (a workflow moves to the deleted items); 204.
+/// Graph's recycle bin: a top-level collection `<P>/<Y>` whose container also has
+/// `<P>/deletedItems/<Y>` (as `directory/deletedItems` does) keeps what DELETE removes there, with
+/// `deletedDateTime` set, and its `restore` action moves it back. Found in the model, for any area.
+const BIN: &str = "deletedItems";
+const DELETED_AT: &str = "deletedDateTime";
+
+/// The collection that keeps what DELETE removes from `coll`, if the model has one.
+fn bin_of(model: &Model, coll: &Address) -> Option<Address> {
+    let (parent, member) = coll.node.rsplit_once('/')?;
+    let node = format!("{parent}/{BIN}/{member}");
+    (coll.parents.is_empty()
+        && model
+            .resolve(&format!("/{node}"))
+            .is_ok_and(|r| matches!(r.shape, crate::metadata::resolve::Shape::Collection(_))))
+    .then_some(Address { node, parents: Vec::new() })
+}
+
+/// The collection a deleted item of `coll` (a recycle bin) is restored to, if the model has one.
+fn home_of(model: &Model, coll: &Address) -> Option<Address> {
+    let (parent, member) = coll.node.rsplit_once('/')?;
+    let home = format!("{}/{member}", parent.strip_suffix(&format!("/{BIN}"))?);
+    (coll.parents.is_empty()
+        && model
+            .resolve(&format!("/{home}"))
+            .is_ok_and(|r| matches!(r.shape, crate::metadata::resolve::Shape::Collection(_))))
+    .then_some(Address { node: home, parents: Vec::new() })
+}
+
+/// DELETE: the entity is gone (into the recycle bin, where the model has one); 204.
 pub fn delete(s: &ReferenceServer, x: &Incoming<'_>, coll: &Address, key: &str, type_name: &str) -> Reply {
     let Some(entity) = s.store.collection(coll, type_name, &x.sandbox).find(key) else {
         return not_found(x, key);
     };
-    let deleted_items = coll.node.replace("/workflows", "/deletedItems/workflows");
+    let bin = bin_of(&s.store.model, coll);
     s.store.with_writes(&x.sandbox, |w| {
         w.deleted.insert(entity_id(coll, key));
-        if coll.node.ends_with("lifecycleWorkflows/workflows") {
+        if let Some(bin) = bin {
             let mut e = entity;
-            e.insert("deletedDateTime".into(), json!(super::fake::FAKE_TIME));
-            let bin = Address { node: deleted_items, parents: Vec::new() };
+            e.insert(DELETED_AT.into(), json!(super::fake::FAKE_TIME));
             w.added.entry(bin.id()).or_default().push(e);
         }
     });
@@ -148,7 +175,7 @@ pub fn create(s: &ReferenceServer, x: &Incoming<'_>, coll: &Address, type_name: 
     Reply::json(201, body)
 }
 
-/// An action: its binding entity must exist; `restore` brings a deleted workflow back and answers
+/// An action: its binding entity must exist; `restore` brings a deleted item back and answers
 /// with it; an action with no result answers 204; one returning its binding entity answers with it.
 pub fn action(s: &ReferenceServer, x: &Incoming<'_>, target: &Location, operation: &Operation) -> Reply {
     if let Err(r) = body_of_action(x, &s.store.model, operation) {
@@ -169,10 +196,11 @@ pub fn action(s: &ReferenceServer, x: &Incoming<'_>, target: &Location, operatio
         return not_found(x, key);
     };
     let returns_binding = operation.returns.as_ref().is_some_and(|r| s.store.model.is_a(type_name, &r.type_name));
-    if operation.name == "restore" && coll.node.ends_with("deletedItems/workflows") {
-        let home = Address { node: coll.node.replace("/deletedItems/workflows", "/workflows"), parents: Vec::new() };
+    if operation.name == "restore"
+        && let Some(home) = home_of(&s.store.model, coll)
+    {
         let mut restored = entity.clone();
-        restored.insert("deletedDateTime".into(), Value::Null);
+        restored.insert(DELETED_AT.into(), Value::Null);
         s.store.with_writes(&x.sandbox, |w| {
             w.deleted.insert(entity_id(coll, key));
             w.added.entry(home.id()).or_default().push(restored);
@@ -236,4 +264,28 @@ fn body_of_action(x: &Incoming<'_>, model: &Model, operation: &Operation) -> Res
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metadata::csdl::{parse, test_document};
+
+    #[test]
+    fn the_recycle_bin_is_found_in_the_model() {
+        let model = parse(&test_document(
+            r#"<EntityType Name="shop" BaseType="g.entity"/>
+            <EntityType Name="bin" BaseType="g.entity"><NavigationProperty Name="shops" Type="Collection(g.shop)" ContainsTarget="true"/></EntityType>
+            <EntityType Name="mall" BaseType="g.entity"><NavigationProperty Name="shops" Type="Collection(g.shop)" ContainsTarget="true"/><NavigationProperty Name="deletedItems" Type="g.bin" ContainsTarget="true"/><NavigationProperty Name="kiosks" Type="Collection(g.shop)" ContainsTarget="true"/></EntityType>
+            <EntityContainer Name="c"><Singleton Name="mall" Type="g.mall"/></EntityContainer>"#,
+        ))
+        .unwrap();
+        let at = |node: &str| Address { node: node.into(), parents: Vec::new() };
+        assert_eq!(bin_of(&model, &at("mall/shops")), Some(at("mall/deletedItems/shops")));
+        assert_eq!(home_of(&model, &at("mall/deletedItems/shops")), Some(at("mall/shops")));
+        assert_eq!(bin_of(&model, &at("mall/kiosks")), None, "no bin of that name");
+        assert_eq!(home_of(&model, &at("mall/shops")), None, "not a bin");
+        let nested = Address { node: "mall/shops".into(), parents: vec!["x".into()] };
+        assert_eq!(bin_of(&model, &nested), None);
+    }
 }

@@ -43,6 +43,8 @@ pub struct HtmlReport {
     failures_left: u64,
     others: Vec<(String, &'static str, String)>,
     others_left: u64,
+    /// Per version: which GET paths of the tree the loaded cases read.
+    coverage: Vec<(String, Vec<crate::case::coverage::Row>)>,
 }
 
 impl HtmlReport {
@@ -54,7 +56,13 @@ impl HtmlReport {
             failures_left: 0,
             others: Vec::new(),
             others_left: 0,
+            coverage: Vec::new(),
         })
+    }
+
+    /// Adds a version's coverage (what its loaded cases read).
+    pub fn add_coverage(&mut self, version: &str, rows: &[crate::case::coverage::Row]) {
+        self.coverage.push((version.to_string(), rows.to_vec()));
     }
 
     pub fn add(&mut self, r: &CaseReport, redactor: &Redactor) {
@@ -137,9 +145,39 @@ impl HtmlReport {
         );
         self.rules_section(&mut h);
         self.matrix_section(&mut h);
+        self.coverage_section(&mut h);
         self.cases_section(&mut h);
         let _ = writeln!(h, "<script>{SCRIPT}</script></body></html>");
         h
+    }
+
+    fn coverage_section(&self, h: &mut String) {
+        if self.coverage.is_empty() {
+            return;
+        }
+        h.push_str("<section><h2>Coverage</h2><p class=\"hint\">Every GET path of each version's tree and what the loaded cases read there: a page's example (documented), a case from the metadata (derived; needs --discover when no example shows an entity there), or nothing. What ran is in the cases below.</p>\n");
+        for (version, rows) in &self.coverage {
+            let _ = writeln!(
+                h,
+                "<details><summary><code>{}</code>: {} GET paths: {}</summary><table class=\"ruletable\"><thead><tr><th>status</th><th>kind</th><th>path</th><th>suites</th></tr></thead><tbody>",
+                esc(version),
+                rows.len(),
+                esc(&crate::case::coverage::totals(rows))
+            );
+            for r in rows {
+                let cls = if r.status == crate::case::coverage::Status::None { "failed" } else { "" };
+                let _ = writeln!(
+                    h,
+                    "<tr><td class=\"{cls}\">{}</td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
+                    esc(r.status.label()),
+                    esc(r.kind),
+                    esc(&r.path),
+                    esc(&r.suites.join(", "))
+                );
+            }
+            h.push_str("</tbody></table></details>\n");
+        }
+        h.push_str("</section>\n");
     }
 
     fn rule_totals(&self) -> Vec<(u64, u64)> {

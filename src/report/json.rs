@@ -46,6 +46,8 @@ pub struct JsonReport {
     chunk_bytes: usize,
     spill_dir: Option<PathBuf>,
     runs: Vec<PathBuf>,
+    /// Per version: which GET paths of the tree the loaded cases read.
+    coverage: serde_json::Map<String, serde_json::Value>,
 }
 
 impl JsonReport {
@@ -57,11 +59,17 @@ impl JsonReport {
             chunk_bytes: 0,
             spill_dir: None,
             runs: Vec::new(),
+            coverage: serde_json::Map::new(),
         })
     }
 
     fn fail(&self, e: impl std::fmt::Display) -> String {
         self.head.fail(e)
+    }
+
+    /// Adds a version's coverage (what its loaded cases read, not what ran: see the cases).
+    pub fn add_coverage(&mut self, version: &str, rows: &[crate::case::coverage::Row]) {
+        self.coverage.insert(version.to_string(), crate::case::coverage::to_json(rows));
     }
 
     /// Adds one finished case (already redacted where it was made; rendered text is redacted again).
@@ -150,6 +158,7 @@ impl JsonReport {
             "counts": { "total": passed + failed + ignored, "passed": passed, "failed": failed, "ignored": ignored },
             "rules": self.rules.iter().map(|(k, v)| (k.to_string(), json!({ "failedCases": v }))).collect::<serde_json::Map<_, _>>(),
             "failuresOnly": self.head.info.failures_only,
+            "coverage": self.coverage,
         });
         let head = serde_json::to_string_pretty(&head).map_err(|e| self.fail(e))?;
         // The head without its closing brace, then the cases.

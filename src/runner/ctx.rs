@@ -219,6 +219,21 @@ impl Sinks {
     }
 
     /// Writes the reports; returns the tally and the reports' errors.
+    /// Adds a version's coverage to the JSON and HTML reports.
+    pub fn cover(&mut self, version: &str, rows: &[crate::case::coverage::Row]) {
+        if let Some(j) = self.json.as_mut() {
+            j.add_coverage(version, rows);
+        }
+        if let Some(h) = self.html.as_mut() {
+            h.add_coverage(version, rows);
+        }
+    }
+
+    /// Whether a report would show coverage.
+    pub fn wants_coverage(&self) -> bool {
+        self.json.is_some() || self.html.is_some()
+    }
+
     pub fn finish(mut self, config: &RunConfig) -> (Verdict, Vec<String>) {
         if let Some(c) = self.compare.take() {
             let (comparison, what) = c.finish();
@@ -323,6 +338,16 @@ impl Shared {
         let max = self.config.max_failures?;
         (self.failures.load(std::sync::atomic::Ordering::Relaxed) >= max)
             .then(|| format!("not run: --max-failures {max} reached"))
+    }
+
+    /// Puts the coverage of this part's loaded `suites` (the `metadata` suite included) in the
+    /// reports that show it.
+    pub fn cover(&self, suites: &[crate::case::Suite]) {
+        let mut sinks = self.sinks.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(s) = sinks.as_mut().filter(|s| s.wants_coverage()) {
+            let rows = crate::case::coverage::coverage(self.schemas.model(), suites);
+            s.cover(&self.config.version, &rows);
+        }
     }
 
     /// Takes the sinks out for finishing.

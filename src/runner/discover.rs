@@ -183,6 +183,7 @@ pub fn run_discovery(
         Pins::new(&config.params, &cases)?
     };
     let shared = Arc::new(Shared::new(config, schemas, store, render)?);
+    shared.cover(&suites);
     if shared.config.preflight && !args.list {
         super::preflight::preflight(&shared, &planned)?;
     }

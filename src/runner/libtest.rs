@@ -47,6 +47,7 @@ pub fn run_libtest(config: RunConfig, args: &Arguments) -> Result<RunSummary, St
             None => Shared::new(config, schemas, store, render)?,
             Some((first, _)) => first.sibling(config, schemas, store),
         };
+        shared.cover(&suites);
         parts.push((Arc::new(shared), planned));
     }
     let Some(shared) = parts.first().map(|(s, _)| s.clone()) else {

@@ -57,6 +57,7 @@ pub fn run_cases(
     let render = config.render();
     let concurrency = config.http.concurrency;
     let shared = Arc::new(Shared::new(config, schemas, store, render)?);
+    shared.cover(&suites);
     if shared.config.preflight && !args.list {
         super::preflight::preflight(&shared, &planned)?;
     }

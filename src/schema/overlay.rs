@@ -4,6 +4,8 @@
 //! - `defaultNavigations`: navigation properties an endpoint returns without `$expand`. The suites
 //!   also infer them from their own documented answers (a page that shows `subject` in an answer to
 //!   a request without `$expand` is the source); entries here add what no example shows.
+//! - `functions`: what a bound function computes from the rows it sums, as its page says; the
+//!   reference server answers by it (a function without an entry answers a value of its type).
 
 use serde::Deserialize;
 
@@ -18,6 +20,38 @@ pub struct Overlay {
     pub comment: Option<String>,
     #[serde(default)]
     pub default_navigations: Vec<DefaultNavigations>,
+    #[serde(default)]
+    pub functions: Vec<FunctionSemantics>,
+}
+
+/// What a bound function computes: each field of its answer from the rows it sums. Expressions:
+/// `count`, `count(COND, …)`, `sum(PATH)`, `PATH` (the group's parent's value), `A + B`, `A - B`,
+/// and `X ?? LITERAL` (a default when X is null); `COND` is `PATH in a|b|c`; `PATH` is a property
+/// of the row or `parent.` one of the entity it hangs under.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FunctionSemantics {
+    /// The function's name (`summary`).
+    pub name: String,
+    /// The binding type, qualified; a collection-bound function names the item type.
+    pub binding: String,
+    /// The rows: the bound collection when absent, else a path of collection members from the
+    /// binding entity's parent (`workflows/runs`: every run of every workflow).
+    #[serde(default)]
+    pub over: Option<String>,
+    /// A DateTimeOffset property of the rows: only rows with it in [startDateTime, endDateTime).
+    #[serde(default)]
+    pub window: Option<String>,
+    /// One answer row per parent entity, the groups with the most rows first.
+    #[serde(default)]
+    pub group_by_parent: bool,
+    /// At most this many groups.
+    #[serde(default)]
+    pub top: Option<usize>,
+    /// Field → expression.
+    pub fields: std::collections::BTreeMap<String, String>,
+    /// Where the semantics come from (a doc page and section).
+    pub source: String,
 }
 
 /// Navigation properties returned by default when a type is read through an endpoint.
