@@ -114,10 +114,7 @@ fn a_wrong_value_fails_with_the_pointer_the_values_and_a_diff() {
     // The fault adds 1 to a total (so that only the value check sees it).
     assert!(out.contains("body.value at /totalTasksCount"), "{out}");
     assert!(out.contains("expected: 2") && out.contains("actual:   3"), "{out}");
-    assert!(
-        out.contains("-  \"totalTasksCount\": 2,") && out.contains("+  \"totalTasksCount\": 3,"),
-        "a diff: {out}"
-    );
+    assert!(out.contains("-  \"totalTasksCount\": 2,") && out.contains("+  \"totalTasksCount\": 3,"), "a diff: {out}");
     assert!(
         out.contains(&format!(
             "rerun: graph-conformance run --target {} --profile reference --exact {E1}   # with GRAPH_TOKEN set",

@@ -89,7 +89,7 @@ catalogue! {
     SummaryArithmetic = "summary-arithmetic", "invariants", Suite, "invariant.outcomes-within-total", "sends a function result's successful<X> above its total<X>";
     StartedAfterCompleted = "started-after-completed", "invariants", Suite, "invariant.started-before-completed", "sends a start time (started<X>, start<X>) after its end (completed<X>, end<X>)";
     IdMismatch = "id-mismatch", "values", Suite, "odata.id", "answers with an id other than the requested one";
-    ValueDrift = "value-drift", "values", Suite, "body.value", "adds 1 to an integer property (a total<X> first)";
+    ValueDrift = "value-drift", "values", Suite, "body.value", "adds 1 to an integer property (a total<X> first), else changes a string";
     DuplicateKey = "duplicate-key", "JSON", Suite, "body.json", "repeats the id key in entity answers";
     PlainText404 = "plain-text-404", "errors", Suite, "error.shape", "answers 404 with a text/plain body";
     ErrorWithoutCode = "error-without-code", "errors", Suite, "error.shape", "sends error bodies without error.code";

@@ -392,12 +392,18 @@ fn entity(fault: Fault, body: &mut Ordered, asked: &Asked, server: &ReferenceSer
             }
         }
         Fault::ValueDrift => {
-            // A total grows (its parts stay within it, so only the value check sees it); else any integer.
+            // A total grows (its parts stay within it, so only the value check sees it); else any
+            // integer; else a plain string gains a suffix.
             let total = pick(body, &|p| fv::is_integer(p) && p.name.starts_with("total"));
             if let Some(k) = total.or_else(|| pick(body, &fv::is_integer))
                 && let Some(n) = get(body, &k).and_then(Value::as_i64)
             {
                 set(body, &k, json!(n + 1));
+            } else if let Some(k) = pick(body, &|p| !p.collection && p.type_name == "Edm.String")
+                && let Some(s) = get(body, &k).and_then(Value::as_str)
+            {
+                let drifted = format!("{s} (drifted)");
+                set(body, &k, json!(drifted));
             }
         }
         Fault::DuplicateKey if get(body, "id").is_some() => {
