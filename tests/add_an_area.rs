@@ -98,6 +98,43 @@ fn the_served_area_passes_its_own_suites_over_http() {
 }
 
 #[test]
+fn its_synthetic_tenant_is_walked_by_discovery() {
+    let dir = project("discover");
+    build(&dir);
+    let (cases, schemas) = (dir.join("cases"), dir.join("schemas"));
+    let server = support::serve(
+        BIN,
+        &[
+            "--cases",
+            cases.to_str().unwrap(),
+            "--schemas",
+            schemas.to_str().unwrap(),
+            "--entities",
+            "120",
+            "--page-size",
+            "25",
+        ],
+    );
+    let json = dir.join("discover.json");
+    let o = cli(
+        &dir,
+        &["run", "-q", "--target", &server.1, "--token", "t", "--discover", "--json", json.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let names: Vec<&str> = report["cases"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert!(!names.iter().any(|n| n.ends_with("::no_entity")), "every level has entities: {names:?}");
+    // 120 synthetic widgets (after the documented ones), through pages of 25; 12 parts under each
+    // of the first two.
+    let synthetic = |n: &str| n.rsplit(['/', ':']).next().is_some_and(|id| id.len() == 36 && id.as_bytes()[19] == b'c');
+    let widgets = names.iter().filter(|n| n.starts_with("discovery::parts::") && synthetic(n)).count();
+    assert_eq!(widgets, 120, "each synthetic widget's parts were listed");
+    let parts = names.iter().filter(|n| n.contains("::discovered::list_consistency::") && synthetic(n)).count();
+    assert!(parts >= 120 + 2 * 12, "every synthetic entity was read by key: {parts}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn a_broken_area_file_is_named_with_what_is_wrong() {
     let dir = project("broken");
     std::fs::write(
