@@ -126,7 +126,8 @@ fn its_synthetic_tenant_is_walked_by_discovery() {
     assert!(!names.iter().any(|n| n.ends_with("::no_entity")), "every level has entities: {names:?}");
     // 120 synthetic widgets (after the documented ones), through pages of 25; 12 parts under each
     // of the first two.
-    let synthetic = |n: &str| n.rsplit(['/', ':']).next().is_some_and(|id| id.len() == 36 && id.as_bytes()[19] == b'c');
+    let synthetic =
+        |n: &str| n.rsplit(['/', ':']).next().is_some_and(graph_conformance::reference::synthetic::is_synthetic);
     let widgets = names.iter().filter(|n| n.starts_with("discovery::parts::") && synthetic(n)).count();
     assert_eq!(widgets, 120, "each synthetic widget's parts were listed");
     let parts = names.iter().filter(|n| n.contains("::discovered::list_consistency::") && synthetic(n)).count();

@@ -12,7 +12,7 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use graph_conformance::case::load_suites;
-use graph_conformance::reference::synthetic::{PARENTS, Synthetic};
+use graph_conformance::reference::synthetic::{PARENTS, Synthetic, is_synthetic};
 use graph_conformance::reference::{AuthPolicy, Fault, Faulty, ServerOptions, Store};
 use graph_conformance::report::Outcome;
 use graph_conformance::schema::SchemaSet;
@@ -161,12 +161,6 @@ fn smoke_run(t: &Tenant, tag: &str) -> (i32, String, String, String) {
     )
 }
 
-/// The shape of the synthetic tenant's ids (`…-4hhh-chhh-…`).
-fn synthetic_id(id: &str) -> bool {
-    let b = id.as_bytes();
-    b.len() == 36 && b[14] == b'4' && b[19] == b'c' && b[8] == b'-' && b[23] == b'-'
-}
-
 fn assert_no_secret(t: &Tenant, texts: &[&str]) {
     let tokens = t.accepted.read().unwrap().clone();
     assert!(!tokens.is_empty(), "no token was issued");
@@ -191,7 +185,7 @@ fn client_credentials_discovery_through_throttling_checks_every_entity() {
         .filter(|n| n.starts_with("beta/identitygovernance-userprocessingresult-get::discovered::list_consistency::"))
         .collect();
     // The page reads results under runs: those of the synthetic runs that have children.
-    let synthetic = results.iter().filter(|n| n.rsplit('/').next().is_some_and(synthetic_id)).count();
+    let synthetic = results.iter().filter(|n| n.rsplit('/').next().is_some_and(is_synthetic)).count();
     let expected = PARENTS * PARENTS * Synthetic::new(150).rows_at(2);
     assert_eq!(synthetic, expected, "every synthetic result is read by key and compared with its row");
     assert!(results.len() > synthetic, "and the documented ones: {}", results.len());
@@ -474,7 +468,7 @@ fn discovery_pages_through_a_serve_process() {
     let names: Vec<&str> = cases.iter().map(|c| c["name"].as_str().unwrap()).collect();
     let synthetic_results = names
         .iter()
-        .filter(|n| n.contains("::discovered::list_consistency::") && n.rsplit('/').next().is_some_and(synthetic_id))
+        .filter(|n| n.contains("::discovered::list_consistency::") && n.rsplit('/').next().is_some_and(is_synthetic))
         .filter(|n| n.starts_with("beta/identitygovernance-userprocessingresult-get::"))
         .count();
     let tenant = Synthetic::new(400);
@@ -482,13 +476,13 @@ fn discovery_pages_through_a_serve_process() {
     let synthetic_run_lists = names
         .iter()
         .filter(|n| n.starts_with("discovery::workflows.runs.userProcessingResults::"))
-        .filter(|n| n.rsplit('/').next().is_some_and(synthetic_id))
+        .filter(|n| n.rsplit('/').next().is_some_and(is_synthetic))
         .count();
     assert_eq!(synthetic_run_lists, PARENTS * tenant.rows_at(1), "the results of every synthetic run were listed");
     let workflows =
         names.iter().filter(|n| n.starts_with("beta/identitygovernance-workflow-get::discovered::list_consistency::"));
     assert_eq!(
-        workflows.filter(|n| n.rsplit("::").next().is_some_and(synthetic_id)).count(),
+        workflows.filter(|n| n.rsplit("::").next().is_some_and(is_synthetic)).count(),
         tenant.rows_at(0),
         "every synthetic workflow, through pages of 30"
     );

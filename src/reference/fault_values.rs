@@ -67,6 +67,12 @@ pub fn period(body: &Ordered) -> Option<(String, String, jiff::Timestamp)> {
     })
 }
 
+/// Graph's timestamp form: UTC, 7 fraction digits, `Z`.
+pub fn format_time(t: jiff::Timestamp) -> String {
+    let s = t.strftime("%Y-%m-%dT%H:%M:%S").to_string();
+    format!("{s}.{:07}Z", t.subsec_nanosecond() / 100)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

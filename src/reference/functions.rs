@@ -73,7 +73,8 @@ fn rows_of(store: &Store, sandbox: &str, target: &Location, f: &FunctionSemantic
                 for (parent, node, parents) in &frontier {
                     let coll = Address { node: format!("{node}/{member}"), parents: parents.clone() };
                     let Some(type_name) = collection_type(store, &coll) else { continue };
-                    for row in page(&coll, &type_name, MAX_ROWS) {
+                    let room = MAX_ROWS.saturating_sub(if last { out.len() } else { next.len() });
+                    for row in page(&coll, &type_name, room) {
                         if last {
                             out.push(Row { parent: parent.clone(), row });
                             if out.len() >= MAX_ROWS {

@@ -381,7 +381,7 @@ fn entity(fault: Fault, body: &mut Ordered, asked: &Asked, server: &ReferenceSer
         }
         Fault::StartedAfterCompleted => {
             if let Some((start, _, end)) = fv::period(body) {
-                let later = super::synthetic::format_time(end + jiff::SignedDuration::from_secs(60));
+                let later = fv::format_time(end + jiff::SignedDuration::from_secs(60));
                 set(body, &start, json!(later));
             }
         }

@@ -200,12 +200,6 @@ fn navigation<'m>(model: &'m Model, type_name: &str, name: &str) -> Option<&'m c
     })
 }
 
-/// Graph's timestamp form: UTC, 7 fraction digits, `Z`.
-pub fn format_time(t: jiff::Timestamp) -> String {
-    let s = t.strftime("%Y-%m-%dT%H:%M:%S").to_string();
-    format!("{s}.{:07}Z", t.subsec_nanosecond() / 100)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
