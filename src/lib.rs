@@ -38,3 +38,16 @@ pub mod runner;
 pub mod safe_path;
 pub mod schema;
 pub mod target;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fault catalogue and the rules table meet only here: each fault names a rule that exists.
+    #[test]
+    fn every_fault_is_caught_by_a_rule_that_exists() {
+        for f in reference::FAULTS {
+            assert!(check::rule(f.caught_by).is_some(), "{} names unknown rule {}", f.name, f.caught_by);
+        }
+    }
+}

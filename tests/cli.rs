@@ -141,8 +141,12 @@ fn a_wrong_value_fails_with_the_pointer_the_values_and_a_diff() {
 fn a_single_value_fault_ends_with_its_rule_once_and_the_verdict() {
     let bad = serve(&["--fault", "value-drift"]);
     let json = tmp("grouped.json");
+    // The metadata's navigation reads are compared with their parent's $expand, which the fault
+    // leaves alone: they would fail navigation.consistency too.
     let o = cli(&[
         "run",
+        "--skip",
+        "metadata",
         "--target",
         &bad.1,
         "--token",
@@ -177,7 +181,7 @@ fn a_single_value_fault_ends_with_its_rule_once_and_the_verdict() {
 #[test]
 fn list_starts_nothing_and_needs_no_reachable_target() {
     let names = listed(&["--target", "http://127.0.0.1:9/beta", "identitygovernance-userprocessingresult-get::"]);
-    assert_eq!(names.len(), 29, "{names:?}");
+    assert_eq!(names.len(), 30, "{names:?}");
     assert!(names.iter().filter(|n| n.contains("::derived::")).count() >= 25);
     assert!(names.windows(2).all(|w| w[0] <= w[1]), "sorted");
 }

@@ -19,6 +19,10 @@
 //! | `unknown_<param>` | all | each key replaced by an unknown value of its type | 404, Graph's error body |
 //! | `malformed_<last param>` | entity | a key that is not of its type | 400 or 404 (Graph's choice is undocumented) |
 //! | `no_authorization`, `empty_bearer_token` | all | no token | 401, Graph's error body |
+//! | `expand_<nav>` | entity | `$expand=<nav>` for its first single-valued and first collection-valued navigation not returned by default | 200 with the navigation inline (and nothing else expanded, at any depth), or 400 where a server refuses that `$expand`; documented values compared |
+//! | `filter_<p>` | list whose page supports `$filter` | `$filter=<p> eq '<v>'`: its first enum property with the first documented row's value (else the key) | 200 with only rows that satisfy it, or 400 where a server refuses filtering on `p` |
+//! | `sdk_encoded_parameters` | function calls with arguments | each argument percent-encoded as a URI-template expander sends it (`2020-01-01T00%3A00%3A00Z`) | as the documented call |
+//! | `encoded_delimiters` | function calls with arguments | the call's `(`, `,` and `)` percent-encoded (`%28`, `%2C`, `%29`), as the OData ABNF allows | as the documented call |
 //! | `<example>::without_prefer` / `::with_prefer` | entity, list (types with evolvable enums) | the example read whole, without and with `Prefer: include-unknown-enum-members` | 200; evolvable members only with the header |
 //!
 //! Documented values are compared (under the reference profile) only where the source example shows
@@ -181,6 +185,7 @@ impl Deriver<'_> {
             out.push(unknown);
         }
         if list {
+            out.extend(self.filter_case(props));
             out.push(self.list_case("top_1", "$top=1", "$top=1: at most one row"));
             out.push(self.list_case(
                 "count",
@@ -195,6 +200,10 @@ impl Deriver<'_> {
             paging.walk = true;
             out.push(paging);
         }
+        if entity {
+            out.extend(self.expand_cases(props));
+        }
+        out.extend(self.encoded_calls());
         out.extend(self.key_cases(keyed));
         out.extend(self.auth_cases());
         if (entity || list) && self.has_evolvable_enums(&type_name) {
@@ -203,6 +212,110 @@ impl Deriver<'_> {
             }
         }
         out
+    }
+
+    /// `$filter=<p> eq '<v>'` on a list whose page says it supports `$filter`: `p` its first enum
+    /// property (else the key), `v` the first documented row's value (rule `query.filter`).
+    fn filter_case(&self, props: &[crate::schema::PropertyInfo]) -> Option<Case> {
+        let base = self.base;
+        if !base.query_options.iter().any(|o| o.trim_start_matches('$').eq_ignore_ascii_case("filter")) {
+            return None;
+        }
+        let row = base.expect.body.as_ref()?.get("value")?.as_array()?.first()?.as_object()?;
+        let model = self.schemas.model();
+        let enum_prop = props.iter().find(|p| {
+            p.is_structural() && model.enum_type(&p.edm).is_some() && row.get(&p.name).is_some_and(Value::is_string)
+        });
+        let p = enum_prop.or_else(|| props.iter().find(|p| p.key && row.get(&p.name).is_some_and(Value::is_string)))?;
+        let value = row.get(&p.name)?.as_str()?.split(',').next()?.trim().replace('\'', "''");
+        let query = format!("$filter={} eq '{value}'", p.name);
+        let mut c = self.list_case(
+            &format!("filter_{}", p.name),
+            &query,
+            "$filter: every row satisfies it; a server may refuse filtering on this property with 400",
+        );
+        Arc::make_mut(&mut c.expect).status = StatusSpec::AnyOf(vec![200, 400]);
+        Some(c)
+    }
+
+    /// `$expand` of one single-valued and one collection-valued navigation the endpoint does not
+    /// return by default: the navigation must come back inline (rule `navigation.expanded`).
+    fn expand_cases(&self, props: &[crate::schema::PropertyInfo]) -> Vec<Case> {
+        let base = self.base;
+        let pick = |kind: Navigation| {
+            props.iter().find(|p| p.navigation == Some(kind) && !base.default_navigations.contains(&p.name))
+        };
+        [pick(Navigation::Single), pick(Navigation::Collection)]
+            .into_iter()
+            .flatten()
+            .map(|p| {
+                let query = format!("$expand={}", p.name);
+                let mut c = self.new_case(&format!("expand_{}", p.name), &query);
+                c.set_query(Some(query));
+                let e = Arc::make_mut(&mut c.expect);
+                e.status = StatusSpec::AnyOf(vec![200, 400]);
+                e.truncated = true;
+                // What the example expanded itself is not asked for here.
+                if let Some(Value::Object(b)) = e.body.as_mut() {
+                    b.retain(|k, _| {
+                        !props.iter().any(|q| {
+                            &q.name == k && q.navigation.is_some() && !base.default_navigations.contains(&q.name)
+                        })
+                    });
+                }
+                strip_context(&mut c);
+                Arc::make_mut(&mut c.notes).push(format!(
+                    "$expand={}: the navigation comes back inline, and nothing else is expanded at any depth; a server may refuse this $expand with 400 (Graph supports $expand per endpoint)",
+                    p.name
+                ));
+                c
+            })
+            .collect()
+    }
+
+    /// A documented function call sent as clients built on URI templates send it: the arguments'
+    /// values percent-encoded (RFC 6570 simple expansion keeps only unreserved characters), and
+    /// the call's delimiters encoded. Both mean the documented call, so both expect its answer.
+    fn encoded_calls(&self) -> Vec<Case> {
+        let base = self.base;
+        let has_args = base.resolved.as_deref().is_some_and(
+            |r| matches!(r.steps.last().map(|s| &s.kind), Some(StepKind::Operation { args, .. }) if !args.is_empty()),
+        );
+        let path = base.request.path.as_str();
+        let (Some(slash), true) = (path.rfind('/'), has_args) else { return Vec::new() };
+        let (head, call) = path.split_at(slash + 1);
+        let (Some(open), true) = (call.find('('), call.ends_with(')')) else { return Vec::new() };
+        let (name, args) = (&call[..open], &call[open + 1..call.len() - 1]);
+        let encoded: Vec<String> = crate::metadata::resolve::parse_args(args)
+            .iter()
+            .map(|(k, v)| {
+                let v = crate::odata::path::decode(v);
+                match v.strip_prefix('\'').and_then(|x| x.strip_suffix('\'')) {
+                    Some(inner) => format!("{k}='{}'", expand_simple(inner)),
+                    None => format!("{k}={}", expand_simple(&v)),
+                }
+            })
+            .collect();
+        let variants = [
+            ("sdk_encoded_parameters", format!("{head}{name}({})", encoded.join(",")), "arguments percent-encoded"),
+            (
+                "encoded_delimiters",
+                format!("{head}{name}%28{}%29", args.replace(',', "%2C")),
+                "%28, %2C and %29 for ( , )",
+            ),
+        ];
+        variants
+            .into_iter()
+            .map(|(case, path, what)| {
+                let mut c = self.new_case(case, what);
+                c.set_query(base.request.query.clone());
+                c.request.path = path;
+                Arc::make_mut(&mut c.notes).push(format!(
+                    "the documented call with {what}: the OData ABNF allows it and URI-template clients send it, so the answer is the documented one"
+                ));
+                c
+            })
+            .collect()
     }
 
     /// The path's keys replaced by unknown values (404), and the last one by a malformed value.
@@ -381,6 +494,14 @@ impl Deriver<'_> {
             c.request.path = path;
         }
     }
+}
+
+/// A value as RFC 6570 simple expansion writes it: unreserved characters kept, every other byte
+/// percent-encoded (`:` → `%3A`, `+` → `%2B`).
+fn expand_simple(value: &str) -> String {
+    const KEEP: &percent_encoding::AsciiSet =
+        &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+    percent_encoding::utf8_percent_encode(value, KEEP).to_string()
 }
 
 /// Whether the template has parameters (used by plans).

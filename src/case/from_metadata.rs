@@ -195,6 +195,8 @@ fn case_for(
         notes.push(
             "a single-valued navigation that is not contained: 200 with the entity, or 404 when it has none".into(),
         );
+        notes.push("the entity read is the one its parent shows under $expand, read right after it".into());
+        case.parent_shows = p.template.rsplit('/').next().map(str::to_string);
     }
     if ids.is_none() {
         notes.push(format!(

@@ -284,6 +284,12 @@ pub fn case_from_file(suite: &str, file: &Path, cf: CaseFile, config: Option<&Su
         .map(|s| s.items);
     let contradictions =
         Arc::new(super::contradictions::Contradictions::new(expect.clone(), resource_type.clone(), collection, select));
+    let binned = resolved.as_deref().is_some_and(|r| {
+        r.steps.iter().any(|s| {
+            matches!(&s.kind, crate::metadata::resolve::StepKind::Member { name, .. } if name == crate::check::invariants::BIN)
+        })
+    });
+    contradictions.set_binned(binned);
     Case {
         suite: suite.to_string(),
         name: cf.name,
@@ -307,6 +313,7 @@ pub fn case_from_file(suite: &str, file: &Path, cf: CaseFile, config: Option<&Su
         query_options: Arc::new(cf.query_options),
         walk: false,
         unfilled: false,
+        parent_shows: None,
         unchecked: Default::default(),
         contradictions,
     }

@@ -114,6 +114,9 @@ pub struct Case {
     /// A case derived from the metadata whose path has keys no example shows: it is sent only
     /// bound to discovered (or `--param`) ids.
     pub unfilled: bool,
+    /// A read of a single-valued navigation (`workflows/{id}/createdBy`): its answer must be the
+    /// entity its parent shows under `$expand=<this navigation>` (rule `navigation.consistency`).
+    pub parent_shows: Option<String>,
 }
 
 impl Case {

@@ -3,8 +3,10 @@
 //! area that has such properties: counts are not negative; `failed<X>` and `unprocessed<X>` (or
 //! `totalUnprocessed<X>`) are within `total<X>`; `successful<X>` + failed + unprocessed are within
 //! it; and a `started<X>` / `start<X>` time is not after the `completed<X>`, `ended<X>`, `end<X>` or
-//! `finished<X>` time of the same object. A missing or mistyped property is the schema's business,
-//! not an invariant's.
+//! `finished<X>` time of the same object. An entity read from Graph's recycle bin (a path through
+//! `deletedItems`, as `directory/deletedItems` and `lifecycleWorkflows/deletedItems` have it) has
+//! a `deletedDateTime`. A missing or mistyped property is otherwise the schema's business, not an
+//! invariant's.
 
 use jiff::Timestamp;
 use serde_json::{Map, Value};
@@ -18,20 +20,38 @@ const STARTS: [&str; 2] = ["started", "start"];
 const ENDS: [&str; 4] = ["completed", "ended", "end", "finished"];
 /// Rows of a collection checked per answer.
 const MAX_ROWS: usize = 1_000;
+/// Graph's recycle bin, and when its entities were deleted.
+pub const BIN: &str = "deletedItems";
+pub const DELETED_AT: &str = "deletedDateTime";
 
 pub fn check(x: &Exchange<'_>, out: &mut Vec<Finding>) {
     let Some(body) = x.json else { return };
-    if x.case.resource_type.is_none() {
-        return;
-    }
+    let Some(type_name) = x.case.resource_type.as_deref() else { return };
+    // A read from the recycle bin whose type has a deletion time, shown whole or selected.
+    let binned = x.sent.resource.segments.iter().any(|s| s.name.eq_ignore_ascii_case(BIN))
+        && x.schemas.declares(type_name, DELETED_AT)
+        && x.sent.select.is_none_or(|s| s.contains(DELETED_AT));
+    let mut one = |obj: &Map<String, Value>, base: &str| {
+        check_entity(obj, base, out);
+        if binned && obj.get(DELETED_AT).is_none_or(Value::is_null) {
+            out.push(
+                Finding::failure(
+                    "invariant.deleted-has-time",
+                    format!("{base}/{DELETED_AT}"),
+                    format!("an entity in {BIN} has no {DELETED_AT}: it was deleted at some time"),
+                )
+                .with_values("a date-time", obj.get(DELETED_AT).map_or("(absent)".into(), Value::to_string)),
+            );
+        }
+    };
     if x.case.collection {
         for (i, item) in body.get("value").and_then(Value::as_array).into_iter().flatten().take(MAX_ROWS).enumerate() {
             if let Some(obj) = item.as_object() {
-                check_entity(obj, &format!("/value/{i}"), out);
+                one(obj, &format!("/value/{i}"));
             }
         }
     } else if let Some(obj) = body.as_object() {
-        check_entity(obj, "", out);
+        one(obj, "");
     }
 }
 

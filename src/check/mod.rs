@@ -5,11 +5,14 @@
 pub mod body_values;
 pub mod context;
 pub mod errors;
+pub mod filter;
 pub mod headers;
 pub mod identity;
 pub mod invariants;
 pub mod navigation;
 pub mod query;
+pub mod references;
+pub mod related;
 pub mod rules;
 pub mod schema;
 pub mod status;
@@ -209,6 +212,12 @@ pub fn rules_reached(x: &Exchange<'_>, findings: &[Finding]) -> RuleSet {
             "query.top",
             "query.count",
         ]));
+        if filter::applies(x).is_some() {
+            set.insert("query.filter");
+        }
+        if x.sent.resource.segments.iter().any(|s| s.name.eq_ignore_ascii_case(invariants::BIN)) {
+            set.insert("invariant.deleted-has-time");
+        }
         match x.values {
             crate::case::ValueCheck::ListRow => set.insert("list.consistency"),
             crate::case::ValueCheck::Documented if x.profile == Profile::Reference => set.insert("body.value"),
@@ -234,6 +243,7 @@ pub fn check_all(x: &Exchange<'_>, json_error: Option<&str>, extra: &[ExtraCheck
         identity::check(x, &mut out);
         invariants::check(x, &mut out);
         query::check(x, &mut out);
+        filter::check(x, &mut out);
         body_values::check(x, &mut out);
     }
     for check in extra {

@@ -78,7 +78,7 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         id: "navigation.expanded",
-        requires: "a navigation property is in a full answer only when $expand asked for it or the endpoint returns it by default (its documented answers or the overlay say so)",
+        requires: "a navigation property is in a full answer exactly when $expand asked for it or the endpoint returns it by default (its documented answers or the overlay say so), inside inline entities too (only what the $expand item nests)",
         source: "OData 4.01 Protocol 11.2.5.2 ($expand); doc examples per endpoint; schemas/overlay.json",
     },
     Rule {
@@ -127,6 +127,11 @@ pub const RULES: &[Rule] = &[
         source: "inferred from the resource pages (a period starts before it ends)",
     },
     Rule {
+        id: "invariant.deleted-has-time",
+        requires: "an entity read from a recycle bin (deletedItems) has a deletedDateTime",
+        source: "Graph's deletedItems (directory-deleteditems-list: items deleted in the last 30 days, each with its deletedDateTime); inferred for every deletedItems collection",
+    },
+    Rule {
         id: "query.top",
         requires: "a list read with $top=N holds at most N rows",
         source: "OData 4.01 Protocol 11.2.6.3",
@@ -135,6 +140,11 @@ pub const RULES: &[Rule] = &[
         id: "query.count",
         requires: "a list read with $count=true carries @odata.count, at least the rows of the page, and equal to them on a last page",
         source: "OData 4.01 Protocol 11.2.6.5",
+    },
+    Rule {
+        id: "query.filter",
+        requires: "every row of a list read with a simple $filter (eq, ne, gt, ge, lt, le, has; and, or, not) satisfies it, where the row shows the properties it names",
+        source: "OData 4.01 URL Conventions 5.1.1 ($filter)",
     },
     Rule {
         id: "body.value",
@@ -155,6 +165,16 @@ pub const RULES: &[Rule] = &[
         id: "list.consistency",
         requires: "discovery: the entity read by key equals its row in the list, at every level",
         source: "inferred: both read the same entity",
+    },
+    Rule {
+        id: "navigation.consistency",
+        requires: "a single-valued navigation read on its own is the entity its parent shows under $expand, and 404 only where the parent shows none",
+        source: "OData 4.01 Protocol 11.2.4 (navigation properties) and 11.2.5.2 ($expand): both address the same related entity",
+    },
+    Rule {
+        id: "reference.resolves",
+        requires: "a property the area's overlay declares as another entity's key names an entity that exists: reading it does not answer 404",
+        source: "schemas/<version>/overlay.json references, each with its resource page",
     },
     Rule {
         id: "diff.status",

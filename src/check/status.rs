@@ -27,14 +27,4 @@ pub fn check(x: &Exchange<'_>, out: &mut Vec<Finding>) -> bool {
     false
 }
 
-/// Shortens text for one-line messages: secrets are redacted and control characters escaped
-/// before the cut, so a cut never leaves part of a secret or half an escape behind.
-pub fn clip(s: &str, max: usize) -> String {
-    let redacted = crate::target::secret::redact(s);
-    let s = crate::report::term::one_line(&redacted);
-    if s.chars().count() <= max {
-        return s.into_owned();
-    }
-    let cut: String = s.chars().take(max).collect();
-    format!("{cut}… ({} characters)", s.chars().count())
-}
+pub use crate::report::term::clip;

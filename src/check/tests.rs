@@ -511,6 +511,35 @@ fn detections() -> Vec<(&'static str, Detect)> {
             let rows = |ids: [&str; 2]| json!({"value": [{"id": ids[0]}, {"id": ids[1]}]});
             diffed(rows(["a", "b"]), rows(["b", "a"]), 200, 200, true)
         }),
+        ("invariant.deleted-has-time", || {
+            edited(
+                "identitygovernance-lifecycleworkflowscontainer-list-deleteditems::lifecycleworkflows_list_deleteditemcontainer",
+                |b| {
+                    b["value"][0]["deletedDateTime"] = Value::Null;
+                },
+            )
+        }),
+        ("query.filter", || {
+            edited(
+                "identitygovernance-lifecycleworkflowscontainer-list-taskdefinitions::lifecycleworkflows_list_taskdefinition_filter_category",
+                |b| {
+                    b["value"][0]["category"] = json!("mover");
+                },
+            )
+        }),
+        ("reference.resolves", || {
+            let n =
+                crate::check::references::Named { at: "/taskDefinitionId".into(), target: "t".into(), key: "k".into() };
+            crate::check::references::judge(&n, 404).into_iter().map(|f| f.rule).collect()
+        }),
+        ("navigation.consistency", || {
+            let parent = json!({"id": "w", "createdBy": {"id": "u1"}});
+            let own = json!({"id": "u2"});
+            crate::check::related::compare("createdBy", 200, Some(&own), 200, Some(&parent))
+                .iter()
+                .map(|f| f.rule)
+                .collect()
+        }),
         ("list.consistency", || {
             let mut case = example(1);
             case.values = crate::case::ValueCheck::ListRow;

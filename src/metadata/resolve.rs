@@ -122,17 +122,18 @@ fn split_call(segment: &str) -> (&str, Option<&str>) {
 /// The key in parentheses at the end of a segment (`subjects(objectId='x')` → (Some(`objectId`),
 /// `x`)), if it has one.
 pub fn key_in_parens(segment: &str) -> Option<(Option<String>, String)> {
-    let (_, args) = split_call(segment);
+    let decoded = crate::odata::query::percent_decode(segment);
+    let (_, args) = split_call(&decoded);
     args.map(key_literal)
 }
 
 /// The key inside parentheses, with the property it names if any: `'x'` → (None, `x`) (`''` is
-/// a quote), `1` → (None, `1`), `objectId='x'` → (Some(`objectId`), `x`); percent-decoded.
+/// a quote), `1` → (None, `1`), `objectId='x'` → (Some(`objectId`), `x`); of a decoded segment.
 fn key_literal(args: &str) -> (Option<String>, String) {
-    let decoded = crate::odata::query::percent_decode(args.trim());
-    let (name, value) = match decoded.split_once('=') {
+    let args = args.trim();
+    let (name, value) = match args.split_once('=') {
         Some((name, v)) if !name.contains('\'') => (Some(name.trim().to_string()), v.trim().to_string()),
-        _ => (None, decoded.clone()),
+        _ => (None, args.to_string()),
     };
     let value = match value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')) {
         Some(inner) => inner.replace("''", "'"),
@@ -177,7 +178,11 @@ impl Model {
         for (index, written) in segments.iter().enumerate() {
             let at: String = segments[..index].iter().map(|s| format!("/{s}")).collect();
             let fail = |message: String| Unresolved { index, segment: written.to_string(), at: at.clone(), message };
-            let (name, call) = split_call(written);
+            // The OData ABNF lets a client percent-encode the delimiters of a segment (`%28`, `%2C`,
+            // `%27`, `%29`) and the characters of a value (`%3A`, `%2B`), as URI-template expanders
+            // do: the segment is read decoded, once (a segment never splits on a decoded `/`).
+            let decoded = crate::odata::query::percent_decode(written);
+            let (name, call) = split_call(&decoded);
             let kind = match &state {
                 State::End => return Err(fail("nothing can follow an operation's result or $count".into())),
                 State::Root => {
@@ -215,7 +220,7 @@ impl Model {
                         let edm = self.key_type(t);
                         let (param, value) = match template_param(written) {
                             Some(p) => (Some(p.to_string()), None),
-                            None => (None, Some(crate::odata::query::percent_decode(written))),
+                            None => (None, Some(decoded.clone())),
                         };
                         StepKind::Key { type_name: t.clone(), property, edm, param, value }
                     }
@@ -360,7 +365,7 @@ impl Resolved {
     pub fn key_in_parens_at(&self, i: usize) -> bool {
         i > 0
             && matches!(self.steps.get(i).map(|s| &s.kind), Some(StepKind::Key { .. }))
-            && self.steps[i - 1].written.ends_with(')')
+            && crate::odata::path::decode(&self.steps[i - 1].written).ends_with(')')
     }
 
     /// The key steps in path order.

@@ -39,6 +39,23 @@ pub fn conform(model: &Model, type_name: &str, row: &mut Map<String, Value>, dep
             row.remove(&p.name);
         }
     }
+    // An inline entity is of its navigation's type: an `@odata.type` naming an unrelated type (a
+    // page that pasted another example's value) is dropped, and the entity read as the target.
+    for n in navigations {
+        let Some(v) = row.get_mut(&n.name) else { continue };
+        let items: Vec<&mut Value> = match v {
+            Value::Array(items) => items.iter_mut().collect(),
+            one => vec![one],
+        };
+        for item in items {
+            let Value::Object(o) = item else { continue };
+            let named = o.get("@odata.type").and_then(Value::as_str).map(|t| t.trim_start_matches('#').to_string());
+            if named.is_some_and(|t| !model.is_a(&t, &n.target)) {
+                o.remove("@odata.type");
+            }
+            conform(model, &n.target, o, depth + 1);
+        }
+    }
 }
 
 fn fits_property(model: &Model, p: &Property, v: &mut Value, depth: usize) -> bool {

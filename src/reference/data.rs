@@ -56,7 +56,7 @@ enum Pass {
 
 impl Data {
     /// Files every documented answer of `suites`.
-    pub fn from_suites(suites: &[Suite], model: &Model) -> Data {
+    pub fn from_suites(suites: &[Suite], model: &Model, references: &[crate::schema::overlay::Reference]) -> Data {
         let mut data = Data::default();
         let cases: Vec<&Case> = suites
             .iter()
@@ -71,9 +71,37 @@ impl Data {
                 data.ingest(case, model, pass);
             }
         }
+        data.ensure_referenced(model, references);
         data.calibrate_counts(model);
         data.complete(model);
         data
+    }
+
+    /// An entity a documented reference names (`taskDefinitionId` of a documented task) exists,
+    /// as a parent a page only shows a child of does.
+    fn ensure_referenced(&mut self, model: &Model, references: &[crate::schema::overlay::Reference]) {
+        let mut named: Vec<(&crate::schema::overlay::Reference, String)> = Vec::new();
+        let mut visit = |type_name: &str, row: &Map<String, Value>| {
+            for r in references.iter().filter(|r| model.is_a(type_name, &r.type_name)) {
+                if let Some(k) = row.get(&r.property).and_then(Value::as_str).filter(|k| !k.is_empty()) {
+                    named.push((r, k.to_string()));
+                }
+            }
+        };
+        for rows in self.collections.values() {
+            for row in &rows.rows {
+                each_inline(model, &rows.type_name, row, 0, &mut visit);
+            }
+        }
+        for (type_name, e) in self.singles.values() {
+            each_inline(model, type_name, e, 0, &mut visit);
+        }
+        for (r, key) in named {
+            let Ok(resolved) = model.resolve(&r.target) else { continue };
+            let Shape::Collection(target_type) = &resolved.shape else { continue };
+            let coll = Address { node: r.target.trim_matches('/').to_string(), parents: Vec::new() };
+            self.ensure(&coll, &key, target_type, model);
+        }
     }
 
     fn ingest(&mut self, case: &Case, model: &Model, pass: Pass) {
@@ -253,13 +281,42 @@ impl Data {
 
     /// Completes every entity with the fake's values.
     fn complete(&mut self, model: &Model) {
-        for rows in self.collections.values_mut() {
+        let bin = format!("/{}/", super::writes::BIN);
+        let singles = &self.singles;
+        let addresses = &self.addresses;
+        for (coll, rows) in self.collections.iter_mut() {
+            // A documented read of a single-valued navigation (`workflows/{id}/createdBy`) is what
+            // its parent shows under `$expand` too.
+            let navs: Vec<String> = model
+                .all_navigations(&rows.type_name)
+                .iter()
+                .filter(|n| !n.collection && !n.contained)
+                .map(|n| n.name.clone())
+                .collect();
+            let address = addresses.get(coll);
             let key_prop = model.key_of(&rows.type_name).first().cloned().unwrap_or_else(|| "id".into());
+            // A page's deleted item without its deletion time (`deletedDateTime: null`) was still
+            // deleted at some time: the fake's.
+            let binned = coll.contains(&bin)
+                && model.all_properties(&rows.type_name).iter().any(|p| p.name == super::writes::DELETED_AT);
             for row in &mut rows.rows {
+                if binned && row.get(super::writes::DELETED_AT).is_none_or(Value::is_null) {
+                    row.insert(super::writes::DELETED_AT.into(), json!(fake::FAKE_TIME));
+                }
                 let seed = row
                     .get(&key_prop)
                     .map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))
                     .unwrap_or_default();
+                if let Some(address) = address {
+                    for nav in &navs {
+                        if row.contains_key(nav) {
+                            continue;
+                        }
+                        if let Some((_, e)) = singles.get(&address.child(&seed, nav).id()) {
+                            row.insert(nav.clone(), Value::Object(e.clone()));
+                        }
+                    }
+                }
                 super::conform::conform(model, &rows.type_name, row, 0);
                 fake::complete(model, &rows.type_name, row, &seed);
             }
@@ -324,11 +381,49 @@ fn merge(into: &mut Map<String, Value>, from: &Map<String, Value>, source: &str,
                 into.insert(k.clone(), v.clone());
             }
             (Some(Value::Object(a)), Value::Object(b)) => merge(a, b, source, conflicts),
-            (Some(a), b) if !crate::check::body_values::same_value(a, b) => {
+            (Some(a), b) if !same(a, b) => {
                 let id = into.get("id").and_then(Value::as_str).unwrap_or("?").to_string();
                 conflicts.push(format!("{id}/{k}: kept {}, {source} shows {b}", into[k]));
             }
             _ => {}
+        }
+    }
+}
+
+/// Two pages' spellings of one value: numbers by their value (`3` and `3.0`), date-times as the
+/// instant they name (`…T18:30:33Z` and `…T18:30:33.0000000Z`).
+fn same(a: &Value, b: &Value) -> bool {
+    if let (Some(x), Some(y)) = (a.as_f64(), b.as_f64()) {
+        return x == y;
+    }
+    if let (Some(x), Some(y)) = (a.as_str(), b.as_str()) {
+        let instant = |s: &str| s.parse::<jiff::Timestamp>().ok();
+        return x == y || instant(x).is_some_and(|t| Some(t) == instant(y));
+    }
+    a == b
+}
+
+/// Calls `visit` with `row` and every entity it shows inline for a navigation outside the
+/// containment tree, at any depth (bounded).
+fn each_inline(
+    model: &Model,
+    type_name: &str,
+    row: &Map<String, Value>,
+    depth: usize,
+    visit: &mut dyn FnMut(&str, &Map<String, Value>),
+) {
+    visit(type_name, row);
+    if depth > 8 {
+        return;
+    }
+    for n in model.all_navigations(type_name).iter().filter(|n| !n.contained) {
+        let items: Vec<&Map<String, Value>> = match row.get(&n.name) {
+            Some(Value::Object(o)) => vec![o],
+            Some(Value::Array(a)) => a.iter().filter_map(Value::as_object).collect(),
+            _ => Vec::new(),
+        };
+        for o in items {
+            each_inline(model, &n.target, o, depth + 1, visit);
         }
     }
 }

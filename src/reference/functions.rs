@@ -43,12 +43,25 @@ pub fn call(
         None => rows,
     };
     let fail = |e: String| (500, "generalException", format!("the overlay's {} semantics: {e}", operation.name));
+    let ret = operation.returns.as_ref().map(|r| r.type_name.as_str()).unwrap_or_default();
     if semantics.group_by_parent {
         let groups = grouped(&rows, semantics.top);
         let out = groups.iter().map(|g| fields(&semantics.fields, g)).collect::<Result<Vec<_>, _>>().map_err(fail)?;
-        return Ok(Value::Array(out));
+        return Ok(Value::Array(out.into_iter().map(|row| non_null(store, ret, row)).collect()));
     }
-    fields(&semantics.fields, &rows.iter().collect::<Vec<_>>()).map_err(fail)
+    fields(&semantics.fields, &rows.iter().collect::<Vec<_>>()).map_err(fail).map(|v| non_null(store, ret, v))
+}
+
+/// A computed value with every non-nullable property of its type set: what an expression left
+/// null (a parent's property nobody set) gets the fake's value of its type, never `null`.
+fn non_null(store: &Store, type_name: &str, value: Value) -> Value {
+    let Value::Object(mut o) = value else { return value };
+    for p in store.model.all_properties(type_name) {
+        if !p.nullable && o.get(&p.name).is_none_or(Value::is_null) {
+            o.insert(p.name.clone(), super::fake::property_value(&store.model, p, &p.name, 0));
+        }
+    }
+    Value::Object(o)
 }
 
 /// The rows a function sums: its bound collection, or the `over` path from its binding's parent

@@ -19,6 +19,16 @@ pub fn derived_guid(seed: &str, salt: u64) -> String {
     )
 }
 
+/// A stable 64-bit hash (FNV-1a) of `text`: the same on every machine and in every release.
+pub fn fnv(text: &str) -> u64 {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in text.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    h
+}
+
 /// The id of synthetic entity `index` of a kind: `<prefix><index as 12 hex digits>`.
 pub fn synthetic(prefix: &str, index: usize) -> String {
     format!("{prefix}{index:012x}")

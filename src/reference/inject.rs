@@ -10,9 +10,9 @@ use serde_json::{Value, json};
 
 use super::fault_values as fv;
 use super::faults::Fault;
+use super::query::{Query, Selection};
 use super::reply::{Body, Ordered, Reply, get, remove, set};
 use super::responder::ReferenceServer;
-use crate::odata::{ContextUrl, QueryOptions, Select};
 
 /// The reference server with (or without) one fault.
 #[derive(Clone)]
@@ -77,6 +77,8 @@ impl Faulty {
             Fault::IgnoreSelect => Some(keep(&|k, _| !k.trim_start_matches('$').eq_ignore_ascii_case("select"))),
             Fault::DollarlessSelectIgnored => Some(keep(&|k, _| !k.eq_ignore_ascii_case("select"))),
             Fault::TopIgnored => Some(keep(&|k, _| !k.trim_start_matches('$').eq_ignore_ascii_case("top"))),
+            Fault::FilterIgnored => Some(keep(&|k, _| !k.trim_start_matches('$').eq_ignore_ascii_case("filter"))),
+            Fault::ExpandIgnored => Some(keep(&|k, _| !k.trim_start_matches('$').eq_ignore_ascii_case("expand"))),
             Fault::UnknownSelectAccepted => Some(self.known_select_only(request, query)),
             _ => None,
         };
@@ -132,10 +134,10 @@ impl Faulty {
     /// Answers the faulty server gives instead of the faithful one's.
     fn instead(&self, fault: Fault, request: &http::Request<Bytes>) -> Option<Reply> {
         if fault == Fault::DuplicateSelectRejected {
-            let q = QueryOptions::parse(request.uri().query().unwrap_or(""));
-            let raw = q.system_option("select")?;
+            let q = Query::read(request.uri().query().unwrap_or(""));
+            let raw = q.option("select")?;
             let given = raw.split(',').map(str::trim).filter(|s| !s.is_empty()).count();
-            if given > Select::parse(raw).items.len() {
+            if given > Selection::read(raw).names.len() {
                 let mut r = self.server.reply(request);
                 r.status = 400;
                 r.body = Some(Body::Object(vec![(
@@ -197,14 +199,14 @@ fn with_query<'a>(request: &http::Request<Bytes>, query: &str) -> Cow<'a, http::
 
 /// What the request asked for, as far as the answer-changing faults care.
 struct Asked {
-    select: Option<Select>,
+    select: Option<Selection>,
     plain: bool,
 }
 
 /// Changes to the faithful answer.
 fn change(fault: Fault, request: &http::Request<Bytes>, reply: &mut Reply, server: &ReferenceServer) {
-    let q = QueryOptions::parse(request.uri().query().unwrap_or(""));
-    let asked = Asked { select: q.select().filter(|s| !s.star), plain: q.pairs.is_empty() };
+    let q = Query::read(request.uri().query().unwrap_or(""));
+    let asked = Asked { select: q.selection().filter(|s| !s.all), plain: q.names().next().is_none() };
     headers(fault, reply);
     if reply.status >= 400 {
         errors(fault, request, reply, server);
@@ -217,12 +219,25 @@ fn change(fault: Fault, request: &http::Request<Bytes>, reply: &mut Reply, serve
     let context = get(body, "@odata.context").and_then(Value::as_str).unwrap_or("").to_string();
     let is_list = get(body, "value").is_some_and(Value::is_array);
     if context.ends_with("/$entity") {
-        entity(fault, body, &asked, server, &context);
+        entity(fault, body, &asked, server, request);
         if fault == Fault::Stall && asked.plain {
             reply.delay = Some(std::time::Duration::from_secs(3600));
         }
     } else if is_list {
         list(fault, body, request);
+        if fault == Fault::DanglingReference {
+            let t = type_read(server, request).unwrap_or_default();
+            let properties = server.store.reference_properties(&t);
+            if let Some(Value::Array(rows)) = body.iter_mut().find(|(k, _)| k == "value").map(|(_, v)| v) {
+                for row in rows.iter_mut().filter_map(Value::as_object_mut) {
+                    for p in &properties {
+                        if row.contains_key(*p) {
+                            row.insert(p.to_string(), json!(super::ids::derived_guid(p, 0xdead)));
+                        }
+                    }
+                }
+            }
+        }
     } else if context.contains("$metadata#microsoft.graph") {
         summary(fault, body, request);
     }
@@ -284,17 +299,17 @@ fn errors(fault: Fault, request: &http::Request<Bytes>, reply: &mut Reply, serve
     }
 }
 
-fn entity(fault: Fault, body: &mut Ordered, asked: &Asked, server: &ReferenceServer, context: &str) {
+fn entity(fault: Fault, body: &mut Ordered, asked: &Asked, server: &ReferenceServer, request: &http::Request<Bytes>) {
     let full = asked.select.is_none();
     let model = &server.store.model;
-    let t = type_of_context(server, context).unwrap_or_default();
+    let t = type_read(server, request).unwrap_or_default();
     // The first property of the answer's type that fits the fault (keys left out).
     let pick = |b: &Ordered, fits: &dyn Fn(&crate::metadata::Property) -> bool| {
         fv::pick(model, &t, b, fits).map(|p| p.name.clone())
     };
     match fault {
         Fault::ExtraUnselectedProperty if !full => {
-            let selected = asked.select.as_ref().map(|s| s.items.clone()).unwrap_or_default();
+            let selected = asked.select.as_ref().map(|s| s.names.clone()).unwrap_or_default();
             if let Some(p) = model
                 .all_properties(&t)
                 .into_iter()
@@ -304,14 +319,15 @@ fn entity(fault: Fault, body: &mut Ordered, asked: &Asked, server: &ReferenceSer
             }
         }
         Fault::SelectDropsSelected if !full => {
-            let selected = asked.select.as_ref().map(|s| s.items.clone()).unwrap_or_default();
+            let selected = asked.select.as_ref().map(|s| s.names.clone()).unwrap_or_default();
             if let Some(k) = pick(body, &|p| selected.contains(&p.name)) {
                 remove(body, &k);
             }
         }
         Fault::ContextMissing => remove(body, "@odata.context"),
         Fault::ContextWithoutSelect | Fault::ContextWrongRoot | Fault::ContextWrongKey | Fault::ContextNotEntity => {
-            set(body, "@odata.context", json!(broken_context(fault, context)));
+            let context = get(body, "@odata.context").and_then(Value::as_str).unwrap_or("").to_string();
+            set(body, "@odata.context", json!(broken_context(fault, &context)));
         }
         Fault::EnumWrongCase => {
             if let Some(k) = pick(body, &|p| fv::is_enum(model, p))
@@ -393,18 +409,37 @@ fn entity(fault: Fault, body: &mut Ordered, asked: &Asked, server: &ReferenceSer
         }
         Fault::ValueDrift => {
             // A total grows (its parts stay within it, so only the value check sees it); else any
-            // integer; else a plain string gains a suffix.
+            // integer; else a plain string gains a suffix (not a declared reference: breaking one
+            // is `dangling-reference`).
             let total = pick(body, &|p| fv::is_integer(p) && p.name.starts_with("total"));
+            let references = server.store.reference_properties(&t);
             if let Some(k) = total.or_else(|| pick(body, &fv::is_integer))
                 && let Some(n) = get(body, &k).and_then(Value::as_i64)
             {
                 set(body, &k, json!(n + 1));
-            } else if let Some(k) = pick(body, &|p| !p.collection && p.type_name == "Edm.String")
+            } else if let Some(k) =
+                pick(body, &|p| !p.collection && p.type_name == "Edm.String" && !references.contains(&p.name.as_str()))
                 && let Some(s) = get(body, &k).and_then(Value::as_str)
             {
                 let drifted = format!("{s} (drifted)");
                 set(body, &k, json!(drifted));
             }
+        }
+        Fault::NavigationDiffers if reads_a_reference(server, request) => {
+            if let Some(id) = get(body, "id").and_then(Value::as_str) {
+                let other = super::ids::derived_guid(id, 0xd1ff);
+                set(body, "id", json!(other));
+            }
+        }
+        Fault::DanglingReference => {
+            for p in server.store.reference_properties(&t) {
+                if get(body, p).is_some() {
+                    set(body, p, json!(super::ids::derived_guid(p, 0xdead)));
+                }
+            }
+        }
+        Fault::DeletedWithoutTime if in_bin(request) && get(body, super::writes::DELETED_AT).is_some() => {
+            set(body, super::writes::DELETED_AT, Value::Null);
         }
         Fault::DuplicateKey if get(body, "id").is_some() => {
             // The faithful serializer writes one key per property; this one writes `id` twice.
@@ -414,17 +449,33 @@ fn entity(fault: Fault, body: &mut Ordered, asked: &Asked, server: &ReferenceSer
     }
 }
 
-fn type_of_context(server: &ReferenceServer, context: &str) -> Option<String> {
-    let c = ContextUrl::parse(context).ok()?;
-    let path: String = c
-        .segments
-        .iter()
-        .map(|s| match &s.key {
-            Some(k) => format!("/{}/{k}", s.name),
-            None => format!("/{}", s.name),
-        })
-        .collect();
-    let r = server.store.model.resolve(&path).ok()?;
+/// Whether the request reads Graph's recycle bin.
+fn in_bin(request: &http::Request<Bytes>) -> bool {
+    request.uri().path().split('/').any(|s| s == super::writes::BIN)
+}
+
+/// Whether the request reads a single-valued navigation outside the containment tree
+/// (`workflows/{id}/createdBy`).
+fn reads_a_reference(server: &ReferenceServer, request: &http::Request<Bytes>) -> bool {
+    let path = request.uri().path().trim_start_matches('/');
+    let Some((_, below_version)) = path.split_once('/') else { return false };
+    let model = &server.store.model;
+    let Ok(r) = model.resolve(below_version) else { return false };
+    let n = r.steps.len();
+    match (n.checked_sub(2).map(|i| &r.steps[i].kind), r.steps.last().map(|s| &s.kind)) {
+        (
+            Some(crate::metadata::resolve::StepKind::Key { type_name, .. }),
+            Some(crate::metadata::resolve::StepKind::Member { name, collection: false, .. }),
+        ) => model.all_navigations(type_name).iter().any(|nav| nav.name == *name && !nav.contained),
+        _ => false,
+    }
+}
+
+/// The entity type the request reads.
+fn type_read(server: &ReferenceServer, request: &http::Request<Bytes>) -> Option<String> {
+    let path = request.uri().path().trim_start_matches('/');
+    let below_version = path.split_once('/').map(|(_, rest)| rest)?;
+    let r = server.store.model.resolve(below_version).ok()?;
     r.entity_type().map(str::to_string)
 }
 
@@ -436,19 +487,18 @@ fn broken_context(fault: Fault, context: &str) -> String {
             None => context.to_string(),
         },
         Fault::ContextNotEntity => context.trim_end_matches("/$entity").to_string(),
-        Fault::ContextWithoutSelect => match ContextUrl::parse(context) {
-            Ok(c) if c.select.is_some() => {
-                let last = c.segments.last().map(|s| s.name.clone()).unwrap_or_default();
-                match context.rfind(&format!("{last}(")) {
-                    Some(i) => {
-                        let close = context[i..].find(')').map(|j| i + j + 1).unwrap_or(context.len());
-                        format!("{}{last}{}", &context[..i], &context[close..])
-                    }
-                    None => context.to_string(),
-                }
+        Fault::ContextWithoutSelect => {
+            // The last segment's parentheses are its select list (its key is never written there).
+            let (head, entity) = match context.strip_suffix("/$entity") {
+                Some(h) => (h, "/$entity"),
+                None => (context, ""),
+            };
+            let last = head.rfind('/').map_or(0, |i| i + 1);
+            match head[last..].find('(') {
+                Some(open) if head.ends_with(')') => format!("{}{entity}", &head[..last + open]),
+                _ => context.to_string(),
             }
-            _ => context.to_string(),
-        },
+        }
         Fault::ContextWrongKey => {
             // The last key in the context takes the first key's place.
             let keys: Vec<(usize, usize)> = key_spans(context);
@@ -478,6 +528,15 @@ fn key_spans(context: &str) -> Vec<(usize, usize)> {
 
 fn list(fault: Fault, body: &mut Ordered, request: &http::Request<Bytes>) {
     match fault {
+        Fault::DeletedWithoutTime if in_bin(request) => {
+            if let Some(Value::Array(rows)) = body.iter_mut().find(|(k, _)| k == "value").map(|(_, v)| v) {
+                for row in rows.iter_mut().filter_map(Value::as_object_mut) {
+                    if row.contains_key(super::writes::DELETED_AT) {
+                        row.insert(super::writes::DELETED_AT.into(), Value::Null);
+                    }
+                }
+            }
+        }
         Fault::ListContextEntity => {
             if let Some(c) = get(body, "@odata.context").and_then(Value::as_str) {
                 let c = format!("{c}/$entity");

@@ -9,6 +9,7 @@
 
 pub mod aggregate;
 pub mod conform;
+pub mod context;
 pub mod data;
 pub mod fake;
 pub mod fault_values;
@@ -18,6 +19,7 @@ pub mod functions;
 pub mod ids;
 pub mod inject;
 pub mod location;
+pub mod query;
 pub mod render;
 pub mod reply;
 pub mod responder;
@@ -119,4 +121,56 @@ pub async fn start(store: Arc<Store>, options: ServerOptions, listener: Option<T
 /// The service root of a started server.
 pub fn service_root(server: &MockServer) -> String {
     format!("{}/beta", server.uri())
+}
+
+#[cfg(test)]
+mod tests {
+    /// What the checks judge with, which the server must not answer with: their rules, their
+    /// reading of a request's query and their context URLs (`crate::odata::path`'s percent
+    /// coding and the metadata are the neutral ground both stand on).
+    const CHECKS_CODE: [&str; 8] = [
+        "crate::check",
+        "crate::odata::query",
+        "crate::odata::context",
+        "crate::odata::{",
+        "crate::odata::ResourcePath",
+        "ContextUrl",
+        "QueryOptions",
+        "same_value",
+    ];
+
+    fn sources(dir: &str) -> Vec<(String, String)> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join(dir);
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(&root).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                // Unit tests may set one side against the other, and comments may name it; the
+                // code that answers or judges may not.
+                let text = text.split("#[cfg(test)]").next().unwrap_or_default();
+                let code: String =
+                    text.lines().filter(|l| !l.trim_start().starts_with("//")).map(|l| format!("{l}\n")).collect();
+                out.push((path.display().to_string(), code));
+            }
+        }
+        assert!(out.len() > 10, "{} has the server's files", root.display());
+        out
+    }
+
+    #[test]
+    fn the_server_never_answers_with_the_checks_code() {
+        for (file, code) in sources("reference") {
+            for banned in CHECKS_CODE {
+                assert!(!code.contains(banned), "{file} uses {banned}: the oracle must stay independent of the checks");
+            }
+        }
+    }
+
+    #[test]
+    fn the_checks_never_judge_with_the_servers_code() {
+        for (file, code) in sources("check") {
+            assert!(!code.contains("crate::reference"), "{file} uses the reference server's code");
+        }
+    }
 }

@@ -8,11 +8,10 @@ use std::collections::BTreeSet;
 use serde_json::{Map, Value, json};
 
 use super::location::Address;
+use super::query::{Expansion, Selection};
 use super::reply::Ordered;
 use super::store::Store;
 use crate::metadata::Model;
-use crate::odata::Select;
-use crate::odata::query::Expand;
 use crate::schema::transform::UNKNOWN_FUTURE_VALUE;
 
 /// How to show entities for one request.
@@ -20,8 +19,8 @@ pub struct Render<'a> {
     pub store: &'a Store,
     pub sandbox: &'a str,
     pub root: &'a str,
-    pub select: Option<&'a Select>,
-    pub expand: &'a [Expand],
+    pub select: Option<&'a Selection>,
+    pub expand: &'a [Expansion],
     pub defaults: Option<&'a BTreeSet<String>>,
     pub prefer_unknown_enum_members: bool,
 }
@@ -36,9 +35,9 @@ impl Render<'_> {
             out.push(("@odata.type".into(), t.clone()));
         }
         let navs = model.all_navigations(type_name);
-        match self.select.filter(|s| !s.star) {
+        match self.select.filter(|s| !s.all) {
             Some(s) => {
-                for name in &s.items {
+                for name in &s.names {
                     if let Some(n) = navs.iter().find(|n| &n.name == name) {
                         if let Some(v) = self.navigation(n, entity, at) {
                             out.push((name.clone(), v));
@@ -47,7 +46,7 @@ impl Render<'_> {
                         out.push((name.clone(), self.enums(model, type_name, name, v)));
                     }
                 }
-                for e in self.expand.iter().filter(|e| !s.items.contains(&e.name)) {
+                for e in self.expand.iter().filter(|e| !s.names.contains(&e.name)) {
                     if let Some(n) = navs.iter().find(|n| n.name == e.name)
                         && let Some(v) = self.navigation(n, entity, at)
                     {
@@ -95,7 +94,7 @@ impl Render<'_> {
         let nested = self.expand.iter().find(|e| e.name == n.name);
         let inner = Render {
             select: nested.and_then(|e| e.select.as_ref()),
-            expand: nested.map(|e| &e.expand[..]).unwrap_or(&[]),
+            expand: nested.map(|e| &e.nested[..]).unwrap_or(&[]),
             defaults: None,
             ..*self
         };
@@ -107,8 +106,14 @@ impl Render<'_> {
             }
         };
         if n.contained {
-            let Some(Place::Item(coll, key)) = at else { return entity.get(&n.name).map(shown) };
-            let child = coll.child(key, &n.name);
+            // A contained navigation lives at its own address below the entity's.
+            let child = match at {
+                Some(Place::Item(coll, key)) => coll.child(key, &n.name),
+                Some(Place::Single(addr)) => {
+                    Address { node: format!("{}/{}", addr.node, n.name), parents: addr.parents.clone() }
+                }
+                None => return entity.get(&n.name).map(shown),
+            };
             if n.collection {
                 let view = self.store.collection(&child, &n.target, self.sandbox);
                 let rows = view.page(0, view.len().min(1_000));
@@ -126,7 +131,8 @@ impl Render<'_> {
             let e = self.store.single(&child, &n.target, self.sandbox)?;
             return Some(Value::Object(inner.entity(&n.target, &e, Some(Place::Single(&child))).into_iter().collect()));
         }
-        entity.get(&n.name).map(shown)
+        // A navigation outside the containment tree the entity has none of: expanded, it is empty.
+        Some(entity.get(&n.name).map(shown).unwrap_or(if n.collection { json!([]) } else { Value::Null }))
     }
 
     /// A property's value with evolvable enum members mapped, unless the request asked for them.
@@ -224,7 +230,7 @@ pub fn context_path(model: &Model, coll: &Address, key: &str) -> String {
             && let Some(k) = next.next()
         {
             let numeric = model.key_type(t).starts_with("Edm.Int");
-            crate::odata::context::push_key_literal(&mut out, k, numeric);
+            super::context::push_key(&mut out, k, numeric);
             path.push_str("/{k}");
         }
     }

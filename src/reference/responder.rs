@@ -11,13 +11,12 @@ use std::sync::{Arc, RwLock};
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
 
-use super::location::{Address, Located, Location, locate_with};
+use super::location::{Address, Ancestor, Located, Location, locate_with};
+use super::query::{Expansion, Query, Selection};
 use super::render::{Place, Render};
 use super::reply::{Ordered, Reply};
 use super::store::{Endpoint, Store};
 use crate::metadata::OperationKind;
-use crate::odata::query::Expand;
-use crate::odata::{QueryOptions, Select};
 
 /// The header the harness sends to its embedded server so that each write case has its own state.
 pub const SANDBOX_HEADER: &str = "x-graph-conformance-sandbox";
@@ -67,7 +66,7 @@ pub struct Incoming<'a> {
     /// The path below the service root, as sent (percent-encoded).
     pub path: String,
     pub raw_query: &'a str,
-    pub query: QueryOptions,
+    pub query: Query,
     pub headers: &'a http::HeaderMap,
     pub body: &'a [u8],
     pub request_id: String,
@@ -102,7 +101,7 @@ impl<'a> Incoming<'a> {
             root: format!("{scheme}://{host}/{version}"),
             path: format!("/{rest}"),
             raw_query,
-            query: QueryOptions::parse(raw_query),
+            query: Query::read(raw_query),
             headers,
             body: request.body(),
             client_request_id: header("client-request-id").unwrap_or_else(|| request_id.clone()),
@@ -167,7 +166,7 @@ impl ReferenceServer {
         match (method, &location) {
             ("GET" | "HEAD", Location::Item { coll, key, type_name }) => self.item(x, coll, key, type_name),
             ("GET" | "HEAD", Location::Collection { coll, type_name }) => self.list(x, coll, type_name),
-            ("GET" | "HEAD", Location::Single { addr, type_name }) => self.single(x, addr, type_name),
+            ("GET" | "HEAD", Location::Single { addr, type_name }) => self.single(x, addr, type_name, ancestors.last()),
             ("GET" | "HEAD", Location::Count { coll }) => self.count(x, coll),
             ("GET" | "HEAD", Location::Operation { target, operation, args })
                 if operation.kind == OperationKind::Function =>
@@ -212,7 +211,7 @@ impl ReferenceServer {
     /// 400 for a system query option OData does not have, or a value its syntax refuses
     /// (`$count=maybe`, an empty `$select`).
     fn unknown_option(&self, x: &Incoming<'_>) -> Option<Reply> {
-        if let Some(v) = x.query.system_option("count")
+        if let Some(v) = x.query.option("count")
             && !v.eq_ignore_ascii_case("true")
             && !v.eq_ignore_ascii_case("false")
         {
@@ -225,11 +224,11 @@ impl ReferenceServer {
             ));
         }
         for name in ["select", "expand", "filter", "orderby", "top", "skip", "search"] {
-            if x.query.system_option(name).is_some_and(|v| v.trim().is_empty()) {
+            if x.query.option(name).is_some_and(|v| v.trim().is_empty()) {
                 return Some(error(x, 400, "BadRequest", &format!("The query option '${name}' has no value.")));
             }
         }
-        for (k, _) in &x.query.pairs {
+        for k in x.query.names() {
             if let Some(name) = k.strip_prefix('$')
                 && !SYSTEM_OPTIONS.contains(&name.to_ascii_lowercase().as_str())
             {
@@ -244,7 +243,7 @@ impl ReferenceServer {
     fn unsupported(&self, x: &Incoming<'_>, endpoint: Option<&Endpoint>, list: bool) -> Option<Reply> {
         let always: &[&str] = if list { &["select", "top", "count", "skiptoken"] } else { &["select"] };
         for name in SYSTEM_OPTIONS {
-            if x.query.system_option(name).is_none() || always.contains(&name) {
+            if x.query.option(name).is_none() || always.contains(&name) {
                 continue;
             }
             let supported = match endpoint.and_then(|e| e.options.as_ref()) {
@@ -264,12 +263,11 @@ impl ReferenceServer {
     }
 
     /// The `$select` of the request, validated against the type; `Err` is the 400 answer.
-    fn select(&self, x: &Incoming<'_>, type_name: &str) -> Result<Option<Select>, Reply> {
-        let Some(raw) = x.query.system_option("select") else { return Ok(None) };
-        let select = Select::parse(raw);
+    fn select(&self, x: &Incoming<'_>, type_name: &str) -> Result<Option<Selection>, Reply> {
+        let Some(select) = x.query.selection() else { return Ok(None) };
         let model = &self.store.model;
         let known = model.member_names(type_name);
-        if let Some(unknown) = select.items.iter().find(|i| *i != "*" && !known.contains(*i)) {
+        if let Some(unknown) = select.names.iter().find(|i| *i != "*" && !known.contains(*i)) {
             return Err(error(
                 x,
                 400,
@@ -284,17 +282,18 @@ impl ReferenceServer {
 
     /// The `$expand` items, validated: each a navigation property of its type, nested items of
     /// their navigation's target.
-    fn expand(&self, x: &Incoming<'_>, type_name: &str) -> Result<Vec<Expand>, Reply> {
-        let Some(raw) = x.query.system_option("expand") else { return Ok(Vec::new()) };
-        let mut items = crate::odata::query::parse_expand(raw);
+    fn expand(&self, x: &Incoming<'_>, type_name: &str) -> Result<Vec<Expansion>, Reply> {
+        let Some(raw) = x.query.option("expand") else { return Ok(Vec::new()) };
+        let mut items = super::query::expansions(raw);
         self.check_expand(x, type_name, &mut items)?;
         Ok(items)
     }
 
-    fn check_expand(&self, x: &Incoming<'_>, type_name: &str, items: &mut Vec<Expand>) -> Result<(), Reply> {
+    fn check_expand(&self, x: &Incoming<'_>, type_name: &str, items: &mut Vec<Expansion>) -> Result<(), Reply> {
         let navs = self.store.model.all_navigations(type_name);
         if items.iter().any(|i| i.name == "*") {
-            *items = navs.iter().map(|n| Expand { name: n.name.clone(), select: None, expand: Vec::new() }).collect();
+            *items =
+                navs.iter().map(|n| Expansion { name: n.name.clone(), select: None, nested: Vec::new() }).collect();
             return Ok(());
         }
         for i in items.iter_mut() {
@@ -309,7 +308,7 @@ impl ReferenceServer {
                     ),
                 ));
             };
-            self.check_expand(x, &n.target, &mut i.expand)?;
+            self.check_expand(x, &n.target, &mut i.nested)?;
         }
         Ok(())
     }
@@ -336,15 +335,49 @@ impl ReferenceServer {
         self.entity_reply(x, self.shown_like(&coll.node, endpoint), &actual, &entity, Place::Item(coll, key))
     }
 
-    fn single(&self, x: &Incoming<'_>, addr: &Address, type_name: &str) -> Reply {
+    /// A singleton or single-valued navigation. One that is not contained (`createdBy`, `subject`,
+    /// `task`, `role/resource`) is the entity its parent shows inline or under `$expand`: read
+    /// from the parent, so both answers always agree; a parent without one answers 404.
+    fn single(&self, x: &Incoming<'_>, addr: &Address, type_name: &str, parent: Option<&Ancestor>) -> Reply {
         let endpoint = self.endpoint(&addr.node, true);
         if let Some(bad) = self.unsupported(x, endpoint, false) {
             return bad;
         }
-        let Some(entity) = self.store.single(addr, type_name, &x.sandbox) else {
+        let entity = match parent.and_then(|p| self.below(p, addr, &x.sandbox)) {
+            Some(found) => found,
+            None => self.store.single(addr, type_name, &x.sandbox),
+        };
+        let Some(entity) = entity else {
             return error(x, 404, "itemNotFound", "The resource could not be found.");
         };
         self.entity_reply(x, self.shown_like(&addr.node, endpoint), type_name, &entity, Place::Single(addr))
+    }
+
+    /// The entity at `addr`, reached from the entity `p` through single-valued navigations: one
+    /// outside the containment tree is what its parent shows inline, a contained one its own
+    /// (`None` when `addr` is not below `p` that way; `Some(None)` when a step has no entity).
+    fn below(&self, p: &Ancestor, addr: &Address, sandbox: &str) -> Option<Option<Map<String, Value>>> {
+        let rest = addr.node.strip_prefix(&p.coll.node)?.strip_prefix('/')?;
+        let mut parents = p.coll.parents.clone();
+        parents.push(p.key.to_ascii_lowercase());
+        if parents != addr.parents {
+            return None;
+        }
+        let model = &self.store.model;
+        let mut current = self.store.collection(&p.coll, &p.type_name, sandbox).find(&p.key);
+        let mut type_name = p.type_name.clone();
+        let mut node = p.coll.node.clone();
+        for member in rest.split('/') {
+            let nav = model.all_navigations(&type_name).into_iter().find(|n| n.name == member)?.clone();
+            node = format!("{node}/{member}");
+            current = if nav.contained {
+                self.store.single(&Address { node: node.clone(), parents: addr.parents.clone() }, &nav.target, sandbox)
+            } else {
+                current.and_then(|row| row.get(member).and_then(Value::as_object).cloned())
+            };
+            type_name = nav.target;
+        }
+        Some(current)
     }
 
     /// One entity's answer: its `$select` and `$expand` checked against its type, the context of
@@ -361,8 +394,7 @@ impl ReferenceServer {
             (Ok(s), Ok(e)) => (s, e),
             (Err(r), _) | (_, Err(r)) => return r,
         };
-        let path = crate::odata::ResourcePath::bind(self.store.model.resolve(&x.path).ok().as_ref(), &x.path);
-        let context = crate::odata::ContextUrl::expected(&x.root, &path, select.as_ref().filter(|s| !s.star));
+        let context = self.context(x, select.as_ref());
         let render = self.render(x, select.as_ref(), &expand, endpoint);
         let mut body: Ordered = vec![("@odata.context".into(), json!(context))];
         body.extend(render.entity(type_name, entity, Some(place)));
@@ -372,8 +404,8 @@ impl ReferenceServer {
     fn render<'a>(
         &'a self,
         x: &'a Incoming<'_>,
-        select: Option<&'a Select>,
-        expand: &'a [Expand],
+        select: Option<&'a Selection>,
+        expand: &'a [Expansion],
         endpoint: Option<&'a Endpoint>,
     ) -> Render<'a> {
         Render {
@@ -384,6 +416,14 @@ impl ReferenceServer {
             expand,
             defaults: endpoint.map(|e| &e.default_navigations),
             prefer_unknown_enum_members: x.prefer_unknown_enum_members,
+        }
+    }
+
+    /// The context of the entity or list the request reads.
+    fn context(&self, x: &Incoming<'_>, select: Option<&Selection>) -> String {
+        match self.store.model.resolve(&x.path) {
+            Ok(r) => super::context::of_read(&x.root, &r, select.and_then(Selection::narrows)),
+            Err(_) => format!("{}/$metadata", x.root),
         }
     }
 
@@ -412,7 +452,7 @@ impl ReferenceServer {
         if let Some((status, code, message)) = super::functions::missing_parameter(operation, args) {
             return Some(error(x, status, code, &message));
         }
-        let context = format!("{}/$metadata#Collection({})", x.root, ret.type_name);
+        let context = super::context::of_type(&x.root, &ret.type_name, true);
         Some(self.list_in(x, coll, type_name, Some(context)))
     }
 
@@ -430,7 +470,7 @@ impl ReferenceServer {
             Err(r) => return r,
         };
         let view = self.store.collection(coll, type_name, &x.sandbox);
-        let filtered = ["filter", "orderby", "search"].iter().any(|o| x.query.system_option(o).is_some());
+        let filtered = ["filter", "orderby", "search"].iter().any(|o| x.query.option(o).is_some());
         let (rows, total): (Vec<Map<String, Value>>, usize) = if filtered {
             let Some(mut all) = view.all(MAX_FILTERED_ROWS) else {
                 return error(
@@ -450,10 +490,7 @@ impl ReferenceServer {
         } else {
             (view.page(offset, limit), view.len())
         };
-        let context = context.unwrap_or_else(|| {
-            let path = crate::odata::ResourcePath::bind(self.store.model.resolve(&x.path).ok().as_ref(), &x.path);
-            crate::odata::ContextUrl::expected(&x.root, &path, select.as_ref().filter(|s| !s.star))
-        });
+        let context = context.unwrap_or_else(|| self.context(x, select.as_ref()));
         let render = self.render(x, select.as_ref(), &expand, endpoint);
         let items: Vec<Value> = rows
             .iter()
@@ -475,7 +512,7 @@ impl ReferenceServer {
     fn filter_rows(&self, x: &Incoming<'_>, type_name: &str, rows: &mut Vec<Map<String, Value>>) -> Result<(), Reply> {
         let model = &self.store.model;
         let known = model.member_names(type_name);
-        if let Some(f) = x.query.system_option("filter") {
+        if let Some(f) = x.query.option("filter") {
             let expr = super::filter::parse(f)
                 .map_err(|e| error(x, 400, "BadRequest", &format!("Invalid filter clause: {e}.")))?;
             let mut props = Vec::new();
@@ -490,7 +527,7 @@ impl ReferenceServer {
             }
             rows.retain(|r| super::filter::matches(&expr, r));
         }
-        if let Some(s) = x.query.system_option("search") {
+        if let Some(s) = x.query.option("search") {
             let term = s.trim_matches('"').to_ascii_lowercase();
             rows.retain(|r| {
                 ["displayName", "description"]
@@ -498,7 +535,7 @@ impl ReferenceServer {
                     .any(|k| r.get(*k).and_then(Value::as_str).is_some_and(|v| v.to_ascii_lowercase().contains(&term)))
             });
         }
-        if let Some(o) = x.query.system_option("orderby") {
+        if let Some(o) = x.query.option("orderby") {
             let keys = super::filter::parse_orderby(o)
                 .map_err(|e| error(x, 400, "BadRequest", &format!("Invalid orderby clause: {e}.")))?;
             if let Some((p, _)) = keys.iter().find(|(p, _)| !p.first().is_some_and(|f| known.contains(f))) {
@@ -518,7 +555,7 @@ impl ReferenceServer {
     }
 
     fn paging(&self, x: &Incoming<'_>) -> Result<(usize, usize), Reply> {
-        let offset = match x.query.system_option("skiptoken") {
+        let offset = match x.query.option("skiptoken") {
             Some(t) => t
                 .parse::<usize>()
                 .map_err(|_| error(x, 400, "BadRequest", "The $skiptoken is not one this server issued."))?,
@@ -556,11 +593,7 @@ impl ReferenceServer {
             Ok(value) => {
                 let ret = operation.returns.as_ref();
                 let type_name = ret.map(|r| r.type_name.clone()).unwrap_or_default();
-                let context = if ret.is_some_and(|r| r.collection) {
-                    format!("{}/$metadata#Collection({type_name})", x.root)
-                } else {
-                    format!("{}/$metadata#{type_name}", x.root)
-                };
+                let context = super::context::of_type(&x.root, &type_name, ret.is_some_and(|r| r.collection));
                 let mut body: Ordered = vec![("@odata.context".into(), json!(context))];
                 let value = match value {
                     v if x.prefer_unknown_enum_members => v,
@@ -638,10 +671,5 @@ pub fn error_with_ids(status: u16, code: &str, message: &str, request_id: &str, 
 }
 
 pub fn not_found(x: &Incoming<'_>, id: &str) -> Reply {
-    error(
-        x,
-        404,
-        "itemNotFound",
-        &format!("The resource '{}' could not be found.", crate::check::status::clip(id, 100)),
-    )
+    error(x, 404, "itemNotFound", &format!("The resource '{}' could not be found.", crate::report::term::clip(id, 100)))
 }

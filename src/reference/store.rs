@@ -56,7 +56,7 @@ impl Endpoints {
                 case.request.query.as_deref(),
                 case.origin.derived.is_none() && case.expect.status.is_success(),
             ) {
-                for (k, _) in crate::odata::QueryOptions::parse(q).pairs {
+                for k in super::query::Query::read(q).names() {
                     if let Some(name) = k.strip_prefix('$') {
                         set.insert(name.to_ascii_lowercase());
                     }
@@ -117,6 +117,8 @@ pub struct Store {
     pub alternate_keys: BTreeMap<String, Vec<String>>,
     /// What the overlay says the bound functions compute.
     pub semantics: Vec<crate::schema::overlay::FunctionSemantics>,
+    /// The overlay's id-valued references, each with keys its target collection has.
+    references: Arc<[Referenced]>,
     writes: Mutex<HashMap<String, Writes>>,
 }
 
@@ -125,6 +127,50 @@ impl std::fmt::Debug for Store {
         f.debug_struct("Store").field("synthetic", &self.synthetic).finish()
     }
 }
+
+/// An id-valued property (`taskDefinitionId`) and keys its target collection holds.
+#[derive(Debug, Clone)]
+struct Referenced {
+    type_name: String,
+    property: String,
+    keys: Arc<[String]>,
+}
+
+/// Points the declared references of `row` (of `type_name`) and of the entities it shows
+/// inline at entities that exist: every one (`all`, a synthetic row), or only the fake's filler.
+fn point_references(
+    model: &Model,
+    references: &[Referenced],
+    type_name: &str,
+    row: &mut Map<String, Value>,
+    all: bool,
+) {
+    let seed = key_of(model, type_name, row).unwrap_or_default();
+    for r in references.iter().filter(|r| !r.keys.is_empty() && model.is_a(type_name, &r.type_name)) {
+        let made = row.get(&r.property).is_none_or(|v| all || v.as_str() == Some(super::fake::FILLER));
+        if made {
+            let pick = super::ids::fnv(&format!("{seed}\u{1f}{}", r.property)) as usize % r.keys.len();
+            row.insert(r.property.clone(), Value::String(r.keys[pick].clone()));
+        }
+    }
+    for n in model.all_navigations(type_name) {
+        if n.contained {
+            continue;
+        }
+        match row.get_mut(&n.name) {
+            Some(Value::Object(o)) => point_references(model, references, &n.target, o, all),
+            Some(Value::Array(items)) => {
+                for o in items.iter_mut().filter_map(Value::as_object_mut) {
+                    point_references(model, references, &n.target, o, all);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// How many of a target collection's keys synthetic references spread over.
+const REFERENCED_KEYS: usize = 64;
 
 /// Sandboxes kept at once; the oldest is dropped beyond this (a long `serve` stays bounded).
 const MAX_SANDBOXES: usize = 1_000;
@@ -139,22 +185,62 @@ impl Store {
             ));
         }
         let model = Arc::new(schemas.model().clone());
-        Ok(Store {
+        let mut store = Store {
             version: "beta".into(),
-            data: Data::from_suites(suites, &model),
+            data: Data::from_suites(suites, &model, &schemas.overlay().references),
             synthetic: Synthetic::new(synthetic),
             endpoints: Endpoints::from_suites(suites),
             alternate_keys: alternate_keys(suites, &model),
             semantics: schemas.overlay().functions.clone(),
+            references: Arc::from(Vec::new()),
             model,
             writes: Mutex::new(HashMap::new()),
-        })
+        };
+        store.references = store.referenced(&schemas.overlay().references).into();
+        // The fake's own values of declared references in the documented data (the filler string
+        // of an entity shown inline) name entities that exist too.
+        let mut data = std::mem::take(&mut store.data);
+        for rows in data.collections.values_mut() {
+            for row in &mut rows.rows {
+                point_references(&store.model, &store.references, &rows.type_name, row, false);
+            }
+        }
+        for (type_name, e) in data.singles.values_mut() {
+            point_references(&store.model, &store.references, type_name, e, false);
+        }
+        store.data = data;
+        Ok(store)
+    }
+
+    /// The overlay's references with the first keys of each target collection (none when the
+    /// target is not a collection of the model).
+    fn referenced(&self, references: &[crate::schema::overlay::Reference]) -> Vec<Referenced> {
+        let mut out = Vec::new();
+        for r in references {
+            let Ok(resolved) = self.model.resolve(&r.target) else { continue };
+            let crate::metadata::resolve::Shape::Collection(target_type) = &resolved.shape else { continue };
+            let coll = Address { node: r.target.trim_matches('/').to_string(), parents: Vec::new() };
+            let view = self.collection(&coll, target_type, "");
+            let keys: Vec<String> =
+                view.page(0, REFERENCED_KEYS).iter().filter_map(|row| key_of(&self.model, target_type, row)).collect();
+            out.push(Referenced { type_name: r.type_name.clone(), property: r.property.clone(), keys: keys.into() });
+        }
+        out
     }
 
     /// The same store answering under `version` (`v1.0`).
     pub fn with_version(mut self, version: &str) -> Store {
         self.version = version.to_string();
         self
+    }
+
+    /// The id-valued properties of `type_name` the overlay declares as references.
+    pub fn reference_properties(&self, type_name: &str) -> Vec<&str> {
+        self.references
+            .iter()
+            .filter(|r| self.model.is_a(type_name, &r.type_name))
+            .map(|r| r.property.as_str())
+            .collect()
     }
 
     /// The writes of `sandbox`, to read or change.
@@ -180,7 +266,9 @@ impl Store {
         let key_prop = self.model.key_of(type_name).first().cloned().unwrap_or_else(|| "id".into());
         let mut rows: Vec<Map<String, Value>> = documented.map(|r| r.rows.clone()).unwrap_or_default();
         rows.extend(added);
+        let references = self.references.clone();
         View {
+            references,
             coll: coll.clone(),
             rows,
             synthetic,
@@ -206,7 +294,7 @@ impl Store {
                 if let Some(k) = self.model.key_of(type_name).first() {
                     e.insert(k.clone(), Value::String(super::ids::derived_guid(&addr.id(), 0x51)));
                 }
-                super::fake::complete(&self.model, type_name, &mut e, &addr.id());
+                super::fake::complete_synthetic(&self.model, type_name, &mut e, &addr.id());
                 e
             }
         };
@@ -222,6 +310,8 @@ impl Store {
 /// A collection as one sandbox sees it: documented (and added) rows first, then synthetic ones.
 pub struct View {
     pub coll: Address,
+    /// Declared references and keys that exist, for synthetic rows.
+    references: Arc<[Referenced]>,
     rows: Vec<Map<String, Value>>,
     synthetic: Option<SynthList>,
     writes: Writes,
@@ -280,7 +370,8 @@ impl View {
         let Some(s) = self.synthetic.as_ref() else { return Map::new() };
         let mut row = s.row(i);
         let seed = self.key_text(&row);
-        super::fake::complete(&self.model, &self.type_name, &mut row, &seed);
+        super::fake::complete_synthetic(&self.model, &self.type_name, &mut row, &seed);
+        point_references(&self.model, &self.references, &self.type_name, &mut row, true);
         row
     }
 

@@ -117,12 +117,7 @@ pub fn is_synthetic(id: &str) -> bool {
 }
 
 fn hash(text: &str) -> u64 {
-    let mut h: u64 = 0xcbf29ce484222325;
-    for b in text.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x100000001b3);
-    }
-    h
+    super::ids::fnv(text)
 }
 
 impl Synthetic {

@@ -116,8 +116,8 @@ pub fn patch(
 /// Graph's recycle bin: a top-level collection `<P>/<Y>` whose container also has
 /// `<P>/deletedItems/<Y>` (as `directory/deletedItems` does) keeps what DELETE removes there, with
 /// `deletedDateTime` set, and its `restore` action moves it back. Found in the model, for any area.
-const BIN: &str = "deletedItems";
-const DELETED_AT: &str = "deletedDateTime";
+pub const BIN: &str = "deletedItems";
+pub const DELETED_AT: &str = "deletedDateTime";
 
 /// The collection that keeps what DELETE removes from `coll`, if the model has one.
 fn bin_of(model: &Model, coll: &Address) -> Option<Address> {

@@ -57,6 +57,18 @@ pub fn one_line(s: &str) -> Cow<'_, str> {
     escaped(s, |_| false)
 }
 
+/// Shortens text for one-line messages: secrets are redacted and control characters escaped
+/// before the cut, so a cut never leaves part of a secret or half an escape behind.
+pub fn clip(s: &str, max: usize) -> String {
+    let redacted = crate::target::secret::redact(s);
+    let s = one_line(&redacted);
+    if s.chars().count() <= max {
+        return s.into_owned();
+    }
+    let cut: String = s.chars().take(max).collect();
+    format!("{cut}… ({} characters)", s.chars().count())
+}
+
 /// Escapes in place (see [`one_line`]); no copy when nothing needs escaping.
 pub fn one_line_in_place(s: &mut String) {
     if let Cow::Owned(o) = one_line(s) {

@@ -112,6 +112,22 @@ async fn send_and_check(shared: &Shared, inst: &Instance<'_>) -> CaseReport {
     };
     report.findings = check::check_all(&exchange, json_error.as_deref(), &shared.config.extra_checks);
     report.checked = check::rules_reached(&exchange, &report.findings);
+    if let (Some(t), Some(body), true) =
+        (case.resource_type.as_deref(), json.as_ref(), (200..300).contains(&answer.status))
+        && !case.is_mutating()
+    {
+        let model = shared.schemas.model();
+        let named = check::references::named(model, &shared.schemas.overlay().references, t, case.collection, body);
+        if !named.is_empty() {
+            report.findings.extend(follow_references(ctx, &outgoing, &named).await);
+            report.checked.insert("reference.resolves");
+        }
+    }
+    if let Some(nav) = case.parent_shows.as_deref().filter(|_| !case.is_mutating()) {
+        let found = parent_shows(ctx, &outgoing, inst, nav, answer.status, json.as_ref()).await;
+        report.findings.extend(found);
+        report.checked.insert("navigation.consistency");
+    }
     report.exchange = Some(info);
     conclude(&mut report, case, json.as_ref(), shared.schemas.model());
     if report.outcome == Outcome::Failed {
@@ -119,6 +135,68 @@ async fn send_and_check(shared: &Shared, inst: &Instance<'_>) -> CaseReport {
         report.request = Some(request_copy(&outgoing, ctx.http.has_credentials()));
     }
     report
+}
+
+/// Reads each entity an answer's declared references name (same credentials, same target).
+async fn follow_references(
+    ctx: &super::ctx::Ctx,
+    sent: &Outgoing,
+    named: &[check::references::Named],
+) -> Vec<check::Finding> {
+    let mut out = Vec::new();
+    for n in named {
+        let outgoing = Outgoing {
+            method: "GET".into(),
+            url: format!(
+                "{}/{}/{}",
+                ctx.service_root,
+                n.target.trim_matches('/'),
+                crate::odata::path::encode_segment(&n.key)
+            ),
+            headers: vec![("Accept".into(), "application/json".into())],
+            body: None,
+            auth: sent.auth,
+        };
+        let quiet = |_: &RetryNote| {};
+        let status = match ctx.http.send(&outgoing, &quiet).await {
+            Ok(d) => d.answer.status,
+            Err(_) => 0,
+        };
+        out.extend(check::references::judge(n, status));
+    }
+    out
+}
+
+/// Reads the parent of a single-valued navigation with `$expand=<nav>` (same credentials, same
+/// target) and compares what it shows with the navigation's own answer.
+async fn parent_shows(
+    ctx: &super::ctx::Ctx,
+    sent: &Outgoing,
+    inst: &Instance<'_>,
+    nav: &str,
+    status: u16,
+    own: Option<&Value>,
+) -> Vec<check::Finding> {
+    let Some((parent, _)) = inst.path.rsplit_once('/') else { return Vec::new() };
+    let outgoing = Outgoing {
+        method: "GET".into(),
+        url: format!("{}{parent}?$expand={nav}", ctx.service_root),
+        headers: vec![("Accept".into(), "application/json".into())],
+        body: None,
+        auth: sent.auth,
+    };
+    let quiet = |_: &RetryNote| {};
+    match ctx.http.send(&outgoing, &quiet).await {
+        Ok(d) => {
+            let (json, _) = check::parse_body(&d.answer);
+            check::related::compare(nav, status, own, d.answer.status, json.as_ref())
+        }
+        Err(failure) => vec![check::Finding::warning(
+            "navigation.consistency",
+            "",
+            format!("the parent read with $expand={nav} could not be sent: {}", failure.finding().message),
+        )],
+    }
 }
 
 /// The request as sent, for `--verbose` and `--har`: the token is never copied, only said to be there.

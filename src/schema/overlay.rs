@@ -6,6 +6,8 @@
 //!   a request without `$expand` is the source); entries here add what no example shows.
 //! - `functions`: what a bound function computes from the rows it sums, as its page says; the
 //!   reference server answers by it (a function without an entry answers a value of its type).
+//! - `references`: string properties that hold the key of another entity (`taskDefinitionId`
+//!   names one of `taskDefinitions`): the synthetic tenant fills them with keys that exist.
 
 use serde::Deserialize;
 
@@ -22,6 +24,24 @@ pub struct Overlay {
     pub default_navigations: Vec<DefaultNavigations>,
     #[serde(default)]
     pub functions: Vec<FunctionSemantics>,
+    #[serde(default)]
+    pub references: Vec<Reference>,
+}
+
+/// A property whose value is the key of an entity of a collection the metadata cannot link it to
+/// (an id, not a navigation).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Reference {
+    /// The entity type that has the property, qualified.
+    #[serde(rename = "type")]
+    pub type_name: String,
+    pub property: String,
+    /// The collection whose keys it holds: member names from the container
+    /// (`identityGovernance/lifecycleWorkflows/taskDefinitions`).
+    pub target: String,
+    /// Where the fact comes from (a doc page and its words).
+    pub source: String,
 }
 
 /// What a bound function computes: each field of its answer from the rows it sums. Expressions:
