@@ -4,6 +4,7 @@
 
 pub mod body_values;
 pub mod context;
+pub mod counted;
 pub mod errors;
 pub mod filter;
 pub mod headers;

@@ -147,6 +147,11 @@ pub const RULES: &[Rule] = &[
         source: "OData 4.01 URL Conventions 5.1.1 ($filter)",
     },
     Rule {
+        id: "function.within-collection",
+        requires: "a bound function's count of its collection's rows (a field the overlay computes as count) is at most the @odata.count of that collection",
+        source: "schemas/<version>/overlay.json functions (each with its page); inferred: a summary counts rows of the collection it is bound to",
+    },
+    Rule {
         id: "body.value",
         requires: "under --profile reference, every documented value is present and equal; an untruncated example must match exactly",
         source: "doc examples; ApiDoctor ExpectedResponseAsRequiredProperties",

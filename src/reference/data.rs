@@ -45,6 +45,9 @@ pub struct Data {
     pub functions: HashMap<String, Value>,
     /// Values two examples disagree on: (entity, property, kept, dropped, where).
     pub conflicts: Vec<String>,
+    /// (function, binding type, field) where the overlay computes the field as the count of the
+    /// bound collection's rows: a documented answer's figure is rows the collection holds.
+    counting: Vec<(String, String, String)>,
 }
 
 /// Which examples go in first: reads by key, then singles, then lists, then what answers nest.
@@ -56,8 +59,14 @@ enum Pass {
 
 impl Data {
     /// Files every documented answer of `suites`.
-    pub fn from_suites(suites: &[Suite], model: &Model, references: &[crate::schema::overlay::Reference]) -> Data {
+    pub fn from_suites(suites: &[Suite], model: &Model, overlay: &crate::schema::Overlay) -> Data {
         let mut data = Data::default();
+        for f in overlay.functions.iter().filter(|f| f.over.is_none() && !f.group_by_parent) {
+            for (field, _) in f.fields.iter().filter(|(_, e)| e.trim() == "count") {
+                data.counting.push((f.name.clone(), f.binding.clone(), field.clone()));
+            }
+        }
+        let references = &overlay.references;
         let cases: Vec<&Case> = suites
             .iter()
             .flat_map(|s| s.cases.iter())
@@ -176,6 +185,19 @@ impl Data {
                         for (i, row) in rows.into_iter().enumerate() {
                             super::conform::conform(model, &ret.type_name, row, 0);
                             fake::complete(model, &ret.type_name, row, &format!("{}/{i}", operation.name));
+                        }
+                    }
+                    // A documented count of the bound collection's rows: the collection holds them.
+                    if let Location::Collection { coll, type_name } = target.as_ref() {
+                        let counted = self
+                            .counting
+                            .iter()
+                            .filter(|(f, b, _)| *f == operation.name && *b == operation.binding.type_name)
+                            .filter_map(|(_, _, field)| v.get(field).and_then(Value::as_u64))
+                            .max();
+                        if let Some(n) = counted {
+                            let rows = self.rows_mut(coll, type_name);
+                            rows.documented_count = Some(rows.documented_count.unwrap_or(0).max(n as usize));
                         }
                     }
                     self.functions.insert(call_key(target, &operation.name, args), Value::Object(v));

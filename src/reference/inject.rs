@@ -601,6 +601,16 @@ fn list(fault: Fault, body: &mut Ordered, request: &http::Request<Bytes>) {
 
 fn summary(fault: Fault, body: &mut Ordered, request: &http::Request<Bytes>) {
     match fault {
+        Fault::SummaryOvercounts => {
+            // Every total grows past what there is to count (its parts stay within it).
+            let totals: Vec<String> =
+                body.iter().filter(|(k, v)| k.starts_with("total") && v.is_i64()).map(|(k, _)| k.clone()).collect();
+            for k in totals {
+                if let Some(n) = get(body, &k).and_then(Value::as_i64) {
+                    set(body, &k, json!(n + 1000));
+                }
+            }
+        }
         Fault::SummaryArithmetic => {
             if let Some((_, total, part)) = fv::total_with_part(body, &["successful"]) {
                 set(body, &part, json!(total + 1));

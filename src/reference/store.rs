@@ -187,7 +187,7 @@ impl Store {
         let model = Arc::new(schemas.model().clone());
         let mut store = Store {
             version: "beta".into(),
-            data: Data::from_suites(suites, &model, &schemas.overlay().references),
+            data: Data::from_suites(suites, &model, schemas.overlay()),
             synthetic: Synthetic::new(synthetic),
             endpoints: Endpoints::from_suites(suites),
             alternate_keys: alternate_keys(suites, &model),

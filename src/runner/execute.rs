@@ -123,6 +123,15 @@ async fn send_and_check(shared: &Shared, inst: &Instance<'_>) -> CaseReport {
             report.checked.insert("reference.resolves");
         }
     }
+    if let (Some(resolved), Some(body), true) =
+        (case.resolved.as_deref(), json.as_ref(), (200..300).contains(&answer.status))
+        && let Some(field) = check::counted::counting_field(resolved, &shared.schemas.overlay().functions)
+        && !case.is_mutating()
+    {
+        let holds = bound_count(ctx, &outgoing, inst).await;
+        report.findings.extend(check::counted::judge(field, body, holds));
+        report.checked.insert("function.within-collection");
+    }
     if let Some(nav) = case.parent_shows.as_deref().filter(|_| !case.is_mutating()) {
         let found = parent_shows(ctx, &outgoing, inst, nav, answer.status, json.as_ref()).await;
         report.findings.extend(found);
@@ -135,6 +144,22 @@ async fn send_and_check(shared: &Shared, inst: &Instance<'_>) -> CaseReport {
         report.request = Some(request_copy(&outgoing, ctx.http.has_credentials()));
     }
     report
+}
+
+/// The `@odata.count` of the collection a call is bound to (the path without its last segment).
+async fn bound_count(ctx: &super::ctx::Ctx, sent: &Outgoing, inst: &Instance<'_>) -> Option<u64> {
+    let (collection, _) = inst.path.rsplit_once('/')?;
+    let outgoing = Outgoing {
+        method: "GET".into(),
+        url: format!("{}{collection}?$count=true&$top=1", ctx.service_root),
+        headers: vec![("Accept".into(), "application/json".into())],
+        body: None,
+        auth: sent.auth,
+    };
+    let quiet = |_: &RetryNote| {};
+    let d = ctx.http.send(&outgoing, &quiet).await.ok()?;
+    let (json, _) = check::parse_body(&d.answer);
+    json?.get("@odata.count")?.as_u64()
 }
 
 /// Reads each entity an answer's declared references name (same credentials, same target).
