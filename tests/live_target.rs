@@ -174,7 +174,9 @@ fn assert_no_secret(t: &Tenant, texts: &[&str]) {
 
 #[test]
 fn client_credentials_discovery_through_throttling_checks_every_entity() {
-    let t = tenant(None, 150, 3, 3599);
+    // 60 top-level entities: every level of the tree still has synthetic entities (a debug build
+    // walks them all, each case of each entity sent through the throttling proxy).
+    let t = tenant(None, 60, 3, 3599);
     let (code, output, json, junit) = smoke_run(&t, "smoke-ok");
     assert_eq!(code, 0, "{output}");
     assert_no_secret(&t, &[&output, &json, &junit]);
@@ -186,7 +188,7 @@ fn client_credentials_discovery_through_throttling_checks_every_entity() {
         .collect();
     // The page reads results under runs: those of the synthetic runs that have children.
     let synthetic = results.iter().filter(|n| n.rsplit('/').next().is_some_and(is_synthetic)).count();
-    let expected = PARENTS * PARENTS * Synthetic::new(150).rows_at(2);
+    let expected = PARENTS * PARENTS * Synthetic::new(60).rows_at(2);
     assert_eq!(synthetic, expected, "every synthetic result is read by key and compared with its row");
     assert!(results.len() > synthetic, "and the documented ones: {}", results.len());
     let levels: std::collections::BTreeSet<&str> = names
@@ -440,9 +442,12 @@ fn writes_stay_off_live_targets_unless_allowed_and_each_request_has_its_own_clie
 
 #[test]
 fn discovery_pages_through_a_serve_process() {
+    // Every entity of the tenant is walked and every per-entity case runs for it (a debug build):
+    // 150 top-level entities still page five times and reach every level.
+    const ENTITIES: usize = 150;
     let mut serve = Command::new(BIN)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["serve", "--port", "0", "--entities", "400", "--page-size", "30"])
+        .args(["serve", "--port", "0", "--entities", &ENTITIES.to_string(), "--page-size", "30"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -471,7 +476,7 @@ fn discovery_pages_through_a_serve_process() {
         .filter(|n| n.contains("::discovered::list_consistency::") && n.rsplit('/').next().is_some_and(is_synthetic))
         .filter(|n| n.starts_with("beta/identitygovernance-userprocessingresult-get::"))
         .count();
-    let tenant = Synthetic::new(400);
+    let tenant = Synthetic::new(ENTITIES);
     assert_eq!(synthetic_results, PARENTS * PARENTS * tenant.rows_at(2), "every synthetic result of a run");
     let synthetic_run_lists = names
         .iter()
