@@ -45,6 +45,7 @@ struct Run {
     body: Vec<u8>,
     prefer: bool,
     profile: Profile,
+    root: String,
 }
 
 impl Run {
@@ -60,6 +61,7 @@ impl Run {
             body: body.to_string().into_bytes(),
             prefer: false,
             profile: Profile::Reference,
+            root: ROOT.into(),
         }
     }
 
@@ -72,6 +74,11 @@ impl Run {
     }
 
     fn findings(&self, case: &Case, schemas: &SchemaSet) -> Vec<Finding> {
+        self.judged(case, schemas).0
+    }
+
+    /// The findings on this answer to `case`, and the rules that judged it.
+    fn judged(&self, case: &Case, schemas: &SchemaSet) -> (Vec<Finding>, crate::check::RuleSet) {
         let answer = Answer::from_parts(self.status, &self.headers, self.body.clone());
         let (json, err) = parse_body(&answer);
         let sent = Sent {
@@ -90,11 +97,13 @@ impl Run {
             sent: &sent,
             answer: &answer,
             json: json.as_ref(),
-            service_root: ROOT,
+            service_root: &self.root,
             profile: self.profile,
             schemas,
         };
-        check_all(&x, err.as_deref(), &[])
+        let findings = check_all(&x, err.as_deref(), &[]);
+        let reached = rules_reached(&x, &findings);
+        (findings, reached)
     }
 
     /// The failed rules.
@@ -610,28 +619,11 @@ fn every_documented_example_passes_every_rule_but_its_named_slips() {
             judged += 1;
             let mut run = Run::json(body);
             run.status = case.expect.status.codes().first().copied().unwrap_or(200);
-            let answer = Answer::from_parts(run.status, &run.headers, run.body.clone());
-            let (json, err) = parse_body(&answer);
-            let sent = Sent {
-                method: "GET",
-                path: &case.request.path,
-                query: case.request.query.as_deref(),
-                select: case.select(),
-                prefer_unknown_enum_members: case.prefers_unknown_enum_members(),
-                client_request_id: "c-1",
-                resource: crate::odata::ResourcePath::bind(case.resolved.as_deref(), &case.request.path),
-                expand: case.expand(),
-            };
-            let x = Exchange {
-                case,
-                values: case.values,
-                sent: &sent,
-                answer: &answer,
-                json: json.as_ref(),
-                service_root: &root,
-                profile: Profile::Live,
-                schemas: &schemas,
-            };
+            run.prefer = case.prefers_unknown_enum_members();
+            run.profile = Profile::Live;
+            run.root = root.clone();
+            let (findings, judged_by) = run.judged(case, &schemas);
+            reached = reached.union(judged_by);
             let marks = case.contradictions.marks(&schemas);
             let named = |at: &str| {
                 marks.keys().chain(case.unchecked.keys()).any(|m| at == m || at.starts_with(&format!("{m}/")))
@@ -640,8 +632,6 @@ fn every_documented_example_passes_every_rule_but_its_named_slips() {
                 f.rule == "odata.context"
                     && (body.get("@odata.context").is_none() || f.message.contains(" in the context, "))
             };
-            let findings = check_all(&x, err.as_deref(), &[]);
-            reached = reached.union(rules_reached(&x, &findings));
             for f in findings {
                 if f.severity == Severity::Failure && !named(&f.at) && !page_context_slip(&f) {
                     problems.push(format!("{version}/{}: {} at {}: {}", case.full_name(), f.rule, f.at, f.message));

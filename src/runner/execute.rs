@@ -146,18 +146,27 @@ async fn send_and_check(shared: &Shared, inst: &Instance<'_>) -> CaseReport {
     report
 }
 
-/// The `@odata.count` of the collection a call is bound to (the path without its last segment).
-async fn bound_count(ctx: &super::ctx::Ctx, sent: &Outgoing, inst: &Instance<'_>) -> Option<u64> {
-    let (collection, _) = inst.path.rsplit_once('/')?;
+/// A follow-up read a rule needs after the case's answer: GET `url` on the same target with the
+/// case's credentials, retries reported by the case's own request only.
+async fn follow_up(
+    ctx: &super::ctx::Ctx,
+    sent: &Outgoing,
+    url: String,
+) -> Result<crate::target::http::Delivered, crate::target::SendFailure> {
     let outgoing = Outgoing {
         method: "GET".into(),
-        url: format!("{}{collection}?$count=true&$top=1", ctx.service_root),
+        url,
         headers: vec![("Accept".into(), "application/json".into())],
         body: None,
         auth: sent.auth,
     };
-    let quiet = |_: &RetryNote| {};
-    let d = ctx.http.send(&outgoing, &quiet).await.ok()?;
+    ctx.http.send(&outgoing, &|_: &RetryNote| {}).await
+}
+
+/// The `@odata.count` of the collection a call is bound to (the path without its last segment).
+async fn bound_count(ctx: &super::ctx::Ctx, sent: &Outgoing, inst: &Instance<'_>) -> Option<u64> {
+    let (collection, _) = inst.path.rsplit_once('/')?;
+    let d = follow_up(ctx, sent, format!("{}{collection}?$count=true&$top=1", ctx.service_root)).await.ok()?;
     let (json, _) = check::parse_body(&d.answer);
     json?.get("@odata.count")?.as_u64()
 }
@@ -170,20 +179,13 @@ async fn follow_references(
 ) -> Vec<check::Finding> {
     let mut out = Vec::new();
     for n in named {
-        let outgoing = Outgoing {
-            method: "GET".into(),
-            url: format!(
-                "{}/{}/{}",
-                ctx.service_root,
-                n.target.trim_matches('/'),
-                crate::odata::path::encode_segment(&n.key)
-            ),
-            headers: vec![("Accept".into(), "application/json".into())],
-            body: None,
-            auth: sent.auth,
-        };
-        let quiet = |_: &RetryNote| {};
-        let status = match ctx.http.send(&outgoing, &quiet).await {
+        let url = format!(
+            "{}/{}/{}",
+            ctx.service_root,
+            n.target.trim_matches('/'),
+            crate::odata::path::encode_segment(&n.key)
+        );
+        let status = match follow_up(ctx, sent, url).await {
             Ok(d) => d.answer.status,
             Err(_) => 0,
         };
@@ -203,15 +205,7 @@ async fn parent_shows(
     own: Option<&Value>,
 ) -> Vec<check::Finding> {
     let Some((parent, _)) = inst.path.rsplit_once('/') else { return Vec::new() };
-    let outgoing = Outgoing {
-        method: "GET".into(),
-        url: format!("{}{parent}?$expand={nav}", ctx.service_root),
-        headers: vec![("Accept".into(), "application/json".into())],
-        body: None,
-        auth: sent.auth,
-    };
-    let quiet = |_: &RetryNote| {};
-    match ctx.http.send(&outgoing, &quiet).await {
+    match follow_up(ctx, sent, format!("{}{parent}?$expand={nav}", ctx.service_root)).await {
         Ok(d) => {
             let (json, _) = check::parse_body(&d.answer);
             check::related::compare(nav, status, own, d.answer.status, json.as_ref())
