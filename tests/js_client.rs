@@ -226,7 +226,13 @@ fn drive(dir: &Path) -> Result<(), String> {
         ));
     }
     let n = |k: &str| summary[k].as_u64().unwrap_or(0);
-    if n("navigations") < 7 || n("references") == 0 || n("functions") < 10 || n("deleted") == 0 || n("paged") < 100 {
+    if n("navigations") < 7
+        || n("references") == 0
+        || n("functions") < 10
+        || n("deleted") == 0
+        || n("totals") < 2
+        || n("paged") < 100
+    {
         return Err(format!("the client saw less than the family: {summary}"));
     }
     if summary["select"] != serde_json::json!(["displayName", "id"]) {

@@ -9,6 +9,7 @@
 //! with the same concurrency, and prints requests per second, p50/p99 latency, peak RSS and the
 //! ratio checked/raw.
 
+pub mod cpu;
 pub mod startup;
 
 use std::io::{BufRead, BufReader};
@@ -115,12 +116,19 @@ pub struct Measurement {
     pub p99_ms: f64,
     pub peak_rss_mib: f64,
     pub failed: u64,
+    /// CPU seconds (user + system) the measuring process used, start-up included.
+    pub cpu_s: f64,
+    /// CPU seconds the `serve` process used while this side ran (none in process).
+    pub server_cpu_s: Option<f64>,
+    /// The first entity read the raw side sent: the URL wrk measures.
+    pub sample_url: Option<String>,
 }
 
 impl Measurement {
     fn to_json(&self) -> Value {
         json!({"mode": self.mode, "requests": self.requests, "seconds": self.seconds, "p50_ms": self.p50_ms,
-               "p99_ms": self.p99_ms, "peak_rss_mib": self.peak_rss_mib, "failed": self.failed})
+               "p99_ms": self.p99_ms, "peak_rss_mib": self.peak_rss_mib, "failed": self.failed,
+               "cpu_s": self.cpu_s, "sample_url": self.sample_url})
     }
 
     fn from_json(v: &Value) -> Option<Self> {
@@ -132,7 +140,20 @@ impl Measurement {
             p99_ms: v["p99_ms"].as_f64()?,
             peak_rss_mib: v["peak_rss_mib"].as_f64()?,
             failed: v["failed"].as_u64()?,
+            cpu_s: v["cpu_s"].as_f64()?,
+            server_cpu_s: None,
+            sample_url: v["sample_url"].as_str().map(str::to_string),
         })
+    }
+
+    /// CPU microseconds per request of the measuring process.
+    pub fn cpu_us(&self) -> f64 {
+        self.cpu_s * 1e6 / (self.requests.max(1) as f64)
+    }
+
+    /// CPU microseconds the server spent per request of this side, where measured.
+    pub fn server_us(&self) -> Option<f64> {
+        self.server_cpu_s.map(|s| s * 1e6 / (self.requests.max(1) as f64))
     }
 
     pub fn rate(&self) -> f64 {
@@ -149,7 +170,7 @@ pub enum Server {
     InProcess(usize),
 }
 
-fn bench_config(server: &Server, concurrency: usize) -> RunConfig {
+fn bench_config(server: &Server, concurrency: usize, max_entities: Option<usize>) -> RunConfig {
     let (target, entities) = match server {
         Server::Root(r) => (Some(r.clone()), 0),
         Server::InProcess(n) => (None, *n),
@@ -159,6 +180,7 @@ fn bench_config(server: &Server, concurrency: usize) -> RunConfig {
         token: Some(Secret::new("bench-token")),
         profile: Some(crate::check::Profile::Reference),
         discover: true,
+        max_entities,
         ..RunConfig::default()
     };
     c.http.concurrency = concurrency;
@@ -178,12 +200,17 @@ fn output_of(mode: &str) -> (Display, bool) {
 }
 
 /// The **checked** side: discovery with every check, in this process (`mode` picks the output).
-pub fn measure_checked(server: &Server, concurrency: usize, mode: &str) -> Result<Measurement, String> {
+pub fn measure_checked(
+    server: &Server,
+    concurrency: usize,
+    max_entities: Option<usize>,
+    mode: &str,
+) -> Result<Measurement, String> {
     let histogram = Arc::new(Mutex::new(Histogram::default()));
     let started = Instant::now();
     let sink = histogram.clone();
     let (display, json) = output_of(mode);
-    let mut config = bench_config(server, concurrency);
+    let mut config = bench_config(server, concurrency, max_entities);
     let report = std::env::temp_dir().join(format!("graph-conformance-bench-{}.json", std::process::id()));
     if json {
         config.json = Some(report.clone());
@@ -204,6 +231,9 @@ pub fn measure_checked(server: &Server, concurrency: usize, mode: &str) -> Resul
         p99_ms: h.quantile_ms(0.99),
         peak_rss_mib: peak_rss_mib(),
         failed: counts.failed,
+        cpu_s: cpu::own_cpu_secs(),
+        server_cpu_s: None,
+        sample_url: None,
     })
 }
 
@@ -217,8 +247,10 @@ struct RawRequest {
 }
 
 /// The **raw** side: the same requests as discovery sends, from a plain reqwest loop, unchecked.
-pub fn measure_raw(server: &Server, concurrency: usize) -> Result<Measurement, String> {
-    let config = crate::runner::versions::single(&bench_config(server, concurrency))?;
+pub fn measure_raw(server: &Server, concurrency: usize, max_entities: Option<usize>) -> Result<Measurement, String> {
+    let config = crate::runner::versions::single(&bench_config(server, concurrency, max_entities))?;
+    let cap = max_entities.unwrap_or(usize::MAX);
+    let mut sample_url: Option<String> = None;
     let schemas = Arc::new(SchemaSet::load(&config.schemas_dir)?);
     let (planned, suites) = plan(&config, &schemas)?;
     let pins = Pins::default();
@@ -316,6 +348,7 @@ pub fn measure_raw(server: &Server, concurrency: usize) -> Result<Measurement, S
             };
             let mut next = Some(format!("{root}{path}"));
             let mut children: Vec<(usize, Vec<String>)> = Vec::new();
+            let mut taken = 0usize;
             while let Some(url) = next.take() {
                 let t = Instant::now();
                 let page =
@@ -326,6 +359,11 @@ pub fn measure_raw(server: &Server, concurrency: usize) -> Result<Measurement, S
                 let Some(page) = page.and_then(|b| serde_json::from_slice::<Value>(&b).ok()) else { break };
                 next = page.get("@odata.nextLink").and_then(Value::as_str).map(str::to_string);
                 for item in page.get("value").and_then(Value::as_array).into_iter().flatten() {
+                    if taken == cap {
+                        next = None;
+                        break;
+                    }
+                    taken += 1;
                     let id = match item.get(&level.item.key) {
                         Some(Value::String(s)) => s.clone(),
                         Some(Value::Number(n)) => n.to_string(),
@@ -346,7 +384,11 @@ pub fn measure_raw(server: &Server, concurrency: usize) -> Result<Measurement, S
                         }
                     }
                     if let Some(read) = &level.read {
-                        send(request_of(read, bound(read).path())).await;
+                        let request = request_of(read, bound(read).path());
+                        if sample_url.is_none() && level.parent.is_none() && read.request.query.is_none() {
+                            sample_url = Some(request.url.clone());
+                        }
+                        send(request).await;
                     }
                     for c in &level.per_entity {
                         send(request_of(c, bound(c).path())).await;
@@ -371,6 +413,9 @@ pub fn measure_raw(server: &Server, concurrency: usize) -> Result<Measurement, S
         p99_ms: h.quantile_ms(0.99),
         peak_rss_mib: peak_rss_mib(),
         failed: failed.load(std::sync::atomic::Ordering::Relaxed),
+        cpu_s: cpu::own_cpu_secs(),
+        server_cpu_s: None,
+        sample_url,
     })
 }
 
@@ -391,16 +436,20 @@ async fn send_raw(client: &reqwest::Client, req: &RawRequest) -> Option<Vec<u8>>
     resp.bytes().await.ok().map(|b| b.to_vec())
 }
 
-/// Runs one child (`bench --mode raw|checked --target ROOT`) and reads its measurement.
-fn child(mode: &str, server: &Server, concurrency: usize) -> Result<Measurement, String> {
+/// Runs one child (`bench --mode raw|checked --target ROOT`) and reads its measurement; with a
+/// `serve` process, also the CPU that process spent meanwhile.
+fn child(mode: &str, server: &Server, o: &BenchOptions, serve_pid: Option<u32>) -> Result<Measurement, String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let where_to: Vec<String> = match server {
         Server::Root(r) => vec!["--target".into(), r.clone()],
         Server::InProcess(n) => vec!["--in-process".into(), "--entities".into(), n.to_string()],
     };
+    let cap: Vec<String> = o.max_entities.map(|n| vec!["--max-entities".into(), n.to_string()]).unwrap_or_default();
+    let server_before = serve_pid.and_then(cpu::cpu_secs_of);
     let mut process = Command::new(exe)
-        .args(["bench", "--mode", mode, "--concurrency", &concurrency.to_string()])
+        .args(["bench", "--mode", mode, "--concurrency", &o.concurrency.to_string()])
         .args(where_to)
+        .args(cap)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -415,10 +464,13 @@ fn child(mode: &str, server: &Server, concurrency: usize) -> Result<Measurement,
         }
     }
     let _ = process.wait();
-    serde_json::from_str::<Value>(&last)
+    let server_after = serve_pid.and_then(cpu::cpu_secs_of);
+    let mut m = serde_json::from_str::<Value>(&last)
         .ok()
         .and_then(|v| Measurement::from_json(&v))
-        .ok_or_else(|| format!("the {mode} run printed no measurement: {last}"))
+        .ok_or_else(|| format!("the {mode} run printed no measurement: {last}"))?;
+    m.server_cpu_s = server_before.zip(server_after).map(|(b, a)| a - b);
+    Ok(m)
 }
 
 /// Starts `serve --entities N` and returns the process and its service root.
@@ -450,6 +502,32 @@ pub struct BenchOptions {
     /// Also the checked side with `-q`, with the default output and a JSON report, and with a line
     /// per case and a JSON report.
     pub output: bool,
+    /// Each list of the walk takes at most this many entities (both sides).
+    pub max_entities: Option<usize>,
+    /// How long wrk hammers one entity URL (0: not at all).
+    pub wrk_seconds: u64,
+}
+
+/// wrk on one entity URL of the `serve` process: its CPU per request and the server's per answer.
+struct WrkSide {
+    url: String,
+    run: cpu::WrkRun,
+    server_cpu_s: Option<f64>,
+}
+
+fn wrk_side(url: &str, o: &BenchOptions, serve_pid: u32) -> Result<Option<WrkSide>, String> {
+    let before = cpu::cpu_secs_of(serve_pid);
+    let Some(run) = cpu::wrk(url, o.concurrency, o.wrk_seconds)? else { return Ok(None) };
+    let after = cpu::cpu_secs_of(serve_pid);
+    Ok(Some(WrkSide { url: url.to_string(), run, server_cpu_s: before.zip(after).map(|(b, a)| a - b) }))
+}
+
+fn per_request_us(cpu_s: f64, requests: u64) -> f64 {
+    cpu_s * 1e6 / (requests.max(1) as f64)
+}
+
+fn us(v: Option<f64>) -> String {
+    v.map_or_else(|| "-".to_string(), |v| format!("{v:.0}"))
 }
 
 /// The bench command. With `mode`, measures one side in this process and prints it as JSON.
@@ -467,19 +545,20 @@ pub fn bench(
             (None, false) => return Err("--mode needs --target or --in-process".into()),
         };
         let m = match mode {
-            "raw" => measure_raw(&server, concurrency)?,
-            "checked" | "quiet" | "reported" | "pretty" => measure_checked(&server, concurrency, mode)?,
+            "raw" => measure_raw(&server, concurrency, o.max_entities)?,
+            "checked" | "quiet" | "reported" | "pretty" => measure_checked(&server, concurrency, o.max_entities, mode)?,
             other => return Err(format!("unknown --mode {other}: use raw, checked, quiet, reported or pretty")),
         };
         crate::report::term::outln!("{}", m.to_json());
         return Ok(ExitCode::SUCCESS);
     }
     let place = if in_process { "an in-process reference server" } else { "a `serve --entities N` process" };
+    let cap = o.max_entities.map_or_else(String::new, |n| format!(", at most {n} entities per list"));
     crate::report::term::outln!(
-        "graph-conformance bench: discovery over {place}, concurrency {concurrency}, median of {rounds} round(s); each side in a process of its own\n"
+        "graph-conformance bench: discovery over {place}{cap}, concurrency {concurrency}, median of {rounds} round(s); each side in a process of its own\n"
     );
     crate::report::term::outln!(
-        "{:>8}  {:<8} {:>9} {:>10} {:>9} {:>9} {:>13} {:>7}",
+        "{:>8}  {:<8} {:>9} {:>10} {:>9} {:>9} {:>13} {:>7} {:>9} {:>10}",
         "N",
         "mode",
         "requests",
@@ -487,9 +566,12 @@ pub fn bench(
         "p50 ms",
         "p99 ms",
         "peak RSS MiB",
-        "failed"
+        "failed",
+        "CPU µs/rq",
+        "server µs"
     );
     let mut results = Vec::new();
+    let mut server_peaks = Vec::new();
     for &n in entities {
         let mut serve_process = None;
         let server = if in_process {
@@ -499,12 +581,13 @@ pub fn bench(
             serve_process = Some(process);
             Server::Root(root)
         };
+        let serve_pid = serve_process.as_ref().map(std::process::Child::id);
         let mut raws = Vec::new();
         let mut checks = Vec::new();
         let mut error = None;
         for _ in 0..rounds.max(1) {
             // Alternate the sides, so that drift in the machine's load hits both.
-            match (child("raw", &server, concurrency), child("checked", &server, concurrency)) {
+            match (child("raw", &server, o, serve_pid), child("checked", &server, o, serve_pid)) {
                 (Ok(r), Ok(c)) => {
                     raws.push(r);
                     checks.push(c);
@@ -512,38 +595,86 @@ pub fn bench(
                 (Err(e), _) | (_, Err(e)) => error = Some(e),
             }
         }
-        if let Some(mut p) = serve_process {
-            let _ = p.kill();
-            let _ = p.wait();
-        }
-        if let Some(e) = error {
-            return Err(e);
-        }
-        let (raw, checked) = (median(raws), median(checks));
+        let (raw, checked) = match error {
+            Some(e) => (Err(e), None),
+            None => (Ok(median(raws)), Some(median(checks))),
+        };
+        let wrk = match (&raw, serve_pid) {
+            (Ok(r), Some(pid)) if o.wrk_seconds > 0 => match &r.sample_url {
+                Some(url) => wrk_side(url, o, pid),
+                None => Ok(None),
+            },
+            _ => Ok(None),
+        };
         let mut outputs = Vec::new();
-        if o.output {
+        if o.output && raw.is_ok() {
             for mode in ["quiet", "reported", "pretty"] {
                 let mut runs = Vec::new();
                 for _ in 0..rounds.max(1) {
-                    runs.push(child(mode, &server, concurrency)?);
+                    runs.push(child(mode, &server, o, serve_pid)?);
                 }
                 outputs.push(median(runs));
             }
         }
+        if let Some(mut p) = serve_process {
+            server_peaks.push((n, peak_rss_mib_of(p.id())));
+            let _ = p.kill();
+            let _ = p.wait();
+        }
+        let (raw, checked) = (raw?, checked.ok_or("no checked run")?);
+        let wrk = wrk?;
         for m in [&raw, &checked].into_iter().chain(outputs.iter()) {
             crate::report::term::outln!(
-                "{n:>8}  {:<8} {:>9} {:>10.0} {:>9.2} {:>9.2} {:>13.1} {:>7}",
+                "{n:>8}  {:<8} {:>9} {:>10.0} {:>9.2} {:>9.2} {:>13.1} {:>7} {:>9.0} {:>10}",
                 m.mode,
                 m.requests,
                 m.rate(),
                 m.p50_ms,
                 m.p99_ms,
                 m.peak_rss_mib,
-                m.failed
+                m.failed,
+                m.cpu_us(),
+                us(m.server_us())
+            );
+        }
+        if let Some(w) = &wrk {
+            crate::report::term::outln!(
+                "{n:>8}  {:<8} {:>9} {:>10.0} {:>9} {:>9} {:>13} {:>7} {:>9.0} {:>10}",
+                "wrk",
+                w.run.requests,
+                w.run.requests as f64 / w.run.seconds.max(1e-9),
+                "-",
+                "-",
+                "-",
+                "-",
+                per_request_us(w.run.cpu_s, w.run.requests),
+                us(w.server_cpu_s.map(|s| per_request_us(s, w.run.requests)))
             );
         }
         let ratio = checked.rate() / raw.rate();
         crate::report::term::outln!("{n:>8}  ratio checked/raw: {ratio:.2} (requests per second)");
+        crate::report::term::outln!(
+            "{n:>8}  CPU per request: checked/raw {:.2}",
+            checked.cpu_us() / raw.cpu_us().max(1e-9)
+        );
+        if let Some(w) = &wrk {
+            let floor = per_request_us(w.run.cpu_s, w.run.requests);
+            crate::report::term::outln!(
+                "{n:>8}  CPU per request: checked/wrk {:.2} (target at most 3), raw/wrk {:.2}; wrk on {}",
+                checked.cpu_us() / floor.max(1e-9),
+                raw.cpu_us() / floor.max(1e-9),
+                w.url
+            );
+        } else if serve_pid.is_some() && o.wrk_seconds > 0 {
+            crate::report::term::outln!(
+                "{n:>8}  wrk is not installed (Debian: apt-get install wrk): no per-request floor to compare with"
+            );
+        }
+        if let Some(s) = checked.server_us() {
+            crate::report::term::outln!(
+                "{n:>8}  server CPU per answer along the checked walk: {s:.0} µs (target at most 100)"
+            );
+        }
         if let [quiet, reported, pretty] = outputs.as_slice() {
             crate::report::term::outln!(
                 "{n:>8}  output: default with --json / -q: {:.2}; a line per case with --json / -q: {:.2}",
@@ -559,6 +690,18 @@ pub fn bench(
     {
         crate::report::term::outln!(
             "peak RSS of the checked side from N={} to N={}: {:.1} MiB -> {:.1} MiB ({:.2}x)",
+            first.0,
+            last.0,
+            first.1,
+            last.1,
+            last.1 / first.1.max(1e-9)
+        );
+    }
+    if let (Some(first), Some(last)) = (server_peaks.first(), server_peaks.last())
+        && server_peaks.len() > 1
+    {
+        crate::report::term::outln!(
+            "peak RSS of the serve process from N={} to N={}: {:.1} MiB -> {:.1} MiB ({:.2}x)",
             first.0,
             last.0,
             first.1,

@@ -19,6 +19,7 @@ pub mod schema;
 pub mod status;
 #[cfg(test)]
 mod tests;
+pub mod totals;
 
 use serde_json::Value;
 

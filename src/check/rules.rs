@@ -132,6 +132,11 @@ pub const RULES: &[Rule] = &[
         source: "Graph's deletedItems (directory-deleteditems-list: items deleted in the last 30 days, each with its deletedDateTime); inferred for every deletedItems collection",
     },
     Rule {
+        id: "invariant.total-counts-rows",
+        requires: "an integer property the area's overlay declares as the count of one of the entity's navigations (a run's totalUsersCount, its userProcessingResults) equals that navigation's @odata.count",
+        source: "schemas/<version>/overlay.json totals, each with its resource page (inferred from the properties' descriptions)",
+    },
+    Rule {
         id: "query.top",
         requires: "a list read with $top=N holds at most N rows",
         source: "OData 4.01 Protocol 11.2.6.3",

@@ -9,7 +9,7 @@ use clap::Args;
 #[command(after_help = "Examples:
   graph-conformance bench                                  N = 1,000 and 10,000 over a `serve` process
   graph-conformance bench --in-process --rounds 3          the reference server inside each measuring process
-  graph-conformance bench --entities 1000,100000 --in-process   memory flatness
+  graph-conformance bench --entities 1000,100000 --max-entities 300   memory flatness, CPU against wrk
   graph-conformance bench --startup --cases DIR --schemas DIR   run --list and serve: seconds and peak MiB")]
 pub struct BenchArgs {
     /// Entity counts to measure, comma-separated.
@@ -38,6 +38,14 @@ pub struct BenchArgs {
     /// The schemas folder for --startup.
     #[arg(long, value_name = "DIR", default_value = "schemas", requires = "startup")]
     schemas: std::path::PathBuf,
+    /// Each list of the walk takes at most N entities, on both sides (as `run --max-entities`):
+    /// large tenants in bounded time.
+    #[arg(long, value_name = "N")]
+    max_entities: Option<usize>,
+    /// Seconds wrk (when installed) spends on one entity URL of the `serve` process, the per-request
+    /// floor the CPU figures are compared with; 0 skips it.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    wrk_seconds: u64,
     /// Internal: measure one side (raw or checked) against --target and print it as JSON.
     #[arg(long, hide = true)]
     mode: Option<String>,
@@ -57,6 +65,8 @@ pub fn bench(a: BenchArgs) -> Result<ExitCode, String> {
         rounds: a.rounds,
         in_process: a.in_process,
         output: a.output,
+        max_entities: a.max_entities,
+        wrk_seconds: a.wrk_seconds,
     };
     crate::bench::bench(&a.entities, &opts, a.mode.as_deref(), a.target.as_deref())
 }

@@ -14,7 +14,7 @@
 //! The same entity shown twice is merged; where two examples disagree on a value, the read by key
 //! wins over a list row, and the disagreement is kept in [`Data::conflicts`] for lint and reports.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_json::{Map, Value, json};
 
@@ -48,6 +48,12 @@ pub struct Data {
     /// (function, binding type, field) where the overlay computes the field as the count of the
     /// bound collection's rows: a documented answer's figure is rows the collection holds.
     counting: Vec<(String, String, String)>,
+    /// Entities (collection id + U+001E + lower-case key) a documented GET shows.
+    shown: HashSet<String>,
+    /// Rows only write cases see (collection id → rows): an entity that pages put both in a
+    /// collection and in its recycle bin (a delete example and a restore example naming one id)
+    /// is, for every reader, in one place only.
+    pub sandboxed: HashMap<String, Vec<Map<String, Value>>>,
 }
 
 /// Which examples go in first: reads by key, then singles, then lists, then what answers nest.
@@ -81,8 +87,11 @@ impl Data {
             }
         }
         data.ensure_referenced(model, references);
+        let undocumented = data.calibrate_totals(model, &overlay.totals);
         data.calibrate_counts(model);
         data.complete(model);
+        data.fill_totals(model, &overlay.totals, &undocumented);
+        data.settle_bin();
         data
     }
 
@@ -113,6 +122,90 @@ impl Data {
         }
     }
 
+    /// A documented total (a run's `totalUsersCount`) is rows its navigation holds: the navigation
+    /// gets the fake's rows up to it. Returns the entities (collection id, key) whose page leaves
+    /// the total out, for [`Data::fill_totals`].
+    fn calibrate_totals(&mut self, model: &Model, totals: &[crate::schema::overlay::Total]) -> Vec<(String, String)> {
+        let mut want: Vec<(Address, String, u64)> = Vec::new();
+        let mut undocumented = Vec::new();
+        for (id, rows) in &self.collections {
+            let applying = super::totals::of(model, totals, &rows.type_name);
+            let Some(address) = self.addresses.get(id).filter(|_| !applying.is_empty()) else { continue };
+            for row in &rows.rows {
+                let Some(key) = key_of(model, &rows.type_name, row) else { continue };
+                for t in &applying {
+                    let Some(nav) = model.all_navigations(&rows.type_name).into_iter().find(|n| n.name == t.navigation)
+                    else {
+                        continue;
+                    };
+                    match row.get(&t.property).and_then(Value::as_u64) {
+                        Some(n) => want.push((address.child(&key, &nav.name), nav.target.clone(), n)),
+                        None => undocumented.push((id.clone(), key.clone())),
+                    }
+                }
+            }
+        }
+        for (child, target, n) in want {
+            let rows = self.rows_mut(&child, &target);
+            rows.documented_count = Some(rows.documented_count.unwrap_or(0).max(n as usize));
+        }
+        undocumented
+    }
+
+    /// The totals no page documents: the rows their navigation holds.
+    fn fill_totals(
+        &mut self,
+        model: &Model,
+        totals: &[crate::schema::overlay::Total],
+        undocumented: &[(String, String)],
+    ) {
+        for (id, key) in undocumented {
+            let Some(address) = self.addresses.get(id).cloned() else { continue };
+            let Some(type_name) = self.collections.get(id).map(|r| r.type_name.clone()) else { continue };
+            for t in super::totals::of(model, totals, &type_name) {
+                let n = self.collections.get(&address.child(key, &t.navigation).id()).map_or(0, |r| r.rows.len());
+                let Some(rows) = self.collections.get_mut(id) else { continue };
+                let Some(&i) = rows.index.get(&key.to_ascii_lowercase()) else { continue };
+                super::totals::set(&mut rows.rows[i], &t.property, n as u64);
+            }
+        }
+    }
+
+    /// An entity is live or deleted, never both: where pages put one key in a collection and in
+    /// its recycle bin, readers see it where a documented GET shows it (the bin when both or
+    /// neither do), and the other row stays for write cases, in their sandboxes only.
+    fn settle_bin(&mut self) {
+        let bin = format!("{}/", super::writes::BIN);
+        let pairs: Vec<(String, String)> = self
+            .collections
+            .keys()
+            .filter_map(|id| {
+                let at = id.find(&bin).filter(|at| *at == 0 || id[..*at].ends_with('/'))?;
+                let live = format!("{}{}", &id[..at], &id[at + bin.len()..]);
+                self.collections.contains_key(&live).then(|| (id.clone(), live))
+            })
+            .collect();
+        for (bin_id, live_id) in pairs {
+            let both: Vec<String> = self.collections[&bin_id]
+                .index
+                .keys()
+                .filter(|k| self.collections[&live_id].index.contains_key(*k))
+                .cloned()
+                .collect();
+            for key in both {
+                let shown = |coll: &str| self.shown.contains(&format!("{coll}\u{1e}{key}"));
+                let hide = if shown(&live_id) && !shown(&bin_id) { &bin_id } else { &live_id };
+                let Some(rows) = self.collections.get_mut(hide) else { continue };
+                let Some(i) = rows.index.remove(&key) else { continue };
+                let row = rows.rows.remove(i);
+                for v in rows.index.values_mut().filter(|v| **v > i) {
+                    *v -= 1;
+                }
+                self.sandboxed.entry(hide.clone()).or_default().push(row);
+            }
+        }
+    }
+
     fn ingest(&mut self, case: &Case, model: &Model, pass: Pass) {
         if !case.expect.status.is_success() || case.unresolved.is_some() {
             return;
@@ -139,6 +232,7 @@ impl Data {
         let source = case.full_name();
         match (&location, pass, reads) {
             (Location::Item { coll, key, type_name }, Pass::Entity, true) => {
+                self.shown.insert(format!("{}\u{1e}{}", coll.id(), key.to_ascii_lowercase()));
                 self.file_entity(coll, key, type_name, body, model, &source);
             }
             (Location::Single { addr, type_name }, Pass::Entity, true) => {
@@ -149,6 +243,7 @@ impl Data {
                 let rows = body.get("value").and_then(Value::as_array).cloned().unwrap_or_default();
                 for row in rows.iter().filter_map(Value::as_object) {
                     let Some(key) = key_of(model, type_name, row) else { continue };
+                    self.shown.insert(format!("{}\u{1e}{}", coll.id(), key.to_ascii_lowercase()));
                     self.file_entity(coll, &key, type_name, row, model, &source);
                 }
                 if case.request.query.is_none()
@@ -462,4 +557,35 @@ pub fn call_key(target: &Location, name: &str, args: &[(String, String)]) -> Str
         args.iter().map(|(k, v)| format!("{}={}", k.to_ascii_lowercase(), v.trim_matches('\''))).collect();
     a.sort();
     format!("{place}\u{1e}{}({})", name.to_ascii_lowercase(), a.join(","))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_documented_entity_is_both_live_and_deleted() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        for version in ["beta", "v1.0"] {
+            let schemas = crate::schema::SchemaSet::load(&root.join("schemas").join(version)).unwrap();
+            let suites = crate::case::load_suites(&root.join("cases").join(version), &schemas).unwrap();
+            let data = Data::from_suites(&suites, schemas.model(), schemas.overlay());
+            let mut binned = 0;
+            for (id, rows) in &data.collections {
+                let Some(at) = id.find("deletedItems/") else { continue };
+                let live = format!("{}{}", &id[..at], &id[at + "deletedItems/".len()..]);
+                let Some(live_rows) = data.collections.get(&live) else { continue };
+                binned += rows.index.len();
+                for key in rows.index.keys() {
+                    assert!(!live_rows.index.contains_key(key), "{version}: {key} is in {live} and in {id}");
+                }
+            }
+            assert!(binned > 0, "{version}: the pages document deleted items");
+        }
+        // The beta delete and restore examples name one workflow: write cases still find it.
+        let schemas = crate::schema::project_schemas();
+        let suites = crate::case::load_suites(&root.join("cases/beta"), schemas).unwrap();
+        let data = Data::from_suites(&suites, schemas.model(), schemas.overlay());
+        assert!(!data.sandboxed.is_empty(), "the delete example's workflow stays for write cases");
+    }
 }

@@ -34,20 +34,50 @@ pub const FAKE_TIME: &str = "2022-08-25T00:15:04.0253846Z";
 /// gives each single-valued navigation outside the containment tree (`subject`, `createdBy`) a
 /// reference of the fake's; documented values stay untouched.
 pub fn complete(model: &Model, type_name: &str, entity: &mut Map<String, Value>, seed: &str) {
-    fill(model, type_name, entity, seed, false, true);
+    fill(model, type_name, entity, seed, false, true, None);
 }
 
 /// [`complete`] for a synthetic entity: its nullable scalar properties get varied values too.
 pub fn complete_synthetic(model: &Model, type_name: &str, entity: &mut Map<String, Value>, seed: &str) {
-    fill(model, type_name, entity, seed, true, true);
+    fill(model, type_name, entity, seed, true, true, None);
+}
+
+/// [`complete_synthetic`] for the properties `only` only (and the parts of a total it keeps, which
+/// the total sums): each value is the one the whole entity has, at a fraction of the cost.
+pub fn complete_synthetic_only(
+    model: &Model,
+    type_name: &str,
+    entity: &mut Map<String, Value>,
+    seed: &str,
+    only: &std::collections::BTreeSet<String>,
+) {
+    fill(model, type_name, entity, seed, true, true, Some(only));
+}
+
+/// Whether `name` is kept: named, or a part of a kept total (`failedUsersCount` of `totalUsersCount`).
+fn kept(only: Option<&std::collections::BTreeSet<String>>, name: &str) -> bool {
+    let Some(only) = only else { return true };
+    only.contains(name)
+        || (!name.starts_with("total")
+            && only
+                .iter()
+                .any(|k| k.strip_prefix("total").is_some_and(|noun| !noun.is_empty() && name.ends_with(noun))))
 }
 
 /// `inline`: give non-contained single-valued navigations an entity (not for those entities themselves).
-fn fill(model: &Model, type_name: &str, entity: &mut Map<String, Value>, seed: &str, varied: bool, inline: bool) {
+fn fill(
+    model: &Model,
+    type_name: &str,
+    entity: &mut Map<String, Value>,
+    seed: &str,
+    varied: bool,
+    inline: bool,
+    only: Option<&std::collections::BTreeSet<String>>,
+) {
     let mut totals = Vec::new();
     let owner = type_name.rsplit('.').next().unwrap_or(type_name);
     for p in model.all_properties(type_name) {
-        if entity.contains_key(&p.name) {
+        if entity.contains_key(&p.name) || !kept(only, &p.name) {
             continue;
         }
         let v = match varied_value(model, p, owner, seed).filter(|_| varied) {
@@ -72,7 +102,7 @@ fn fill(model: &Model, type_name: &str, entity: &mut Map<String, Value>, seed: &
         entity.insert(total, json!(sum));
     }
     for n in model.all_navigations(type_name) {
-        if !inline || n.collection || n.contained || entity.contains_key(&n.name) {
+        if !inline || n.collection || n.contained || entity.contains_key(&n.name) || !kept(only, &n.name) {
             continue;
         }
         // The fake's own inline entity: whole (its type's non-nullable properties set), so a read
@@ -81,7 +111,7 @@ fn fill(model: &Model, type_name: &str, entity: &mut Map<String, Value>, seed: &
         let id = super::ids::derived_guid(&format!("{seed}/{}", n.name), 0x7);
         let mut inline = Map::new();
         inline.insert(key, json!(id));
-        fill(model, &n.target, &mut inline, &id, varied, false);
+        fill(model, &n.target, &mut inline, &id, varied, false, None);
         entity.insert(n.name.clone(), Value::Object(inline));
     }
 }
@@ -235,8 +265,10 @@ fn title(owner: &str) -> String {
     out
 }
 
-fn short(seed: &str) -> &str {
-    seed.get(..8).unwrap_or(seed)
+/// Eight hex digits that tell entities apart: synthetic keys share their first digits and differ
+/// in their last, so the key's own prefix would name two rows alike.
+fn short(seed: &str) -> String {
+    format!("{:08x}", super::ids::fnv(seed) as u32)
 }
 
 #[cfg(test)]
@@ -262,6 +294,20 @@ mod tests {
         assert!(categories.len() > 2, "enum members spread over the set: {categories:?}");
         assert!(!categories.contains("unknownFutureValue"));
         assert_eq!(title("userProcessingResult"), "User processing result");
+        // Keys that share their first digits still get names that tell them apart.
+        let names: std::collections::BTreeSet<String> = (0..40)
+            .map(|i| {
+                let mut e = Map::new();
+                complete_synthetic(
+                    &model,
+                    "microsoft.graph.identityGovernance.workflowTemplate",
+                    &mut e,
+                    &format!("db7dd006-9d35-4461-cdb7-{i:012x}"),
+                );
+                e["displayName"].as_str().unwrap().to_string()
+            })
+            .collect();
+        assert_eq!(names.len(), 40, "{names:?}");
     }
 
     #[test]

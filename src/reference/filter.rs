@@ -330,19 +330,22 @@ pub fn parse_orderby(text: &str) -> Result<Vec<(Vec<String>, bool)>, String> {
 }
 
 /// Sorts rows by `$orderby` keys (stable).
+#[cfg(test)]
 pub fn sort(rows: &mut [Map<String, Value>], keys: &[(Vec<String>, bool)]) {
-    rows.sort_by(|a, b| {
-        for (path, desc) in keys {
-            let get =
-                |r: &Map<String, Value>| value(&Operand::Property(path.clone()), r).cloned().unwrap_or(Value::Null);
-            let o = compare(&get(a), &get(b)).unwrap_or(Ordering::Equal);
-            let o = if *desc { o.reverse() } else { o };
-            if o != Ordering::Equal {
-                return o;
-            }
+    rows.sort_by(|a, b| order(a, b, keys));
+}
+
+/// How two rows compare under `$orderby` `keys` (equal rows keep their order: the sorts are stable).
+pub fn order(a: &Map<String, Value>, b: &Map<String, Value>, keys: &[(Vec<String>, bool)]) -> Ordering {
+    for (path, desc) in keys {
+        let get = |r: &Map<String, Value>| value(&Operand::Property(path.clone()), r).cloned().unwrap_or(Value::Null);
+        let o = compare(&get(a), &get(b)).unwrap_or(Ordering::Equal);
+        let o = if *desc { o.reverse() } else { o };
+        if o != Ordering::Equal {
+            return o;
         }
-        Ordering::Equal
-    });
+    }
+    Ordering::Equal
 }
 
 #[cfg(test)]

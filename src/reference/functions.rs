@@ -11,8 +11,9 @@ use super::store::Store;
 use crate::metadata::Operation;
 use crate::schema::overlay::FunctionSemantics;
 
-/// How many rows a function sums at most (over every parent of a large tenant).
-pub const MAX_ROWS: usize = 10_000;
+/// How many rows a function sums at most (over every parent of a large tenant). Each row is held
+/// with only the properties the function reads, so a million rows take some 150 MB.
+pub const MAX_ROWS: usize = 1_000_000;
 
 /// Why a call cannot be answered: (status, code, message).
 pub type CallError = (u16, &'static str, String);
@@ -65,53 +66,100 @@ fn non_null(store: &Store, type_name: &str, value: Value) -> Value {
 }
 
 /// The rows a function sums: its bound collection, or the `over` path from its binding's parent
-/// (each row with the entity it hangs under).
+/// (each row with the entity it hangs under). The walk is depth-first and streams: it holds the
+/// rows it sums, each cut to the properties the function reads, and one parent per level.
 fn rows_of(store: &Store, sandbox: &str, target: &Location, f: &FunctionSemantics) -> Vec<Row> {
-    let page = |coll: &Address, type_name: &str, limit: usize| {
-        let v = store.collection(coll, type_name, sandbox);
-        v.page(0, v.len().min(limit))
-    };
+    let (own, of_parent) = read_by(f);
+    let walk = Walk { store, sandbox, own: &own, of_parent: &of_parent };
+    let mut out = Vec::new();
     match (target, &f.over) {
         (Location::Collection { coll, type_name }, None) => {
-            page(coll, type_name, MAX_ROWS).into_iter().map(|row| Row { parent: None, row }).collect()
+            walk.each(coll, type_name, &own, |row| {
+                out.push(Row { parent: None, row });
+                out.len() < MAX_ROWS
+            });
         }
         (Location::Single { addr, .. } | Location::Item { coll: addr, .. }, Some(over)) => {
             let base = addr.node.rsplit_once('/').map_or("", |(p, _)| p).to_string();
             let members: Vec<&str> = over.split('/').collect();
-            let mut out = Vec::new();
-            let mut frontier: Vec<Frontier> = vec![(None, base, Vec::new())];
-            for (depth, member) in members.iter().enumerate() {
-                let last = depth + 1 == members.len();
-                let mut next = Vec::new();
-                for (parent, node, parents) in &frontier {
-                    let coll = Address { node: format!("{node}/{member}"), parents: parents.clone() };
-                    let Some(type_name) = collection_type(store, &coll) else { continue };
-                    let room = MAX_ROWS.saturating_sub(if last { out.len() } else { next.len() });
-                    for row in page(&coll, &type_name, room) {
-                        if last {
-                            out.push(Row { parent: parent.clone(), row });
-                            if out.len() >= MAX_ROWS {
-                                return out;
-                            }
-                        } else if next.len() < MAX_ROWS
-                            && let Some(key) = super::data::key_of(&store.model, &type_name, &row)
-                        {
-                            let mut keys = parents.clone();
-                            keys.push(key.to_ascii_lowercase());
-                            next.push((Some(row), coll.node.clone(), keys));
-                        }
-                    }
-                }
-                frontier = next;
-            }
-            out
+            walk.under(&base, &[], None, &members, &mut out);
         }
-        _ => Vec::new(),
+        _ => {}
+    }
+    out
+}
+
+/// A function's walk over the rows it sums.
+struct Walk<'a> {
+    store: &'a Store,
+    sandbox: &'a str,
+    own: &'a std::collections::BTreeSet<String>,
+    of_parent: &'a std::collections::BTreeSet<String>,
+}
+
+impl Walk<'_> {
+    /// Each row of `coll` (a deleted one skipped), cut to `keep` and its key, until `f` says stop.
+    fn each(
+        &self,
+        coll: &Address,
+        type_name: &str,
+        keep: &std::collections::BTreeSet<String>,
+        mut f: impl FnMut(Map<String, Value>) -> bool,
+    ) -> bool {
+        let v = self.store.collection(coll, type_name, self.sandbox);
+        for i in 0..v.len() {
+            let Some(row) = v.row_only(i, keep) else { continue };
+            if !f(row) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// The rows at the end of `members` under the collection node `node` of the entities `keys`,
+    /// with `parent` the entity they hang under; false once [`MAX_ROWS`] are taken.
+    fn under(
+        &self,
+        node: &str,
+        keys: &[String],
+        parent: Option<&Map<String, Value>>,
+        members: &[&str],
+        out: &mut Vec<Row>,
+    ) -> bool {
+        let Some((member, rest)) = members.split_first() else { return true };
+        let coll = Address { node: format!("{node}/{member}"), parents: keys.to_vec() };
+        let Some(type_name) = collection_type(self.store, &coll) else { return true };
+        if rest.is_empty() {
+            return self.each(&coll, &type_name, self.own, |row| {
+                out.push(Row { parent: parent.cloned(), row });
+                out.len() < MAX_ROWS
+            });
+        }
+        self.each(&coll, &type_name, self.of_parent, |row| {
+            let Some(key) = super::data::key_of(&self.store.model, &type_name, &row) else { return true };
+            let mut below = keys.to_vec();
+            below.push(key.to_ascii_lowercase());
+            self.under(&coll.node, &below, Some(&row), rest, out)
+        })
     }
 }
 
-/// An entity reached on the way (none at the start), and the node and keys of the collections under it.
-type Frontier = (Option<Map<String, Value>>, String, Vec<String>);
+/// The properties a function's expressions and window read of each row, and of its parent (whose
+/// `id` groups the rows).
+fn read_by(f: &FunctionSemantics) -> (std::collections::BTreeSet<String>, std::collections::BTreeSet<String>) {
+    let mut own: std::collections::BTreeSet<String> = ["id".to_string()].into();
+    let mut parent: std::collections::BTreeSet<String> = ["id".to_string()].into();
+    own.extend(f.window.iter().cloned());
+    for expr in f.fields.values() {
+        for word in expr.split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '_')) {
+            match word.strip_prefix("parent.") {
+                Some(p) => parent.extend(p.split('.').next().map(str::to_string)),
+                None => own.extend(word.split('.').next().filter(|w| !w.is_empty()).map(str::to_string)),
+            }
+        }
+    }
+    (own, parent)
+}
 
 /// The entity type of the collection at `coll`, from the model (its keys as placeholders).
 fn collection_type(store: &Store, coll: &Address) -> Option<String> {

@@ -431,6 +431,14 @@ fn entity(fault: Fault, body: &mut Ordered, asked: &Asked, server: &ReferenceSer
                 set(body, "id", json!(other));
             }
         }
+        Fault::TotalDrifts => {
+            // One more than the navigation holds; the parts stay within it.
+            for p in server.store.total_properties(&t) {
+                if let Some(n) = get(body, p).and_then(Value::as_i64) {
+                    set(body, p, json!(n + 1));
+                }
+            }
+        }
         Fault::DanglingReference => {
             for p in server.store.reference_properties(&t) {
                 if get(body, p).is_some() {

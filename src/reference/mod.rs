@@ -27,6 +27,7 @@ pub mod serve;
 pub mod standalone;
 pub mod store;
 pub mod synthetic;
+pub mod totals;
 pub mod writes;
 
 use std::net::TcpListener;

@@ -37,9 +37,6 @@ const SYSTEM_OPTIONS: [&str; 12] = [
     "compute",
 ];
 
-/// Rows a list may have for `$filter`, `$orderby` or `$search` (they need every row).
-const MAX_FILTERED_ROWS: usize = 100_000;
-
 /// Which bearer tokens the server accepts.
 #[derive(Debug, Clone)]
 pub enum AuthPolicy {
@@ -472,21 +469,10 @@ impl ReferenceServer {
         let view = self.store.collection(coll, type_name, &x.sandbox);
         let filtered = ["filter", "orderby", "search"].iter().any(|o| x.query.option(o).is_some());
         let (rows, total): (Vec<Map<String, Value>>, usize) = if filtered {
-            let Some(mut all) = view.all(MAX_FILTERED_ROWS) else {
-                return error(
-                    x,
-                    400,
-                    "BadRequest",
-                    &format!(
-                        "The graph-conformance reference server filters and sorts lists of at most {MAX_FILTERED_ROWS} rows."
-                    ),
-                );
-            };
-            if let Err(r) = self.filter_rows(x, type_name, &mut all) {
-                return r;
+            match self.filtered_page(x, type_name, &view, offset, limit) {
+                Ok(p) => p,
+                Err(r) => return r,
             }
-            let total = all.len();
-            (all.into_iter().skip(offset).take(limit).collect(), total)
         } else {
             (view.page(offset, limit), view.len())
         };
@@ -509,49 +495,110 @@ impl ReferenceServer {
         Reply::json(200, body)
     }
 
-    fn filter_rows(&self, x: &Incoming<'_>, type_name: &str, rows: &mut Vec<Map<String, Value>>) -> Result<(), Reply> {
+    /// One page of a list under `$filter`, `$search` and `$orderby`, and how many rows match. The
+    /// rows stream past one at a time: memory holds the page (and, to sort, each match's ordering
+    /// values and position), whatever the collection's size.
+    fn filtered_page(
+        &self,
+        x: &Incoming<'_>,
+        type_name: &str,
+        view: &super::store::View<'_>,
+        offset: usize,
+        limit: usize,
+    ) -> Result<(Vec<Map<String, Value>>, usize), Reply> {
         let model = &self.store.model;
         let known = model.member_names(type_name);
-        if let Some(f) = x.query.option("filter") {
-            let expr = super::filter::parse(f)
-                .map_err(|e| error(x, 400, "BadRequest", &format!("Invalid filter clause: {e}.")))?;
+        let filter = match x.query.option("filter") {
+            Some(f) => {
+                let expr = super::filter::parse(f)
+                    .map_err(|e| error(x, 400, "BadRequest", &format!("Invalid filter clause: {e}.")))?;
+                let mut props = Vec::new();
+                super::filter::properties(&expr, &mut props);
+                if let Some(p) = props.iter().find(|p| !known.contains(*p)) {
+                    return Err(error(
+                        x,
+                        400,
+                        "BadRequest",
+                        &format!("Invalid filter clause: Could not find a property named '{p}' on type '{type_name}'."),
+                    ));
+                }
+                Some(expr)
+            }
+            None => None,
+        };
+        let term = x.query.option("search").map(|s| s.trim_matches('"').to_ascii_lowercase());
+        let keys = match x.query.option("orderby") {
+            Some(o) => {
+                let keys = super::filter::parse_orderby(o)
+                    .map_err(|e| error(x, 400, "BadRequest", &format!("Invalid orderby clause: {e}.")))?;
+                if let Some((p, _)) = keys.iter().find(|(p, _)| !p.first().is_some_and(|f| known.contains(f))) {
+                    return Err(error(
+                        x,
+                        400,
+                        "BadRequest",
+                        &format!(
+                            "Invalid orderby clause: Could not find a property named '{}' on type '{type_name}'.",
+                            p.join("/")
+                        ),
+                    ));
+                }
+                Some(keys)
+            }
+            None => None,
+        };
+        let fits = |r: &Map<String, Value>| {
+            filter.as_ref().is_none_or(|e| super::filter::matches(e, r))
+                && term.as_ref().is_none_or(|t| {
+                    ["displayName", "description"]
+                        .iter()
+                        .any(|k| r.get(*k).and_then(Value::as_str).is_some_and(|v| v.to_ascii_lowercase().contains(t)))
+                })
+        };
+        // Each row is judged on the properties the query reads; the page's rows are read whole.
+        let mut needed: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+        if let Some(e) = &filter {
             let mut props = Vec::new();
-            super::filter::properties(&expr, &mut props);
-            if let Some(p) = props.iter().find(|p| !known.contains(*p)) {
-                return Err(error(
-                    x,
-                    400,
-                    "BadRequest",
-                    &format!("Invalid filter clause: Could not find a property named '{p}' on type '{type_name}'."),
-                ));
+            super::filter::properties(e, &mut props);
+            needed.extend(props.into_iter().map(|p| p.to_string()));
+        }
+        if term.is_some() {
+            needed.extend(["displayName".to_string(), "description".to_string()]);
+        }
+        needed.extend(keys.iter().flatten().filter_map(|(p, _)| p.first().cloned()));
+        let mut total = 0;
+        let mut page = Vec::new();
+        // To sort: the first offset + limit matches in order so far (each with its ordering
+        // properties and position), trimmed as it doubles; then the page is read again.
+        let keep = offset.saturating_add(limit);
+        let mut order: Vec<(Map<String, Value>, usize)> = Vec::new();
+        let by = |a: &(Map<String, Value>, usize), b: &(Map<String, Value>, usize), keys: &[(Vec<String>, bool)]| {
+            super::filter::order(&a.0, &b.0, keys).then(a.1.cmp(&b.1))
+        };
+        for i in 0..view.len() {
+            let Some(row) = view.row_only(i, &needed).filter(|r| fits(r)) else { continue };
+            match &keys {
+                Some(keys) => {
+                    let own: Map<String, Value> = keys
+                        .iter()
+                        .filter_map(|(p, _)| p.first())
+                        .filter_map(|p| row.get(p).map(|v| (p.clone(), v.clone())))
+                        .collect();
+                    order.push((own, i));
+                    if order.len() >= keep.saturating_mul(2).max(1024) {
+                        order.sort_by(|a, b| by(a, b, keys));
+                        order.truncate(keep);
+                    }
+                }
+                None if total >= offset && page.len() < limit => page.extend(view.row(i)),
+                None => {}
             }
-            rows.retain(|r| super::filter::matches(&expr, r));
+            total += 1;
         }
-        if let Some(s) = x.query.option("search") {
-            let term = s.trim_matches('"').to_ascii_lowercase();
-            rows.retain(|r| {
-                ["displayName", "description"]
-                    .iter()
-                    .any(|k| r.get(*k).and_then(Value::as_str).is_some_and(|v| v.to_ascii_lowercase().contains(&term)))
-            });
+        if let Some(keys) = &keys {
+            order.sort_by(|a, b| by(a, b, keys));
+            page = order.iter().skip(offset).take(limit).filter_map(|(_, i)| view.row(*i)).collect();
         }
-        if let Some(o) = x.query.option("orderby") {
-            let keys = super::filter::parse_orderby(o)
-                .map_err(|e| error(x, 400, "BadRequest", &format!("Invalid orderby clause: {e}.")))?;
-            if let Some((p, _)) = keys.iter().find(|(p, _)| !p.first().is_some_and(|f| known.contains(f))) {
-                return Err(error(
-                    x,
-                    400,
-                    "BadRequest",
-                    &format!(
-                        "Invalid orderby clause: Could not find a property named '{}' on type '{type_name}'.",
-                        p.join("/")
-                    ),
-                ));
-            }
-            super::filter::sort(rows, &keys);
-        }
-        Ok(())
+        Ok((page, total))
     }
 
     fn paging(&self, x: &Incoming<'_>) -> Result<(usize, usize), Reply> {

@@ -119,6 +119,8 @@ pub struct Store {
     pub semantics: Vec<crate::schema::overlay::FunctionSemantics>,
     /// The overlay's id-valued references, each with keys its target collection has.
     references: Arc<[Referenced]>,
+    /// The overlay's totals: properties that count a navigation's rows.
+    totals: Vec<crate::schema::overlay::Total>,
     writes: Mutex<HashMap<String, Writes>>,
 }
 
@@ -193,6 +195,7 @@ impl Store {
             alternate_keys: alternate_keys(suites, &model),
             semantics: schemas.overlay().functions.clone(),
             references: Arc::from(Vec::new()),
+            totals: schemas.overlay().totals.clone(),
             model,
             writes: Mutex::new(HashMap::new()),
         };
@@ -243,6 +246,11 @@ impl Store {
             .collect()
     }
 
+    /// The properties the overlay declares as totals of entities of `type_name` (`totalUsersCount`).
+    pub fn total_properties(&self, type_name: &str) -> Vec<&str> {
+        super::totals::of(&self.model, &self.totals, type_name).into_iter().map(|t| t.property.as_str()).collect()
+    }
+
     /// The writes of `sandbox`, to read or change.
     pub fn with_writes<T>(&self, sandbox: &str, f: impl FnOnce(&mut Writes) -> T) -> T {
         let mut all = self.writes.lock().unwrap_or_else(|p| p.into_inner());
@@ -257,25 +265,43 @@ impl Store {
 
     /// A view of the collection at `coll` (empty when nothing is there: the caller has checked the
     /// entities above it exist).
-    pub fn collection(&self, coll: &Address, type_name: &str, sandbox: &str) -> View {
-        let documented = self.data.rows(coll);
+    pub fn collection(&self, coll: &Address, type_name: &str, sandbox: &str) -> View<'_> {
+        let documented = self.data.rows(coll).map_or(&[][..], |r| r.rows.as_slice());
         let alternate = self.alternate_keys.get(&coll.node).map_or(&[][..], Vec::as_slice);
         let synthetic = self.synthetic.list(&self.model, &coll.node, &coll.parents, type_name, alternate);
-        let writes = self.with_writes(sandbox, |w| w.clone());
-        let added = writes.added.get(&coll.id()).cloned().unwrap_or_default();
+        // Only this collection's writes are copied: a request costs what its collection holds.
+        let prefix = format!("{}\u{1e}", coll.id());
+        let (mut added, deleted, patched) = self.with_writes(sandbox, |w| {
+            (
+                w.added.get(&coll.id()).cloned().unwrap_or_default(),
+                w.deleted.iter().filter(|id| id.starts_with(&prefix)).cloned().collect(),
+                w.patched
+                    .iter()
+                    .filter(|(id, _)| id.starts_with(&prefix))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            )
+        });
+        if !sandbox.is_empty()
+            && let Some(rows) = self.data.sandboxed.get(&coll.id())
+        {
+            // Rows only write cases see, in their own sandboxes (see `Data::sandboxed`).
+            added.extend(rows.iter().cloned());
+        }
         let key_prop = self.model.key_of(type_name).first().cloned().unwrap_or_else(|| "id".into());
-        let mut rows: Vec<Map<String, Value>> = documented.map(|r| r.rows.clone()).unwrap_or_default();
-        rows.extend(added);
-        let references = self.references.clone();
         View {
-            references,
+            references: &self.references,
+            totals: &self.totals,
+            synthetic_source: &self.synthetic,
             coll: coll.clone(),
-            rows,
+            documented,
+            added,
             synthetic,
-            writes,
+            deleted,
+            patched,
             key_prop,
             type_name: type_name.to_string(),
-            model: self.model.clone(),
+            model: &self.model,
         }
     }
 
@@ -308,34 +334,43 @@ impl Store {
 }
 
 /// A collection as one sandbox sees it: documented (and added) rows first, then synthetic ones.
-pub struct View {
+/// It borrows the documented rows: reading one entity copies only that entity.
+pub struct View<'a> {
     pub coll: Address,
     /// Declared references and keys that exist, for synthetic rows.
-    references: Arc<[Referenced]>,
-    rows: Vec<Map<String, Value>>,
+    references: &'a [Referenced],
+    totals: &'a [crate::schema::overlay::Total],
+    synthetic_source: &'a Synthetic,
+    documented: &'a [Map<String, Value>],
+    added: Vec<Map<String, Value>>,
     synthetic: Option<SynthList>,
-    writes: Writes,
+    /// This collection's entities removed and patched in the sandbox (by entity id).
+    deleted: HashSet<String>,
+    patched: HashMap<String, Map<String, Value>>,
     key_prop: String,
     pub type_name: String,
-    model: Arc<Model>,
+    model: &'a Model,
 }
 
-impl View {
+impl View<'_> {
     fn entity_id(&self, key: &str) -> String {
         format!("{}\u{1e}{}", self.coll.id(), key.to_ascii_lowercase())
     }
 
     fn key_text(&self, row: &Map<String, Value>) -> String {
-        key_of(&self.model, &self.type_name, row).unwrap_or_default()
+        key_of(self.model, &self.type_name, row).unwrap_or_default()
     }
 
     fn visible(&self, row: Map<String, Value>) -> Option<Map<String, Value>> {
+        if self.deleted.is_empty() && self.patched.is_empty() {
+            return Some(row);
+        }
         let id = self.entity_id(&self.key_text(&row));
-        if self.writes.deleted.contains(&id) {
+        if self.deleted.contains(&id) {
             return None;
         }
         let mut row = row;
-        if let Some(p) = self.writes.patched.get(&id) {
+        if let Some(p) = self.patched.get(&id) {
             for (k, v) in p {
                 row.insert(k.clone(), v.clone());
             }
@@ -343,13 +378,39 @@ impl View {
         Some(row)
     }
 
+    /// The documented rows, then the added ones.
+    fn rows(&self) -> impl Iterator<Item = &Map<String, Value>> {
+        self.documented.iter().chain(self.added.iter())
+    }
+
+    fn own_rows(&self) -> usize {
+        self.documented.len() + self.added.len()
+    }
+
     /// Rows before writes are applied (deleted ones included): the paging range.
     pub fn len(&self) -> usize {
-        self.rows.len() + self.synthetic.as_ref().map_or(0, |s| s.len)
+        self.own_rows() + self.synthetic.as_ref().map_or(0, |s| s.len)
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Row `i` with writes applied (`None` when deleted).
+    pub fn row(&self, i: usize) -> Option<Map<String, Value>> {
+        self.visible(self.raw(i))
+    }
+
+    /// Row `i` with writes applied, cut to the properties `only` and its key: what a function
+    /// sums reads a synthetic row's few values without making the whole row.
+    pub fn row_only(&self, i: usize, only: &std::collections::BTreeSet<String>) -> Option<Map<String, Value>> {
+        let raw = match self.documented.get(i).or_else(|| self.added.get(i.wrapping_sub(self.documented.len()))) {
+            Some(r) => r.clone(),
+            None => self.synthetic_row_only(i - self.own_rows(), Some(only)),
+        };
+        let mut row = self.visible(raw)?;
+        row.retain(|k, _| only.contains(k) || *k == self.key_prop);
+        Some(row)
     }
 
     /// Rows `offset..offset+limit`, writes applied (a deleted row leaves the page shorter).
@@ -359,27 +420,55 @@ impl View {
     }
 
     fn raw(&self, i: usize) -> Map<String, Value> {
-        match self.rows.get(i) {
+        match self.documented.get(i).or_else(|| self.added.get(i.wrapping_sub(self.documented.len()))) {
             Some(r) => r.clone(),
-            None => self.synthetic_row(i - self.rows.len()),
+            None => self.synthetic_row(i - self.own_rows()),
         }
     }
 
     /// A synthetic row, completed like a documented one.
     fn synthetic_row(&self, i: usize) -> Map<String, Value> {
+        self.synthetic_row_only(i, None)
+    }
+
+    /// A synthetic row, whole or with the properties `only` (the values the whole row has).
+    fn synthetic_row_only(&self, i: usize, only: Option<&std::collections::BTreeSet<String>>) -> Map<String, Value> {
         let Some(s) = self.synthetic.as_ref() else { return Map::new() };
         let mut row = s.row(i);
         let seed = self.key_text(&row);
-        super::fake::complete_synthetic(&self.model, &self.type_name, &mut row, &seed);
-        point_references(&self.model, &self.references, &self.type_name, &mut row, true);
+        match only {
+            Some(only) => {
+                // The declared totals too: scaling their parts needs them.
+                let mut only = only.clone();
+                only.extend(
+                    super::totals::of(self.model, self.totals, &self.type_name).iter().map(|t| t.property.clone()),
+                );
+                super::fake::complete_synthetic_only(self.model, &self.type_name, &mut row, &seed, &only)
+            }
+            None => super::fake::complete_synthetic(self.model, &self.type_name, &mut row, &seed),
+        }
+        point_references(self.model, self.references, &self.type_name, &mut row, true);
+        // A declared total is the rows its navigation holds (synthetic children only hang under
+        // synthetic parents).
+        for t in super::totals::of(self.model, self.totals, &self.type_name) {
+            let Some(nav) = self.model.all_navigations(&self.type_name).into_iter().find(|n| n.name == t.navigation)
+            else {
+                continue;
+            };
+            let child = self.coll.child(&seed, &nav.name);
+            let n = self
+                .synthetic_source
+                .list(self.model, &child.node, &child.parents, &nav.target, &[])
+                .map_or(0, |l| l.len);
+            super::totals::set(&mut row, &t.property, n as u64);
+        }
         row
     }
 
     /// The row with key `key`.
     pub fn find(&self, key: &str) -> Option<Map<String, Value>> {
         let lower = key.to_ascii_lowercase();
-        let documented =
-            self.rows.iter().find(|r| r.get(&self.key_prop).is_some_and(|v| key_matches(v, &lower))).cloned();
+        let documented = self.rows().find(|r| r.get(&self.key_prop).is_some_and(|v| key_matches(v, &lower))).cloned();
         let row = documented
             .or_else(|| self.synthetic.as_ref().and_then(|s| s.position(key)).map(|i| self.synthetic_row(i)))?;
         self.visible(row)
@@ -387,7 +476,7 @@ impl View {
 
     /// The key of the row whose `property` (an alternate key) is `value`.
     pub fn key_by(&self, property: &str, value: &str) -> Option<String> {
-        let documented = self.rows.iter().find(|r| r.get(property).and_then(Value::as_str) == Some(value));
+        let documented = self.rows().find(|r| r.get(property).and_then(Value::as_str) == Some(value));
         if let Some(row) = documented {
             return Some(self.key_text(row));
         }
@@ -396,11 +485,6 @@ impl View {
         (row.get(property).and_then(Value::as_str).is_some_and(|v| v.eq_ignore_ascii_case(value)))
             .then(|| self.key_text(&row))
     }
-
-    /// Every row, when there are at most `limit` (filtering and ordering need them all).
-    pub fn all(&self, limit: usize) -> Option<Vec<Map<String, Value>>> {
-        (self.len() <= limit).then(|| self.page(0, self.len()))
-    }
 }
 
 fn key_matches(v: &Value, lower: &str) -> bool {
@@ -408,5 +492,51 @@ fn key_matches(v: &Value, lower: &str) -> bool {
         Value::String(s) => s.eq_ignore_ascii_case(lower),
         Value::Number(n) => n.to_string() == lower,
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_row_cut_to_some_properties_has_the_whole_rows_values() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let schemas = Arc::new(crate::schema::SchemaSet::load(&root.join("schemas/beta")).unwrap());
+        let suites = crate::case::load_suites(&root.join("cases/beta"), &schemas).unwrap();
+        let store = Store::from_suites(&suites, schemas, 30).unwrap();
+        let node = "identityGovernance/lifecycleWorkflows/workflows";
+        let workflows = store.collection(
+            &Address { node: node.into(), parents: Vec::new() },
+            "microsoft.graph.identityGovernance.workflow",
+            "",
+        );
+        let t = "microsoft.graph.identityGovernance.run";
+        let mut compared = 0;
+        for i in 0..workflows.len() {
+            let w = workflows.row(i).unwrap();
+            let key = key_of(&store.model, &workflows.type_name, &w).unwrap();
+            let runs = store.collection(
+                &Address { node: format!("{node}/runs"), parents: vec![key.to_ascii_lowercase()] },
+                t,
+                "",
+            );
+            for j in 0..runs.len() {
+                let whole = runs.row(j).unwrap();
+                // A part without its total, a total, a date and an enum.
+                for only in
+                    [&["failedUsersCount"][..], &["totalUsersCount", "processingStatus"], &["scheduledDateTime"]]
+                {
+                    let only: std::collections::BTreeSet<String> = only.iter().map(|s| s.to_string()).collect();
+                    let cut = runs.row_only(j, &only).unwrap();
+                    for (k, v) in &cut {
+                        assert_eq!(Some(v), whole.get(k), "{k} of run {j} under workflow {i}");
+                    }
+                    assert!(only.iter().all(|k| cut.contains_key(k)), "{cut:?}");
+                    compared += 1;
+                }
+            }
+        }
+        assert!(compared > 10, "{compared}");
     }
 }

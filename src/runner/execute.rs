@@ -132,6 +132,27 @@ async fn send_and_check(shared: &Shared, inst: &Instance<'_>) -> CaseReport {
         report.findings.extend(check::counted::judge(field, body, holds));
         report.checked.insert("function.within-collection");
     }
+    if let (Some(t), Some(body), true) =
+        (case.resource_type.as_deref(), json.as_ref(), (200..300).contains(&answer.status))
+        && !case.is_mutating()
+        && !case.collection
+    {
+        let shown = check::totals::shown(shared.schemas.model(), &shared.schemas.overlay().totals, t, body);
+        for s in &shown {
+            let url = format!("{}{}/{}?$count=true&$top=1", ctx.service_root, inst.path, s.navigation);
+            let (status, count) = match follow_up(ctx, &outgoing, url).await {
+                Ok(d) => {
+                    let count = check::parse_body(&d.answer).0.and_then(|v| v.get("@odata.count")?.as_u64());
+                    (d.answer.status, count)
+                }
+                Err(_) => (0, None),
+            };
+            report.findings.extend(check::totals::judge(s, status, count));
+        }
+        if !shown.is_empty() {
+            report.checked.insert("invariant.total-counts-rows");
+        }
+    }
     if let Some(nav) = case.parent_shows.as_deref().filter(|_| !case.is_mutating()) {
         let found = parent_shows(ctx, &outgoing, inst, nav, answer.status, json.as_ref()).await;
         report.findings.extend(found);

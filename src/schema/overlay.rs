@@ -8,6 +8,9 @@
 //!   reference server answers by it (a function without an entry answers a value of its type).
 //! - `references`: string properties that hold the key of another entity (`taskDefinitionId`
 //!   names one of `taskDefinitions`): the synthetic tenant fills them with keys that exist.
+//! - `totals`: integer properties that count the rows of one of the entity's own collection-valued
+//!   navigations (a run's `totalUsersCount`, its `userProcessingResults`): the tenant keeps them
+//!   equal and the `invariant.total-counts-rows` rule holds any server to it.
 
 use serde::Deserialize;
 
@@ -26,6 +29,23 @@ pub struct Overlay {
     pub functions: Vec<FunctionSemantics>,
     #[serde(default)]
     pub references: Vec<Reference>,
+    #[serde(default)]
+    pub totals: Vec<Total>,
+}
+
+/// An integer property that counts the rows of a collection-valued navigation of the same entity.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Total {
+    /// The entity type that has both, qualified.
+    #[serde(rename = "type")]
+    pub type_name: String,
+    /// The counting property (`totalUsersCount`).
+    pub property: String,
+    /// The navigation whose rows it counts (`userProcessingResults`).
+    pub navigation: String,
+    /// Where the fact comes from (a doc page and its words), and whether it is inferred.
+    pub source: String,
 }
 
 /// A property whose value is the key of an entity of a collection the metadata cannot link it to

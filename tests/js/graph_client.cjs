@@ -118,6 +118,12 @@ async function lifecycleWorkflows(version, seen) {
 
   const results = (await all(version, `${lw}/workflows/${w.id}/runs/${runs[0].id}/userProcessingResults`, 3)).rows;
   ensure(results.length > 0, `${version}: run ${runs[0].id} has no userProcessingResults`);
+  for (const run of runs) {
+    const counted = await all(version, `${lw}/workflows/${w.id}/runs/${run.id}/userProcessingResults`, 50);
+    ensure(run.totalUsersCount === counted.count && counted.rows.length === counted.count,
+      `${version}: run ${run.id} says totalUsersCount ${run.totalUsersCount}, its userProcessingResults count ${counted.count} (${counted.rows.length} paged)`);
+    seen.totals += 1;
+  }
   const r = results[0];
   const rOne = await clients[version].api(`${lw}/workflows/${w.id}/runs/${runs[0].id}/userProcessingResults/${r.id}`).get();
   sameValues(r, rOne, `${version}: userProcessingResult read by key against its row`);
@@ -127,12 +133,16 @@ async function lifecycleWorkflows(version, seen) {
   seen.navigations += 1;
 
   const deleted = (await all(version, `${lw}/deletedItems/workflows`, 20)).rows;
+  const live = new Set(workflows.map((x) => x.id.toLowerCase()));
   for (const d of deleted) {
     ensure(typeof d.deletedDateTime === "string", `${version}: deleted workflow ${d.id} has deletedDateTime ${d.deletedDateTime}`);
+    ensure(!live.has(d.id.toLowerCase()), `${version}: workflow ${d.id} is both live and deleted`);
   }
   seen.deleted += deleted.length;
   const templates = (await all(version, `${lw}/workflowTemplates`, 20)).rows;
   ensure(templates.length > 0, `${version}: no workflow template`);
+  const names = new Set(templates.map((t) => t.displayName));
+  ensure(names.size === templates.length, `${version}: ${templates.length} workflow templates share ${names.size} names`);
   seen.paged += workflows.length + deleted.length + templates.length;
 }
 
@@ -153,7 +163,7 @@ async function entitlementManagement(seen) {
 }
 
 async function main() {
-  const seen = { select: [], navigations: 0, references: 0, functions: 0, deleted: 0, paged: 0, sweep: [] };
+  const seen = { select: [], navigations: 0, references: 0, functions: 0, deleted: 0, totals: 0, paged: 0, sweep: [] };
   const sweep = JSON.parse(fs.readFileSync(process.env.SWEEP, "utf8"));
   for (const item of sweep) {
     const path = sdkEncoded(item.path);
