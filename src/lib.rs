@@ -23,6 +23,7 @@
 
 pub mod area;
 pub mod bench;
+pub mod bundled;
 pub mod case;
 pub mod check;
 pub mod cli;

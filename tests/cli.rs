@@ -111,10 +111,13 @@ fn a_wrong_value_fails_with_the_pointer_the_values_and_a_diff() {
         cli(&["run", "--target", &bad.1, "--token", "T", "--profile", "reference", "--exact", E1, "--color", "never"]);
     let out = text(&o);
     assert_eq!(o.status.code(), Some(101), "{out}");
-    // The fault adds 1 to a total (so that only the value check sees it).
-    assert!(out.contains("body.value at /totalTasksCount"), "{out}");
-    assert!(out.contains("expected: 2") && out.contains("actual:   3"), "{out}");
-    assert!(out.contains("-  \"totalTasksCount\": 2,") && out.contains("+  \"totalTasksCount\": 3,"), "a diff: {out}");
+    // The fault adds 1 to a total that no rule relates to the rows (so that only the value check sees it).
+    assert!(out.contains("body.value at /totalUnprocessedTasksCount"), "{out}");
+    assert!(out.contains("expected: 0") && out.contains("actual:   1"), "{out}");
+    assert!(
+        out.contains("-  \"totalUnprocessedTasksCount\": 0") && out.contains("+  \"totalUnprocessedTasksCount\": 1"),
+        "a diff: {out}"
+    );
     assert!(
         out.contains(&format!(
             "rerun: graph-conformance run --target {} --profile reference --exact {E1}   # with GRAPH_TOKEN set",
@@ -474,7 +477,7 @@ fn the_rerun_line_of_a_case_from_another_folder_reproduces_its_failure() {
     if std::process::Command::new("curl").arg("--version").output().is_ok() {
         let fetched = support::clean_command("sh").env("GRAPH_TOKEN", "T").arg("-c").arg(curl).output().unwrap();
         let answer = String::from_utf8_lossy(&fetched.stdout);
-        assert!(answer.starts_with("HTTP/1.1 200") && answer.contains("\"totalTasksCount\":3"), "{answer}");
+        assert!(answer.starts_with("HTTP/1.1 200") && answer.contains("\"totalUnprocessedTasksCount\":1"), "{answer}");
     }
     let again = run_rerun_line(&line);
     let out = text(&again);
@@ -646,4 +649,41 @@ fn the_startup_benchmark_measures_both_starts_against_the_budget() {
     }
     let bad = cli(&["bench", "--startup", "--cases", "no/such/folder"]);
     assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
+}
+
+#[test]
+fn the_binary_runs_from_any_folder_with_its_built_in_cases_and_schemas() {
+    // An installed binary, started where there is no `cases` or `schemas` folder.
+    let away = tmp("away-from-the-checkout");
+    std::fs::create_dir_all(&away).unwrap();
+    let o = support::clean_command(BIN).current_dir(&away).args(["run", "-q", E1]).output().unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("1 case passed") || text(&o).contains("1 cases passed"), "{}", text(&o));
+    let listed = support::clean_command(BIN).current_dir(&away).args(["run", "--list"]).output().unwrap();
+    let here = cli(&["run", "--list"]);
+    assert_eq!(listed.stdout, here.stdout, "the built-in suites are the checkout's");
+    // A failure points at the built-in file, which says where it came from.
+    let bad = serve(&["--fault", "value-drift"]);
+    let o = support::clean_command(BIN)
+        .current_dir(&away)
+        .args(["run", "--target", &bad.1, "--token", "t", "--profile", "reference", "--exact", E1])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(101), "{}", text(&o));
+    assert!(text(&o).contains("(built-in)/cases/beta/identitygovernance-userprocessingresult-get/"), "{}", text(&o));
+    assert!(std::fs::read_dir(&away).unwrap().next().is_none(), "nothing is written where it runs");
+}
+
+#[test]
+fn completions_and_man_pages_are_generated() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let o = cli(&["completions", shell]);
+        assert!(o.status.success() && String::from_utf8_lossy(&o.stdout).contains("graph-conformance"), "{shell}");
+    }
+    let dir = tmp("man-pages");
+    let o = cli(&["man", "--out", dir.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let page = std::fs::read_to_string(dir.join("graph-conformance-run.1")).unwrap();
+    assert!(page.contains("\\-\\-target") && page.starts_with(".ie"), "{}", &page[..200.min(page.len())]);
+    assert!(dir.join("graph-conformance.1").is_file());
 }

@@ -4,7 +4,6 @@
 //! its own trial with the file, the field and what to do; every other case still runs.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -70,13 +69,10 @@ impl LoadedCase {
 /// Loads every suite under `root`, sorted by name, resolving each case against the model in
 /// `schemas`. Fails only when `root` itself cannot be listed.
 pub fn load_suites(root: &Path, schemas: &SchemaSet) -> Result<Vec<Suite>, String> {
-    let entries = fs::read_dir(root).map_err(|e| {
-        format!(
-            "cannot read the cases directory {}: {e}; run from the project root or pass --cases DIR",
-            root.display()
-        )
+    let entries = crate::bundled::read_dir(root).map_err(|e| {
+        format!("cannot read the cases directory {}: {e}; pass --cases DIR (a folder of suites)", root.display())
     })?;
-    let mut dirs: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    let mut dirs: Vec<PathBuf> = entries.into_iter().filter(|p| crate::bundled::is_dir(p)).collect();
     dirs.sort();
     let mut suites: Vec<Suite> = dirs.into_iter().map(|dir| load_suite(root, &dir, schemas)).collect();
     super::conflicts::mark(&mut suites, schemas.model());
@@ -87,7 +83,7 @@ fn load_suite(root: &Path, dir: &Path, schemas: &SchemaSet) -> Suite {
     let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let mut cases = Vec::new();
     let config_path = root.join(format!("{name}.suite.json"));
-    let (config, config_file) = if config_path.is_file() {
+    let (config, config_file) = if crate::bundled::is_file(&config_path) {
         match read_json::<SuiteConfig>(&config_path) {
             Ok(c) => (Some(c), Some(config_path)),
             Err(message) => {
@@ -106,12 +102,8 @@ fn load_suite(root: &Path, dir: &Path, schemas: &SchemaSet) -> Suite {
         (None, None)
     };
 
-    let mut files: Vec<PathBuf> = match fs::read_dir(dir) {
-        Ok(entries) => entries
-            .filter_map(|e| e.ok())
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "json"))
-            .collect(),
+    let mut files: Vec<PathBuf> = match crate::bundled::read_dir(dir) {
+        Ok(entries) => entries.into_iter().filter(|p| p.extension().is_some_and(|x| x == "json")).collect(),
         Err(e) => {
             cases.push(LoadedCase::Broken(BrokenCase {
                 suite: name.clone(),
@@ -387,7 +379,7 @@ pub fn singular(name: &str) -> String {
 
 /// Reads and parses a JSON file; the error names the file, the line, the field path and the problem.
 pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, String> {
-    let text = fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let text = crate::bundled::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
     parse_json_named(&text, &path.display().to_string())
 }
 

@@ -15,12 +15,12 @@ use clap::Args;
 A path is documented (a page's example reads it), derived (from the metadata; \"needs --discover\"
 when no example shows an entity there), or none (a bound function no page calls).")]
 pub struct CoverageArgs {
-    /// The cases folder (one folder per version, or one version's suites).
-    #[arg(long, default_value = "cases", value_name = "DIR")]
-    cases: PathBuf,
-    /// The schemas folder.
-    #[arg(long, default_value = "schemas", value_name = "DIR")]
-    schemas: PathBuf,
+    /// The cases folder (one folder per version, or one version's suites) [default: ./cases, else the built-in ones].
+    #[arg(long, value_name = "DIR")]
+    cases: Option<PathBuf>,
+    /// The schemas folder [default: ./schemas, else the built-in ones].
+    #[arg(long, value_name = "DIR")]
+    schemas: Option<PathBuf>,
     /// Also write the rows as JSON here.
     #[arg(long, value_name = "PATH")]
     json: Option<PathBuf>,
@@ -30,8 +30,9 @@ pub struct CoverageArgs {
 }
 
 pub fn coverage(a: CoverageArgs) -> Result<ExitCode, String> {
-    let config =
-        crate::runner::RunConfig { cases_dir: a.cases.clone(), schemas_dir: a.schemas.clone(), ..Default::default() };
+    let mut config = crate::runner::RunConfig::default();
+    config.cases_dir = a.cases.clone().unwrap_or(config.cases_dir);
+    config.schemas_dir = a.schemas.clone().unwrap_or(config.schemas_dir);
     let mut all = serde_json::Map::new();
     let mut none = 0;
     for bundle in crate::runner::versions::bundles(&config)? {

@@ -121,8 +121,8 @@ pub fn diff(a: DiffArgs) -> Result<ExitCode, String> {
     let params = super::run::parse_params(&a.params)?;
     let baseline_token = token_from(a.baseline_token_env.as_deref(), "--baseline-token-env")?;
     let mut config = RunConfig {
-        cases_dir: a.cases.unwrap_or_else(|| "cases".into()),
-        schemas_dir: a.schemas.unwrap_or_else(|| "schemas".into()),
+        cases_dir: a.cases.unwrap_or_else(|| crate::bundled::default_dir("cases")),
+        schemas_dir: a.schemas.unwrap_or_else(|| crate::bundled::default_dir("schemas")),
         target: Some(baseline.root),
         target_secrets: baseline.secrets,
         token: baseline_token.or(a.token.filter(|t| !t.is_empty()).map(Secret::new)),

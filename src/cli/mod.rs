@@ -62,6 +62,43 @@ enum Command {
     Record(Box<record::RecordArgs>),
     /// Measure the harness against a raw HTTP loop over `serve --entities N`.
     Bench(bench::BenchArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) on stdout.
+    #[command(after_help = "Examples:
+  graph-conformance completions bash > ~/.local/share/bash-completion/completions/graph-conformance
+  graph-conformance completions zsh > ~/.zfunc/_graph-conformance
+  graph-conformance completions fish > ~/.config/fish/completions/graph-conformance.fish")]
+    Completions {
+        /// The shell to complete in.
+        shell: clap_complete::Shell,
+    },
+    /// Write the man pages (graph-conformance.1 and one per command) into a folder.
+    #[command(after_help = "Example:
+  graph-conformance man --out ~/.local/share/man/man1 && man graph-conformance")]
+    Man {
+        /// The folder to write into (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: std::path::PathBuf,
+    },
+}
+
+/// Writes `graph-conformance.1` and `graph-conformance-<command>.1` into `out`.
+fn man(out: &std::path::Path) -> Result<ExitCode, String> {
+    use clap::CommandFactory;
+    std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    let cli = Cli::command();
+    let mut pages = vec![("graph-conformance".to_string(), cli.clone())];
+    for sub in cli.get_subcommands() {
+        let name = format!("graph-conformance-{}", sub.get_name());
+        pages.push((name.clone(), sub.clone().name(name)));
+    }
+    for (name, command) in pages {
+        let path = out.join(format!("{name}.1"));
+        let mut text = Vec::new();
+        clap_mangen::Man::new(command).render(&mut text).map_err(|e| format!("{name}: {e}"))?;
+        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    crate::report::term::outln!("man pages written to {}", out.display());
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Entry point of the binary.
@@ -78,6 +115,12 @@ pub fn main() -> ExitCode {
         Command::Diff(a) => diff::diff(*a),
         Command::Record(a) => record::record(*a),
         Command::Bench(a) => bench::bench(a),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Cli::command(), "graph-conformance", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man { out } => man(&out),
     };
     finish(result)
 }

@@ -77,7 +77,7 @@ pub fn record(a: RecordArgs) -> Result<ExitCode, String> {
     let tenant = std::env::var("AZURE_TENANT_ID").ok().filter(|t| !t.is_empty());
     let rec = RecordConfig::new(a.out.clone(), &target.root, tenant.as_deref(), &secrets);
     let mut config = RunConfig {
-        cases_dir: a.cases.unwrap_or_else(|| "cases".into()),
+        cases_dir: a.cases.unwrap_or_else(|| crate::bundled::default_dir("cases")),
         target: Some(target.root),
         target_secrets: target.secrets,
         token: token.map(Secret::new),

@@ -245,8 +245,8 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
         Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
     let mut config = RunConfig {
-        cases_dir: a.cases.clone().unwrap_or_else(|| "cases".into()),
-        schemas_dir: a.schemas.clone().unwrap_or_else(|| "schemas".into()),
+        cases_dir: a.cases.clone().unwrap_or_else(|| crate::bundled::default_dir("cases")),
+        schemas_dir: a.schemas.clone().unwrap_or_else(|| crate::bundled::default_dir("schemas")),
         target: target.as_ref().map(|t| t.root.clone()),
         token: a.token.filter(|t| !t.is_empty()).map(Secret::new),
         credentials: crate::target::AppCredentials::from_env().transpose()?,

@@ -31,12 +31,12 @@ pub struct ServeArgs {
     /// Rows per list page without $top.
     #[arg(long, default_value_t = 100, help_heading = "Data")]
     page_size: usize,
-    /// The case files whose documented examples seed the server.
-    #[arg(long, default_value = "cases", help_heading = "Data")]
-    cases: PathBuf,
-    /// The schemas and model (`graph-conformance schemas` writes them).
-    #[arg(long, default_value = "schemas", help_heading = "Data")]
-    schemas: PathBuf,
+    /// The case files whose documented examples seed the server [default: ./cases, else the built-in ones].
+    #[arg(long, value_name = "DIR", help_heading = "Data")]
+    cases: Option<PathBuf>,
+    /// The schemas and model (`graph-conformance schemas` writes them) [default: ./schemas, else the built-in ones].
+    #[arg(long, value_name = "DIR", help_heading = "Data")]
+    schemas: Option<PathBuf>,
     /// Serve with one catalogued defect (see --list-faults).
     #[arg(long, help_heading = "Faults")]
     fault: Option<String>,
@@ -59,8 +59,8 @@ pub fn serve(a: ServeArgs) -> Result<ExitCode, String> {
         entities: a.entities,
         fault: a.fault,
         page_size: a.page_size,
-        cases: a.cases,
-        schemas: a.schemas,
+        cases: a.cases.unwrap_or_else(|| crate::bundled::default_dir("cases")),
+        schemas: a.schemas.unwrap_or_else(|| crate::bundled::default_dir("schemas")),
         tls,
         tls_self_signed: a.tls_self_signed,
     })

@@ -411,9 +411,13 @@ fn entity(fault: Fault, body: &mut Ordered, asked: &Asked, server: &ReferenceSer
             // A total grows (its parts stay within it, so only the value check sees it); else any
             // integer; else a plain string gains a suffix (not a declared reference: breaking one
             // is `dangling-reference`).
-            let total = pick(body, &|p| fv::is_integer(p) && p.name.starts_with("total"));
+            // Never a declared total (one that counts a navigation's rows): changing it breaks
+            // `invariant.total-counts-rows` too, which is `total-drifts`.
+            let declared = server.store.total_properties(&t);
+            let free = |p: &crate::metadata::Property| fv::is_integer(p) && !declared.contains(&p.name.as_str());
+            let total = pick(body, &|p| free(p) && p.name.starts_with("total"));
             let references = server.store.reference_properties(&t);
-            if let Some(k) = total.or_else(|| pick(body, &fv::is_integer))
+            if let Some(k) = total.or_else(|| pick(body, &free))
                 && let Some(n) = get(body, &k).and_then(Value::as_i64)
             {
                 set(body, &k, json!(n + 1));

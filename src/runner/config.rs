@@ -161,8 +161,8 @@ pub struct RunConfig {
 impl Default for RunConfig {
     fn default() -> Self {
         RunConfig {
-            cases_dir: PathBuf::from("cases"),
-            schemas_dir: PathBuf::from("schemas"),
+            cases_dir: crate::bundled::default_dir("cases"),
+            schemas_dir: crate::bundled::default_dir("schemas"),
             version: "beta".into(),
             suite_prefix: None,
             given_dirs: None,

@@ -49,10 +49,11 @@ impl RunConfig {
         // A version's part of a run names the folders the run was given, not its version's.
         let (cases, schemas) =
             self.given_dirs.clone().unwrap_or_else(|| (self.cases_dir.clone(), self.schemas_dir.clone()));
-        if cases.as_os_str() != "cases" {
+        // The defaults (./cases, else the built-in ones) are not spelt out.
+        if cases != crate::bundled::default_dir("cases") {
             flag("cases", Some(&cases.to_string_lossy()));
         }
-        if schemas.as_os_str() != "schemas" {
+        if schemas != crate::bundled::default_dir("schemas") {
             flag("schemas", Some(&schemas.to_string_lossy()));
         }
         let target_flag = if self.diff.is_some() { "baseline" } else { "target" };

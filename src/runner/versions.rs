@@ -29,7 +29,7 @@ pub fn version_of_root(root: &str) -> Option<&'static str> {
 
 /// The versions laid out under `cases_dir`, in [`VERSIONS`] order.
 pub fn layered(cases_dir: &Path) -> Vec<&'static str> {
-    VERSIONS.into_iter().filter(|v| cases_dir.join(v).is_dir()).collect()
+    VERSIONS.into_iter().filter(|v| crate::bundled::is_dir(&cases_dir.join(v))).collect()
 }
 
 /// The run's bundles: one per version folder (only the target's version with a `--target`), or the
@@ -41,12 +41,13 @@ pub fn bundles(config: &RunConfig) -> Result<Vec<Bundle>, String> {
         let named = config.cases_dir.file_name().and_then(|n| n.to_str()).and_then(version_of_root);
         let version = wanted.or(named).unwrap_or("beta");
         // A folder of one version's suites beside schemas laid out by version takes that version's.
-        let schemas_dir =
-            if !config.schemas_dir.join("metadata.json").is_file() && config.schemas_dir.join(version).is_dir() {
-                config.schemas_dir.join(version)
-            } else {
-                config.schemas_dir.clone()
-            };
+        let schemas_dir = if !crate::bundled::is_file(&config.schemas_dir.join("metadata.json"))
+            && crate::bundled::is_dir(&config.schemas_dir.join(version))
+        {
+            config.schemas_dir.join(version)
+        } else {
+            config.schemas_dir.clone()
+        };
         return Ok(vec![Bundle {
             version: version.to_string(),
             cases_dir: config.cases_dir.clone(),

@@ -15,7 +15,6 @@ pub mod properties;
 pub mod transform;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::fs;
 use std::path::Path;
 use std::sync::{Arc, RwLock};
 
@@ -85,17 +84,13 @@ impl SchemaSet {
     /// with `x-odata-type` become addressable by type), the model (`metadata.json`) and the overlay
     /// (`overlay.json`).
     pub fn load(dir: &Path) -> Result<Self, String> {
-        let entries = fs::read_dir(dir).map_err(|e| {
+        let entries = crate::bundled::read_dir(dir).map_err(|e| {
             format!(
-                "cannot read the schemas directory {}: {e}; run from the project root or pass --schemas DIR",
+                "cannot read the schemas directory {}: {e}; pass --schemas DIR (a folder of schemas and metadata.json)",
                 dir.display()
             )
         })?;
-        let mut files: Vec<_> = entries
-            .filter_map(|e| e.ok())
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "json"))
-            .collect();
+        let mut files: Vec<_> = entries.into_iter().filter(|p| p.extension().is_some_and(|x| x == "json")).collect();
         files.sort();
         let mut docs = Vec::new();
         let mut model = None;
@@ -110,7 +105,8 @@ impl SchemaSet {
                 overlay = crate::case::load::read_json::<Overlay>(&file)?;
                 continue;
             }
-            let text = fs::read_to_string(&file).map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
+            let text =
+                crate::bundled::read_to_string(&file).map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
             let doc: Value =
                 serde_json::from_str(&text).map_err(|e| format!("{}: invalid JSON: {e}", file.display()))?;
             docs.push((file.display().to_string(), doc));
