@@ -523,7 +523,7 @@ fn max_failures_stops_starting_cases() {
 
 #[test]
 fn the_json_report_validates_against_its_committed_schema() {
-    let schema: Value = serde_json::from_str(&std::fs::read_to_string("docs/report-v1.schema.json").unwrap()).unwrap();
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string("docs/report-v2.schema.json").unwrap()).unwrap();
     let validator = jsonschema::options().should_validate_formats(true).build(&schema).expect("the schema compiles");
     let bad = serve(&["--fault", "value-drift", "--entities", "200"]);
     let runs: Vec<(&str, Vec<&str>)> = vec![
@@ -601,9 +601,30 @@ fn a_baseline_names_new_failures_and_fixed_ones_and_gates_on_regressions() {
     assert!(out.contains(&format!("fixed ({failed}):")) && !out.contains("new failures ("), "{out}");
     // Failing as before is not a regression under --fail-on new, but is a failure under the default.
     let same = tmp("baseline-faulty-again.json");
-    let o = run(&bad.1, &same, &["--baseline", faulty.to_str().unwrap(), "--fail-on", "new"]);
+    let junit = tmp("baseline-faulty-again.xml");
+    let o = run(
+        &bad.1,
+        &same,
+        &["--baseline", faulty.to_str().unwrap(), "--fail-on", "new", "--junit", junit.to_str().unwrap()],
+    );
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains(&format!("still failing: {failed}")));
+    // The reports say so too: the JSON per case and as a whole, and JUnit agrees with the verdict.
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&same).unwrap()).unwrap();
+    assert_eq!(report["version"], 2);
+    assert_eq!(report["baseline"]["stillFailing"].as_u64(), Some(failed));
+    assert_eq!(report["baseline"]["newFailures"].as_u64(), Some(0));
+    let cases = report["cases"].as_array().unwrap();
+    assert!(cases.iter().filter(|c| c["outcome"] == "failed").all(|c| c["baseline"] == "still-failing"));
+    assert!(cases.iter().filter(|c| c["outcome"] == "passed").all(|c| c["baseline"] == "same"));
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(!xml.contains("<failure"), "JUnit is green when the gate is");
+    assert!(xml.contains("still failing as in the baseline (body.value)"), "{}", &xml[..2000.min(xml.len())]);
+    // A case that breaks another rule than before is a new failure, named by the new rule.
+    let other = serve(&["--fault", "wrong-content-type"]);
+    let o = run(&other.1, &tmp("baseline-other.json"), &["--baseline", faulty.to_str().unwrap(), "--fail-on", "new"]);
+    assert_eq!(o.status.code(), Some(101), "{}", text(&o));
+    assert!(text(&o).contains("(newly broken: content-type"), "{}", text(&o));
     let o = run(&bad.1, &same, &["--baseline", faulty.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(101));
     // A file that is not a report is a setup error.

@@ -542,6 +542,17 @@ fn detections() -> Vec<(&'static str, Detect)> {
                 .map(|f| f.rule)
                 .collect()
         }),
+        ("invariant.total-counts-rows", || {
+            let schemas = project_schemas();
+            let run = json!({"id": "r", "totalUsersCount": 3});
+            let shown = crate::check::totals::shown(
+                schemas.model(),
+                &schemas.overlay().totals,
+                "microsoft.graph.identityGovernance.run",
+                &run,
+            );
+            shown.iter().filter_map(|s| crate::check::totals::judge(s, 200, Some(2))).map(|f| f.rule).collect()
+        }),
         ("reference.resolves", || {
             let n =
                 crate::check::references::Named { at: "/taskDefinitionId".into(), target: "t".into(), key: "k".into() };

@@ -32,6 +32,8 @@ struct Failure {
     message: String,
     case_file: Option<PathBuf>,
     doc_url: Option<String>,
+    /// Against `--baseline`: new-failure or still-failing, and the newly broken rules.
+    change: Option<(&'static str, Vec<&'static str>)>,
 }
 
 /// An HTML report being collected.
@@ -45,6 +47,8 @@ pub struct HtmlReport {
     others_left: u64,
     /// Per version: which GET paths of the tree the loaded cases read.
     coverage: Vec<(String, Vec<crate::case::coverage::Row>)>,
+    /// The comparison with `--baseline`, as the terminal shows it.
+    baseline: Option<Vec<String>>,
 }
 
 impl HtmlReport {
@@ -57,6 +61,7 @@ impl HtmlReport {
             others: Vec::new(),
             others_left: 0,
             coverage: Vec::new(),
+            baseline: None,
         })
     }
 
@@ -65,7 +70,12 @@ impl HtmlReport {
         self.coverage.push((version.to_string(), rows.to_vec()));
     }
 
-    pub fn add(&mut self, r: &CaseReport, redactor: &Redactor) {
+    /// Sets the comparison with `--baseline` (before [`HtmlReport::finish`]).
+    pub fn set_baseline(&mut self, lines: Vec<String>) {
+        self.baseline = Some(lines);
+    }
+
+    pub fn add(&mut self, r: &CaseReport, redactor: &Redactor, delta: Option<&super::baseline::Delta>) {
         self.head.count(r);
         let rules = failed_rules(r);
         if !matches!(r.outcome, Outcome::Ignored(_)) {
@@ -96,6 +106,7 @@ impl HtmlReport {
                     message: redactor.redact(&render_failure(r, RenderOptions::default())),
                     case_file: s.case_file.map(|(f, _)| f),
                     doc_url: s.doc.map(|d| d.url).filter(|u| !u.is_empty()),
+                    change: delta.map(|d| (d.change.as_str(), d.new_rules.clone())),
                 });
             }
             Outcome::Failed => self.failures_left += 1,
@@ -131,18 +142,26 @@ impl HtmlReport {
         );
         let _ = writeln!(
             h,
-            "<header class=\"{verdict}\"><h1>graph-conformance</h1><p class=\"meta\">target <code>{}</code> · profile \
+            "<header class=\"{verdict}\"><h1>graph-conformance</h1><p class=\"meta\">{} · profile \
              <code>{}</code> · started {} · {:.1} s · graph-conformance {}</p>\
              <div class=\"totals\"><div><span id=\"count-total\">{total}</span> cases</div>\
              <div class=\"passed\"><span id=\"count-passed\">{passed}</span> passed</div>\
              <div class=\"failed\"><span id=\"count-failed\">{failed}</span> failed</div>\
              <div class=\"ignored\"><span id=\"count-ignored\">{ignored}</span> ignored</div></div></header>",
-            esc(&self.head.info.target),
+            match &self.head.info.candidate {
+                Some(c) =>
+                    format!("baseline <code>{}</code> · candidate <code>{}</code>", esc(&self.head.info.target), esc(c)),
+                None => format!("target <code>{}</code>", esc(&self.head.info.target)),
+            },
             esc(&self.head.info.profile),
             esc(&self.head.started.strftime("%Y-%m-%d %H:%M:%S UTC").to_string()),
             self.head.clock.elapsed().as_secs_f64(),
             env!("CARGO_PKG_VERSION"),
         );
+        if let Some(lines) = &self.baseline {
+            let text: Vec<&str> = lines.iter().map(|l| l.as_str()).filter(|l| !l.is_empty()).collect();
+            let _ = writeln!(h, "<section><h2>Against the baseline</h2><pre>{}</pre></section>", esc(&text.join("\n")));
+        }
         self.rules_section(&mut h);
         self.matrix_section(&mut h);
         self.coverage_section(&mut h);
@@ -180,6 +199,16 @@ impl HtmlReport {
         h.push_str("</section>\n");
     }
 
+    /// Whether rule `k` belongs in this report: a `run` report shows the run's rules, a `diff`
+    /// report the comparison's.
+    fn shown(&self, k: usize) -> bool {
+        let id = RULES[k].id;
+        match self.head.info.candidate {
+            Some(_) => crate::diff::execute::DIFF_RULES.contains(&id),
+            None => !id.starts_with("diff."),
+        }
+    }
+
     fn rule_totals(&self) -> Vec<(u64, u64)> {
         let mut t = vec![(0u64, 0u64); RULES.len()];
         for row in self.matrix.values() {
@@ -196,7 +225,7 @@ impl HtmlReport {
         // Broken rules first, then the table's order.
         let mut totals: Vec<(usize, (u64, u64))> = self.rule_totals().into_iter().enumerate().collect();
         totals.sort_by_key(|(k, (_, failed))| (std::cmp::Reverse(*failed), *k));
-        for (k, (exercised, failed)) in totals {
+        for (k, (exercised, failed)) in totals.into_iter().filter(|(k, _)| self.shown(*k)) {
             let rule = &RULES[k];
             let pct = |n: u64| if exercised == 0 { 0.0 } else { n as f64 * 100.0 / exercised as f64 };
             let _ = writeln!(
@@ -217,13 +246,14 @@ impl HtmlReport {
 
     fn matrix_section(&self, h: &mut String) {
         h.push_str("<section><h2>Rules × suites</h2><p class=\"hint\">Each cell: cases failed / cases whose answer the rule checked; empty where the rule did not apply.</p><div class=\"scroll\"><table class=\"matrix\"><thead><tr><th>suite</th>");
-        for (k, r) in RULES.iter().enumerate() {
-            let _ = write!(h, "<th title=\"{}\"><span>{}</span></th>", esc(r.id), k + 1);
+        let columns: Vec<usize> = (0..RULES.len()).filter(|k| self.shown(*k)).collect();
+        for (n, k) in columns.iter().enumerate() {
+            let _ = write!(h, "<th title=\"{}\"><span>{}</span></th>", esc(RULES[*k].id), n + 1);
         }
         h.push_str("</tr></thead><tbody>\n");
         for (suite, row) in &self.matrix {
             let _ = write!(h, "<tr><th>{}</th>", esc(suite));
-            for (k, (e, f)) in row.iter().enumerate() {
+            for (k, (e, f)) in row.iter().enumerate().filter(|(k, _)| self.shown(*k)) {
                 let title = esc(&format!("{} in {suite}: {f} failed of {e}", RULES[k].id));
                 match (e, f) {
                     (0, _) => h.push_str("<td></td>"),
@@ -238,8 +268,9 @@ impl HtmlReport {
             h.push_str("</tr>\n");
         }
         h.push_str("</tbody></table></div><p class=\"hint\">Columns: ");
-        for (k, r) in RULES.iter().enumerate() {
-            let _ = write!(h, "{} <code>{}</code>{}", k + 1, esc(r.id), if k + 1 < RULES.len() { ", " } else { "." });
+        for (n, k) in columns.iter().enumerate() {
+            let last = n + 1 == columns.len();
+            let _ = write!(h, "{} <code>{}</code>{}", n + 1, esc(RULES[*k].id), if last { "." } else { ", " });
         }
         h.push_str("</p></section>\n");
     }
@@ -252,10 +283,15 @@ impl HtmlReport {
         );
         for f in &self.failures {
             let rules = f.rules.join(", ");
+            let change = match &f.change {
+                Some((c, new)) if new.is_empty() => format!(" <span class=\"reason\">{c}</span>"),
+                Some((c, new)) => format!(" <span class=\"reason\">{c}: {}</span>", esc(&new.join(", "))),
+                None => String::new(),
+            };
             let _ = write!(
                 h,
-                "<tr class=\"case\" data-outcome=\"failed\" data-text=\"{}\"><td class=\"failed\">failed</td><td><details><summary><code>{}</code> <span class=\"rules\">{}</span></summary>",
-                esc(&format!("{} {rules}", f.name).to_lowercase()),
+                "<tr class=\"case\" data-outcome=\"failed\" data-text=\"{}\"><td class=\"failed\">failed</td><td><details><summary><code>{}</code> <span class=\"rules\">{}</span>{change}</summary>",
+                esc(&format!("{} {rules} {}", f.name, f.change.as_ref().map_or("", |c| c.0)).to_lowercase()),
                 esc(&f.name),
                 esc(&rules)
             );
@@ -265,12 +301,16 @@ impl HtmlReport {
             }
             let mut links = Vec::new();
             if let Some(file) = &f.case_file {
-                let abs = std::fs::canonicalize(file).unwrap_or_else(|_| file.clone());
-                links.push(format!(
-                    "<a href=\"file://{}\">case file {}</a>",
-                    esc(&abs.display().to_string()),
-                    esc(&file.display().to_string())
-                ));
+                // Relative to the report, so the link works wherever the two travel together (a CI
+                // artifact); a built-in file has no link, only its name.
+                match relative_link(&self.head.path, file) {
+                    Some(href) => links.push(format!(
+                        "<a href=\"{}\">case file {}</a>",
+                        esc(&href),
+                        esc(&file.display().to_string())
+                    )),
+                    None => links.push(format!("case file <code>{}</code>", esc(&file.display().to_string()))),
+                }
             }
             if let Some(url) = f.doc_url.as_ref().filter(|u| is_web_link(u)) {
                 links.push(format!("<a href=\"{}\">doc page</a>", esc(url)));
@@ -386,22 +426,62 @@ const SCRIPT: &str = r#"
 })();
 "#;
 
+/// The path of `file` relative to the folder of `report`, as a URL path (`../cases/beta/x.json`);
+/// none for a built-in file or one that cannot be resolved.
+fn relative_link(report: &Path, file: &Path) -> Option<String> {
+    if crate::bundled::is_built_in(file) {
+        return None;
+    }
+    let absolute = |p: &Path| std::fs::canonicalize(p).ok();
+    let dir = absolute(report.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")))?;
+    let file = absolute(file)?;
+    let common = dir.components().zip(file.components()).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = dir.components().skip(common).map(|_| "..".to_string()).collect();
+    parts.extend(file.components().skip(common).map(|c| {
+        c.as_os_str()
+            .to_string_lossy()
+            .bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    }));
+    Some(parts.join("/"))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn case_links_are_relative_to_the_report() {
+        let root = std::env::temp_dir().join(format!("gc-links-{}", std::process::id()));
+        std::fs::create_dir_all(root.join("out/html")).unwrap();
+        std::fs::create_dir_all(root.join("cases/beta")).unwrap();
+        std::fs::write(root.join("cases/beta/a b.json"), "{}").unwrap();
+        let link = super::relative_link(&root.join("out/html/report.html"), &root.join("cases/beta/a b.json"));
+        assert_eq!(link.as_deref(), Some("../../cases/beta/a%20b.json"));
+        assert_eq!(
+            super::relative_link(&root.join("r.html"), std::path::Path::new("(built-in)/cases/beta/x.json")),
+            None
+        );
+        let _ = std::fs::remove_dir_all(root);
+    }
+
     use super::*;
 
     #[test]
     fn text_is_escaped_and_failures_come_first() {
         let path = std::env::temp_dir().join(format!("gc-html-{}.html", std::process::id()));
-        let info = RunInfo { target: "http://x/<beta>".into(), profile: "live".into(), failures_only: false };
+        let info =
+            RunInfo { target: "http://x/<beta>".into(), candidate: None, profile: "live".into(), failures_only: false };
         let mut h = HtmlReport::create(&path, info).unwrap();
         let redactor = Redactor::default();
-        h.add(&CaseReport::new("a-passing<script>".into(), "s".into()), &redactor);
+        h.add(&CaseReport::new("a-passing<script>".into(), "s".into()), &redactor, None);
         let mut bad = CaseReport::new("b-failing".into(), "s".into());
         bad.outcome = Outcome::Failed;
         bad.findings.push(crate::check::Finding::failure("status", "", "expected 200, got 500"));
         bad.checked = crate::check::RuleSet::of(&["status", "schema"]);
-        h.add(&bad, &redactor);
+        h.add(&bad, &redactor, None);
         h.finish().unwrap();
         let page = std::fs::read_to_string(&path).unwrap();
         assert!(!page.contains("<script>alert") && page.contains("a-passing&lt;script&gt;"));

@@ -1,4 +1,4 @@
-//! `--json PATH`: the run as data, format version 1, described by `docs/report-v1.schema.json`:
+//! `--json PATH`: the run as data, format version 2, described by `docs/report-v2.schema.json`:
 //! the tool, the target (redacted), the profile, when and how long, counts per outcome and per
 //! rule, and every case (sorted by name) with its request, status, findings, sources and trace ids.
 //!
@@ -20,7 +20,7 @@ use crate::check::Severity;
 use crate::target::Redactor;
 
 /// The report format's version; bumped on any change a reader could notice.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// Cases held in memory before a sorted chunk is spilled.
 const CHUNK_CASES: usize = 20_000;
 /// Bytes held in memory before a sorted chunk is spilled.
@@ -31,8 +31,10 @@ const MAX_RUNS: usize = 128;
 /// What the report says about the run as a whole.
 #[derive(Debug, Clone)]
 pub struct RunInfo {
-    /// The service root (redacted), or `embedded`.
+    /// The service root (redacted), or `embedded`; in `diff`, the baseline.
     pub target: String,
+    /// In `diff`: the candidate compared with the baseline (`target`).
+    pub candidate: Option<String>,
     pub profile: String,
     /// Only failed cases are written (the counts still cover every case).
     pub failures_only: bool,
@@ -48,6 +50,8 @@ pub struct JsonReport {
     runs: Vec<PathBuf>,
     /// Per version: which GET paths of the tree the loaded cases read.
     coverage: serde_json::Map<String, serde_json::Value>,
+    /// The comparison with `--baseline`, when there is one.
+    baseline: Option<serde_json::Value>,
 }
 
 impl JsonReport {
@@ -60,7 +64,13 @@ impl JsonReport {
             spill_dir: None,
             runs: Vec::new(),
             coverage: serde_json::Map::new(),
+            baseline: None,
         })
+    }
+
+    /// Sets the comparison with `--baseline` (before [`JsonReport::finish`]).
+    pub fn set_baseline(&mut self, summary: serde_json::Value) {
+        self.baseline = Some(summary);
     }
 
     fn fail(&self, e: impl std::fmt::Display) -> String {
@@ -73,7 +83,12 @@ impl JsonReport {
     }
 
     /// Adds one finished case (already redacted where it was made; rendered text is redacted again).
-    pub fn add(&mut self, r: &CaseReport, redactor: &Redactor) -> Result<(), String> {
+    pub fn add(
+        &mut self,
+        r: &CaseReport,
+        redactor: &Redactor,
+        delta: Option<&super::baseline::Delta>,
+    ) -> Result<(), String> {
         self.head.count(r);
         for rule in failed_rules(r) {
             *self.rules.entry(rule).or_default() += 1;
@@ -81,7 +96,7 @@ impl JsonReport {
         if self.head.info.failures_only && r.outcome != Outcome::Failed {
             return Ok(());
         }
-        let text = serde_json::to_string(&case_json(r, redactor)).map_err(|e| self.fail(e))?;
+        let text = serde_json::to_string(&case_json(r, redactor, delta)).map_err(|e| self.fail(e))?;
         // The case as written, redacted again: a secret in any field, escaped or not, never lands.
         let text = crate::target::secret::redact(&text).into_owned();
         self.chunk_bytes += text.len() + r.name.len();
@@ -152,12 +167,14 @@ impl JsonReport {
             "version": FORMAT_VERSION,
             "tool": { "name": "graph-conformance", "version": env!("CARGO_PKG_VERSION") },
             "target": self.head.info.target,
+            "candidate": self.head.info.candidate,
             "profile": self.head.info.profile,
             "started": self.head.started.to_string(),
             "durationMs": self.head.clock.elapsed().as_millis() as u64,
             "counts": { "total": passed + failed + ignored, "passed": passed, "failed": failed, "ignored": ignored },
             "rules": self.rules.iter().map(|(k, v)| (k.to_string(), json!({ "failedCases": v }))).collect::<serde_json::Map<_, _>>(),
             "failuresOnly": self.head.info.failures_only,
+            "baseline": self.baseline,
             "coverage": self.coverage,
         });
         let head = serde_json::to_string_pretty(&head).map_err(|e| self.fail(e))?;
@@ -252,6 +269,10 @@ pub struct CaseJson<'a> {
     reason: Option<&'a str>,
     message: Option<String>,
     rerun: Option<&'a str>,
+    /// Against `--baseline`: new-failure, fixed, still-failing, new-case or same.
+    baseline: Option<&'static str>,
+    new_rules: Vec<&'static str>,
+    fixed_rules: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -290,7 +311,7 @@ struct TraceJson<'a> {
 }
 
 /// One case as the report holds it.
-pub fn case_json<'a>(r: &'a CaseReport, redactor: &Redactor) -> CaseJson<'a> {
+pub fn case_json<'a>(r: &'a CaseReport, redactor: &Redactor, delta: Option<&super::baseline::Delta>) -> CaseJson<'a> {
     let x = r.exchange.as_ref();
     let findings = r
         .findings
@@ -350,6 +371,9 @@ pub fn case_json<'a>(r: &'a CaseReport, redactor: &Redactor) -> CaseJson<'a> {
         reason,
         message,
         rerun: (!r.rerun.is_empty()).then_some(r.rerun.as_str()),
+        baseline: delta.map(|d| d.change.as_str()),
+        new_rules: delta.map(|d| d.new_rules.clone()).unwrap_or_default(),
+        fixed_rules: delta.map(|d| d.fixed_rules.clone()).unwrap_or_default(),
     }
 }
 
@@ -369,14 +393,15 @@ mod tests {
     #[test]
     fn cases_come_out_sorted_through_spilled_chunks() {
         let path = std::env::temp_dir().join(format!("gc-json-{}.json", std::process::id()));
-        let info = RunInfo { target: "embedded".into(), profile: "reference".into(), failures_only: false };
+        let info =
+            RunInfo { target: "embedded".into(), candidate: None, profile: "reference".into(), failures_only: false };
         let mut j = JsonReport::create(&path, info).unwrap();
         let redactor = Redactor::default();
         let n = CHUNK_CASES * 2 + 17;
         for i in 0..n {
             // Names arrive out of order.
             let k = (i * 7919) % n;
-            j.add(&report(&format!("case-{k:06}"), k.is_multiple_of(1000)), &redactor).unwrap();
+            j.add(&report(&format!("case-{k:06}"), k.is_multiple_of(1000)), &redactor, None).unwrap();
         }
         assert_eq!(j.runs.len(), 2, "two chunks were spilled");
         let spill = j.spill_dir.clone().unwrap();
@@ -388,7 +413,8 @@ mod tests {
         assert!(names.windows(2).all(|w| w[0] < w[1]), "sorted by name");
         assert_eq!(v["counts"]["failed"], (n as u64).div_ceil(1000));
         assert_eq!(v["rules"]["status"]["failedCases"], v["counts"]["failed"]);
-        assert_eq!(v["version"], 1);
+        assert_eq!(v["version"], 2);
+        assert!(v["baseline"].is_null() && v["cases"][0]["baseline"].is_null(), "no baseline, no comparison");
         let _ = std::fs::remove_file(path);
     }
 }

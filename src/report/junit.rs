@@ -17,21 +17,35 @@ pub struct JunitReport {
     suites: BTreeMap<String, Vec<TestCase>>,
     started: Option<std::time::Instant>,
     failures_only: bool,
+    /// `--fail-on new`: a case failing as in the baseline is not a failure of this run.
+    fail_on_new: bool,
 }
 
 impl JunitReport {
     /// A report of every case, or (`failures_only`) of the failed ones.
-    pub fn new(failures_only: bool) -> Self {
-        JunitReport { suites: BTreeMap::new(), started: Some(std::time::Instant::now()), failures_only }
+    pub fn new(failures_only: bool, fail_on_new: bool) -> Self {
+        JunitReport { suites: BTreeMap::new(), started: Some(std::time::Instant::now()), failures_only, fail_on_new }
     }
 
     /// Adds a case: a failure's `type` is its first broken rule, its message the first finding, its
-    /// text the whole rendered block; trace ids are properties.
-    pub fn add(&mut self, r: &CaseReport, redactor: &Redactor) {
+    /// text the whole rendered block; trace ids are properties. Against a baseline, the case's
+    /// change is a property; under `--fail-on new` a case failing as in the baseline is skipped
+    /// (with its block), so the file agrees with the verdict.
+    pub fn add(&mut self, r: &CaseReport, redactor: &Redactor, delta: Option<&super::baseline::Delta>) {
         if self.failures_only && r.outcome != Outcome::Failed {
             return;
         }
+        let tolerated = self.fail_on_new && delta.is_some_and(|d| d.change == super::baseline::Change::StillFailing);
         let status = match &r.outcome {
+            Outcome::Failed if tolerated => {
+                let mut s = TestCaseStatus::skipped();
+                s.set_message(format!(
+                    "still failing as in the baseline ({}): --fail-on new does not fail on it",
+                    super::json::failed_rules(r).join(", ")
+                ));
+                s.set_description(redactor.redact(&render_failure(r, RenderOptions::default())));
+                s
+            }
             Outcome::Passed => TestCaseStatus::success(),
             Outcome::Ignored(reason) => {
                 let mut s = TestCaseStatus::skipped();
@@ -54,6 +68,12 @@ impl JunitReport {
         };
         let mut case = TestCase::new(r.name.as_str(), status);
         case.set_classname(format!("graph-conformance.{}", r.suite));
+        if let Some(d) = delta {
+            case.add_property(("baseline", d.change.as_str()));
+            if !d.new_rules.is_empty() {
+                case.add_property(("newly-broken", d.new_rules.join(", ").as_str()));
+            }
+        }
         if let Some(x) = &r.exchange {
             case.set_time(x.elapsed);
             if r.outcome == Outcome::Failed {

@@ -169,6 +169,7 @@ impl Sinks {
     pub fn new(config: &RunConfig) -> Result<Self, String> {
         let info = crate::report::json::RunInfo {
             target: config.target.clone().unwrap_or_else(|| "embedded".into()),
+            candidate: config.diff.as_ref().map(|d| d.candidate.clone()),
             profile: config.profile().to_string(),
             failures_only: config.report_failures_only,
         };
@@ -180,7 +181,7 @@ impl Sinks {
                 .map(|p| crate::report::html::HtmlReport::create(p, info.clone()))
                 .transpose()?,
             json: config.json.as_deref().map(|path| JsonReport::create(path, info.clone())).transpose()?,
-            junit: config.junit.as_ref().map(|_| JunitReport::new(config.report_failures_only)),
+            junit: config.junit.as_ref().map(|_| JunitReport::new(config.report_failures_only, config.fail_on_new)),
             verdict: Verdict::default(),
             compare: config
                 .baseline
@@ -194,20 +195,18 @@ impl Sinks {
     /// Records a finished case; returns the earlier case it failed exactly as, if any.
     pub fn record(&mut self, r: &CaseReport, redactor: &Redactor) -> Option<String> {
         let same_as = self.verdict.record(r);
-        if let Some(c) = self.compare.as_mut() {
-            c.record(r);
-        }
+        let delta = self.compare.as_mut().map(|c| c.record(r));
         if let Some(j) = self.json.as_mut()
-            && let Err(e) = j.add(r, redactor)
+            && let Err(e) = j.add(r, redactor, delta.as_ref())
         {
             self.errors.push(e);
             self.json = None;
         }
         if let Some(j) = self.junit.as_mut() {
-            j.add(r, redactor);
+            j.add(r, redactor, delta.as_ref());
         }
         if let Some(h) = self.html.as_mut() {
-            h.add(r, redactor);
+            h.add(r, redactor, delta.as_ref());
         }
         if let Some(h) = self.har.as_mut()
             && let Err(e) = h.add(r, redactor)
@@ -236,8 +235,16 @@ impl Sinks {
 
     pub fn finish(mut self, config: &RunConfig) -> (Verdict, Vec<String>) {
         if let Some(c) = self.compare.take() {
+            let (path, started) = c.describe();
             let (comparison, what) = c.finish();
-            self.verdict.baseline = Some((comparison.lines(&what), comparison.new_failures_count));
+            let lines = comparison.lines(&what);
+            if let Some(j) = self.json.as_mut() {
+                j.set_baseline(comparison.to_json(&path, &started));
+            }
+            if let Some(h) = self.html.as_mut() {
+                h.set_baseline(lines.clone());
+            }
+            self.verdict.baseline = Some((lines, comparison.new_failures_count));
         }
         let mut errors = self.errors;
         if let Some(h) = self.html.take()
