@@ -488,9 +488,13 @@ fn the_rerun_line_of_a_case_from_another_folder_reproduces_its_failure() {
 
 #[test]
 fn a_run_where_no_case_ran_fails_unless_told_otherwise() {
+    // As nextest: one line that says so, and an exit code of its own, with no verdict.
     let o = cli(&["run", "no-case-has-this-name"]);
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    assert!(text(&o).contains("no case ran"), "{}", text(&o));
+    assert_eq!(o.status.code(), Some(4), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("error: no case matches the filter `no-case-has-this-name`"), "{err}");
+    assert!(!text(&o).contains("verdict:"), "{}", text(&o));
     let o = cli(&["run", "--no-tests", "pass", "no-case-has-this-name"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let o = cli(&["run", "--no-tests", "warn", "no-case-has-this-name"]);

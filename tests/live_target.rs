@@ -91,7 +91,12 @@ fn tenant(fault: Option<Fault>, entities: usize, throttle: usize, expires_in: u6
     let token_calls = Arc::new(AtomicUsize::new(0));
     let graph = Faulty::new(
         store,
-        &ServerOptions { fault, auth: AuthPolicy::Tokens(accepted.clone()), page_size: 40, ..ServerOptions::default() },
+        &ServerOptions {
+            faults: fault.into_iter().collect(),
+            auth: AuthPolicy::Tokens(accepted.clone()),
+            page_size: 40,
+            ..ServerOptions::default()
+        },
     );
     let server = rt.block_on(async {
         let s = MockServer::start().await;
@@ -339,7 +344,7 @@ fn reference(fault: Option<Fault>) -> Faulty {
     let store = Arc::new(
         Store::from_suites(&load_suites("cases/beta".as_ref(), &schemas).unwrap(), schemas.clone(), 0).unwrap(),
     );
-    Faulty::new(store, &ServerOptions { fault, ..ServerOptions::default() })
+    Faulty::new(store, &ServerOptions { faults: fault.into_iter().collect(), ..ServerOptions::default() })
 }
 
 fn serve_with(responder: impl Respond + 'static) -> (MockServer, tokio::runtime::Runtime) {

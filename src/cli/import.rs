@@ -33,13 +33,14 @@ pub struct ImportArgs {
   graph-conformance lint DOCS/api-reference/beta/api/identitygovernance-*.md
   graph-conformance lint --deny-warnings PAGE.md          exit 1 when there is any finding")]
 pub struct LintArgs {
-    /// The schemas and model to check examples and paths against.
-    #[arg(long, default_value = "schemas")]
-    schemas: PathBuf,
+    /// The schemas and model to check examples and paths against [default: ./schemas, else the built-in ones].
+    #[arg(long, value_name = "DIR")]
+    schemas: Option<PathBuf>,
     /// Exit 1 when there is any warning.
     #[arg(long)]
     deny_warnings: bool,
-    #[arg(required = true)]
+    /// Graph doc pages (markdown) to check.
+    #[arg(required = true, value_name = "PAGE")]
     pages: Vec<PathBuf>,
 }
 
@@ -75,13 +76,13 @@ pub fn import(a: ImportArgs) -> Result<ExitCode, String> {
 /// `dir` itself when it holds a model; else its folder for the page's version: v1.0 when the page
 /// sits under a `v1.0` folder or its examples call `graph.microsoft.com/v1.0`, beta otherwise.
 fn schemas_for_page(dir: &std::path::Path, page: &std::path::Path, text: &str) -> PathBuf {
-    if dir.join("metadata.json").is_file() {
+    if crate::bundled::is_file(&dir.join("metadata.json")) {
         return dir.to_path_buf();
     }
     let v1 = page.components().any(|c| c.as_os_str() == "v1.0")
         || (text.contains("graph.microsoft.com/v1.0/") && !text.contains("graph.microsoft.com/beta/"));
     let version = if v1 { "v1.0" } else { "beta" };
-    if dir.join(version).is_dir() { dir.join(version) } else { dir.to_path_buf() }
+    if crate::bundled::is_dir(&dir.join(version)) { dir.join(version) } else { dir.to_path_buf() }
 }
 
 pub fn lint(a: LintArgs) -> Result<ExitCode, String> {
@@ -92,7 +93,8 @@ pub fn lint(a: LintArgs) -> Result<ExitCode, String> {
     let mut errors = 0;
     for page in &a.pages {
         let text = crate::import::read_page(page).map_err(|e| format!("{}: cannot read: {e}", page.display()))?;
-        let dir = schemas_for_page(&a.schemas, page, &text);
+        let schemas = a.schemas.clone().unwrap_or_else(|| crate::bundled::default_dir("schemas"));
+        let dir = schemas_for_page(&schemas, page, &text);
         let schemas = loaded.entry(dir.clone()).or_insert_with(|| match crate::schema::SchemaSet::load(&dir) {
             Ok(s) => Some(s),
             Err(e) => {

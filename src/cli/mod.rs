@@ -2,7 +2,8 @@
 //!
 //! Exit codes: 0 when everything passed, 101 when a case failed (libtest's code), 2 for a usage or
 //! setup error (a bad flag or value, unreadable `cases/` or `schemas/`, a report that cannot be
-//! written, a port in use), 1 for `--check` and `lint --deny-warnings` findings.
+//! written, a port in use), 4 when the filter matched no case (nextest's), 1 for `--check` and
+//! `lint --deny-warnings` findings.
 
 use std::process::ExitCode;
 
@@ -33,7 +34,7 @@ mod serve;
   graph-conformance diff --baseline URL --candidate URL   a server compared with a baseline, answer by answer
   graph-conformance record --target URL --out DIR         a tenant's answers as redacted, replayable cases
 
-Exit codes: 0 passed, 101 a case failed, 2 a usage or setup error, 1 --check or --deny-warnings found something."
+Exit codes: 0 passed, 101 a case failed, 2 a usage or setup error, 4 no case matched the filter, 1 --check or --deny-warnings found something."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -141,5 +142,29 @@ fn finish(result: Result<ExitCode, String>) -> ExitCode {
             term::errln!("error: {e}");
             ExitCode::from(2)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn every_argument_of_every_command_says_what_it_is() {
+        let cli = Cli::command();
+        let mut missing = Vec::new();
+        for sub in cli.get_subcommands() {
+            for arg in sub.get_arguments() {
+                let id = arg.get_id().as_str();
+                if id == "help" || id == "version" || arg.is_hide_set() {
+                    continue;
+                }
+                if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{} {id}", sub.get_name()));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "arguments without help: {missing:?}");
     }
 }

@@ -81,7 +81,7 @@ pub struct RunArgs {
     /// Run ignored cases too.
     #[arg(long, help_heading = "Selection")]
     include_ignored: bool,
-    /// When no case runs (the filter matched none, or all were ignored): fail (exit 2), warn, or pass.
+    /// When no case runs: fail (exit 4 when the filter matched none, 2 when every match was ignored), warn, or pass.
     #[arg(long, value_name = "WHAT", value_parser = ["fail", "warn", "pass"], default_value = "fail", help_heading = "Selection")]
     no_tests: String,
     /// List the cases without running them (starts nothing).
@@ -306,14 +306,15 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
         return Err("--fail-on new compares with a baseline: give --baseline PREV.json".into());
     }
     let fail_on_new = fail_on == "new";
-    let (ran, failed) = if config.discover {
+    let config_discovers = config.discover;
+    let (ran, matched, failed) = if config.discover {
         let display = crate::runner::stream::Display::from_args(&args);
         let counts = crate::runner::discover::run_discovery(config, &args, display, |_| {})?;
         let failed = match counts.new_failures {
             Some(n) if fail_on_new => n > 0,
             _ => counts.failed > 0,
         };
-        (counts.passed + counts.failed, failed)
+        (counts.passed + counts.failed, counts.passed + counts.failed + counts.ignored, failed)
     } else {
         let summary = run_libtest(config, &args)?;
         let c = &summary.conclusion;
@@ -322,8 +323,16 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
             Some(n) if fail_on_new => n > 0,
             _ => c.has_failed(),
         };
-        (c.num_passed + c.num_failed, failed)
+        (c.num_passed + c.num_failed, c.num_passed + c.num_failed + c.num_ignored, failed)
     };
+    if matched == 0 && !args.list && a.no_tests == "fail" && !config_discovers {
+        // As nextest does: one line, and an exit code of its own.
+        let which = args.filter.as_deref().map_or_else(String::new, |f| format!(" `{f}`"));
+        crate::report::term::errln!(
+            "error: no case matches the filter{which} (`graph-conformance run --list` lists them; --skip and --exact narrow too); --no-tests=pass accepts that"
+        );
+        return Ok(ExitCode::from(NO_CASE_MATCHED));
+    }
     if ran == 0 && !args.list {
         let what = "no case ran: the filter matched none, or every case was ignored (see the reasons above)";
         match a.no_tests.as_str() {
@@ -334,6 +343,9 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
     }
     Ok(if failed { ExitCode::from(101) } else { ExitCode::SUCCESS })
 }
+
+/// The exit code when the filter matches no case (nextest's `NO_TESTS_RUN`).
+pub const NO_CASE_MATCHED: u8 = 4;
 
 /// `name=value` pairs; the error names the malformed one.
 pub(crate) fn parse_params(raw: &[String]) -> Result<BTreeMap<String, String>, String> {

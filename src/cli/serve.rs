@@ -37,9 +37,9 @@ pub struct ServeArgs {
     /// The schemas and model (`graph-conformance schemas` writes them) [default: ./schemas, else the built-in ones].
     #[arg(long, value_name = "DIR", help_heading = "Data")]
     schemas: Option<PathBuf>,
-    /// Serve with one catalogued defect (see --list-faults).
-    #[arg(long, help_heading = "Faults")]
-    fault: Option<String>,
+    /// Serve with a catalogued defect (see --list-faults); repeat it for several.
+    #[arg(long, value_name = "NAME", help_heading = "Faults")]
+    fault: Vec<String>,
     /// Print the fault catalogue and exit.
     #[arg(long, help_heading = "Faults")]
     list_faults: bool,
@@ -57,7 +57,7 @@ pub fn serve(a: ServeArgs) -> Result<ExitCode, String> {
     run_server(ServeOptions {
         port: a.port,
         entities: a.entities,
-        fault: a.fault,
+        faults: a.fault,
         page_size: a.page_size,
         cases: a.cases.unwrap_or_else(|| crate::bundled::default_dir("cases")),
         schemas: a.schemas.unwrap_or_else(|| crate::bundled::default_dir("schemas")),

@@ -14,11 +14,11 @@ use super::query::{Query, Selection};
 use super::reply::{Body, Ordered, Reply, get, remove, set};
 use super::responder::ReferenceServer;
 
-/// The reference server with (or without) one fault.
+/// The reference server with (or without) faults, applied in order.
 #[derive(Clone)]
 pub struct Faulty {
     pub server: ReferenceServer,
-    pub fault: Option<Fault>,
+    pub faults: Vec<Fault>,
     /// The servers of the other API versions (`serve` answers `/beta` and `/v1.0`), with the same fault.
     pub siblings: Vec<ReferenceServer>,
 }
@@ -29,20 +29,29 @@ impl Faulty {
         if let Some(other) = self.for_version(request) {
             return other.reply(request);
         }
-        let Some(fault) = self.fault else { return self.server.reply(request) };
-        let request = self.rewrite(fault, request);
-        if let Some(r) = self.instead(fault, &request) {
-            return r;
+        if self.faults.is_empty() {
+            return self.server.reply(request);
+        }
+        let mut request = Cow::Borrowed(request);
+        for fault in &self.faults {
+            request = Cow::Owned(self.rewrite(*fault, &request).into_owned());
+        }
+        for fault in &self.faults {
+            if let Some(r) = self.instead(*fault, &request) {
+                return r;
+            }
         }
         let mut reply = self.server.reply(&request);
-        if fault == Fault::UnknownIdReturns200
+        if self.faults.contains(&Fault::UnknownIdReturns200)
             && reply.status == 404
             && request.method() == http::Method::GET
             && let Some(other) = self.another_entity(&request)
         {
             reply = other;
         }
-        change(fault, &request, &mut reply, &self.server);
+        for fault in &self.faults {
+            change(*fault, &request, &mut reply, &self.server);
+        }
         reply
     }
 
@@ -56,7 +65,7 @@ impl Faulty {
             return None;
         }
         let server = self.siblings.iter().find(|s| s.store.version.eq_ignore_ascii_case(version))?;
-        Some(Faulty { server: server.clone(), fault: self.fault, siblings: Vec::new() })
+        Some(Faulty { server: server.clone(), faults: self.faults.clone(), siblings: Vec::new() })
     }
 
     /// Request rewrites: what the faulty server does not read.

@@ -44,7 +44,8 @@ pub use store::Store;
 /// Options of a reference server.
 #[derive(Debug, Clone)]
 pub struct ServerOptions {
-    pub fault: Option<Fault>,
+    /// The catalogued defects to apply, in order (none: the faithful server).
+    pub faults: Vec<Fault>,
     pub auth: AuthPolicy,
     pub page_size: usize,
     /// Keep every request for inspection (tests); off for long runs.
@@ -53,7 +54,7 @@ pub struct ServerOptions {
 
 impl Default for ServerOptions {
     fn default() -> Self {
-        ServerOptions { fault: None, auth: AuthPolicy::AnyBearer, page_size: 100, record_requests: false }
+        ServerOptions { faults: Vec::new(), auth: AuthPolicy::AnyBearer, page_size: 100, record_requests: false }
     }
 }
 
@@ -62,7 +63,7 @@ impl Faulty {
     pub fn new(store: Arc<Store>, options: &ServerOptions) -> Self {
         Faulty {
             server: ReferenceServer { store, auth: options.auth.clone(), page_size: options.page_size.max(1) },
-            fault: options.fault,
+            faults: options.faults.clone(),
             siblings: Vec::new(),
         }
     }

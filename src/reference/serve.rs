@@ -14,7 +14,8 @@ use crate::schema::SchemaSet;
 pub struct ServeOptions {
     pub port: u16,
     pub entities: usize,
-    pub fault: Option<String>,
+    /// Catalogued defects by name, applied in order.
+    pub faults: Vec<String>,
     pub page_size: usize,
     pub cases: PathBuf,
     pub schemas: PathBuf,
@@ -41,7 +42,7 @@ pub fn list_faults() {
 
 /// Runs until Ctrl-C. Prints the service root first, so scripts can read it.
 pub fn serve(o: ServeOptions) -> Result<ExitCode, String> {
-    let fault = o.fault.as_deref().map(Fault::from_name).transpose()?;
+    let faults = o.faults.iter().map(|f| Fault::from_name(f)).collect::<Result<Vec<_>, _>>()?;
     let layout =
         crate::runner::RunConfig { cases_dir: o.cases.clone(), schemas_dir: o.schemas.clone(), ..Default::default() };
     let mut stores = Vec::new();
@@ -65,7 +66,8 @@ pub fn serve(o: ServeOptions) -> Result<ExitCode, String> {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
     let documented = stores.iter().flat_map(|s| s.data.collections.values()).map(|r| r.rows.len()).sum::<usize>();
     rt.block_on(async move {
-        let options = ServerOptions { fault, page_size: o.page_size, ..ServerOptions::default() };
+        let names: Vec<&str> = faults.iter().map(|f| f.info().name).collect();
+        let options = ServerOptions { faults, page_size: o.page_size, ..ServerOptions::default() };
         let server = Faulty::versions(stores, &options).ok_or("no suites to serve")?;
         let server = super::standalone::start(server, Some(listener), tls.as_ref().map(|(c, _)| c.clone()))?;
         crate::report::term::outln!("{}", server.root_for(&versions[0]));
@@ -78,7 +80,7 @@ pub fn serve(o: ServeOptions) -> Result<ExitCode, String> {
         crate::report::term::errln!(
             "graph-conformance reference server: {documented} documented entities, {} synthetic ones{}; Ctrl-C stops it",
             o.entities,
-            fault.map(|f| format!(", fault {}", f.info().name)).unwrap_or_default()
+            if names.is_empty() { String::new() } else { format!(", faults {}", names.join(", ")) }
         );
         let _ = tokio::signal::ctrl_c().await;
         crate::report::term::errln!("stopping");

@@ -70,7 +70,7 @@ impl Ctx {
         let (service_root, server, tokens) = match &config.target {
             None => {
                 let options = ServerOptions {
-                    fault: config.embedded.fault,
+                    faults: config.embedded.fault.into_iter().collect(),
                     page_size: config.embedded.page_size,
                     ..ServerOptions::default()
                 };

@@ -90,8 +90,11 @@ pub fn run_libtest(config: RunConfig, args: &Arguments) -> Result<RunSummary, St
         if !errors.is_empty() {
             return Err(errors.join("\n"));
         }
-        for line in v.lines() {
-            crate::report::term::outln!("{line}");
+        // Nothing matched the filter: no verdict (the caller says so in one line).
+        if conclusion.num_passed + conclusion.num_failed + conclusion.num_ignored > 0 {
+            for line in v.lines() {
+                crate::report::term::outln!("{line}");
+            }
         }
         verdict = Some(v);
     }
