@@ -61,7 +61,7 @@ fn the_main_job_passes_every_listed_case_and_writes_the_json_report() {
     assert_eq!(suites.len(), 95, "every suite is named after its version");
     assert!(names.iter().any(|n| n == E1), "the seed's cases keep their names");
     let json = tmp("cli-main.json");
-    let o = cli(&["run", "-q", "--json", json.to_str().unwrap()]);
+    let o = cli(&["run", "--json", json.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o));
     let report: Value = serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
     let count = |k: &str| report["counts"][k].as_u64().unwrap_or(u64::MAX);

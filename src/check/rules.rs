@@ -133,7 +133,7 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         id: "invariant.total-counts-rows",
-        requires: "an integer property the area's overlay declares as the count of one of the entity's navigations (a run's totalUsersCount, its userProcessingResults) equals that navigation's @odata.count",
+        requires: "an integer property the area's overlay declares as the count of one of the entity's collection-valued navigations equals that navigation's @odata.count",
         source: "schemas/<version>/overlay.json totals, each with its resource page (inferred from the properties' descriptions)",
     },
     Rule {

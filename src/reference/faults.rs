@@ -99,7 +99,7 @@ catalogue! {
     ClientRequestIdNotEchoed = "client-request-id-not-echoed", "headers", Suite, "headers.client-request-id", "answers with a client-request-id of its own";
     ODataVersion3 = "odata-version-3", "headers", Suite, "headers.odata-version", "sends OData-Version: 3.0";
     Status201 = "status-201", "status codes", Suite, "status", "answers reads with 201 Created";
-    TotalDrifts = "total-drifts", "invariants", Suite, "invariant.total-counts-rows", "counts one more in a declared total (a run's totalUsersCount) than its navigation holds";
+    TotalDrifts = "total-drifts", "invariants", Suite, "invariant.total-counts-rows", "counts one more in a declared total than the navigation it counts holds";
     SummaryOvercounts = "summary-overcounts", "invariants", Suite, "function.within-collection", "counts more rows in a function result than the collection it is bound to holds";
     FilterIgnored = "filter-ignored", "lists", Suite, "query.filter", "ignores $filter: answers every row";
     TopIgnored = "top-ignored", "lists", Suite, "query.top", "ignores $top";

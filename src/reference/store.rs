@@ -104,6 +104,13 @@ pub struct Writes {
     pub added: HashMap<String, Vec<Map<String, Value>>>,
 }
 
+impl Writes {
+    /// No write at all.
+    pub fn is_empty(&self) -> bool {
+        self.patched.is_empty() && self.deleted.is_empty() && self.added.is_empty()
+    }
+}
+
 /// The fake's data.
 pub struct Store {
     /// The API version this store answers for (`beta`, `v1.0`): the first segment of its paths.
@@ -122,7 +129,12 @@ pub struct Store {
     /// The overlay's totals: properties that count a navigation's rows.
     totals: Vec<crate::schema::overlay::Total>,
     writes: Mutex<HashMap<String, Writes>>,
+    /// Function answers computed over the unchanged base tenant, by call (at most [`CACHED_CALLS`]).
+    calls: Mutex<HashMap<String, Value>>,
 }
+
+/// How many computed function answers the store keeps.
+const CACHED_CALLS: usize = 256;
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -196,6 +208,7 @@ impl Store {
             semantics: schemas.overlay().functions.clone(),
             references: Arc::from(Vec::new()),
             totals: schemas.overlay().totals.clone(),
+            calls: Mutex::new(HashMap::new()),
             model,
             writes: Mutex::new(HashMap::new()),
         };
@@ -305,6 +318,34 @@ impl Store {
         }
     }
 
+    /// Whether the base tenant (the sandbox of requests without one) has had no write.
+    pub fn base_unchanged(&self) -> bool {
+        self.writes.lock().unwrap_or_else(|p| p.into_inner()).get("").is_none_or(Writes::is_empty)
+    }
+
+    /// A function answer computed before over the unchanged base tenant.
+    pub fn cached_call(&self, key: &str) -> Option<Value> {
+        self.calls.lock().unwrap_or_else(|p| p.into_inner()).get(key).cloned()
+    }
+
+    /// Keeps a function answer computed over the unchanged base tenant.
+    pub fn cache_call(&self, key: String, value: Value) {
+        let mut calls = self.calls.lock().unwrap_or_else(|p| p.into_inner());
+        if calls.len() >= CACHED_CALLS {
+            calls.clear();
+        }
+        calls.insert(key, value);
+    }
+
+    /// Whether the collection at `coll` holds any row in `sandbox` (cheaper than its view).
+    pub fn holds_rows(&self, coll: &Address, type_name: &str, sandbox: &str) -> bool {
+        let id = coll.id();
+        self.data.collections.get(&id).is_some_and(|r| !r.rows.is_empty())
+            || self.synthetic.list(&self.model, &coll.node, &coll.parents, type_name, &[]).is_some_and(|l| l.len > 0)
+            || (!sandbox.is_empty() && self.data.sandboxed.get(&id).is_some_and(|r| !r.is_empty()))
+            || self.with_writes(sandbox, |w| w.added.get(&id).is_some_and(|a| !a.is_empty()))
+    }
+
     /// Whether the entity `key` of `coll` exists (for the entities a path passes through).
     pub fn exists(&self, coll: &Address, type_name: &str, key: &str, sandbox: &str) -> bool {
         self.collection(coll, type_name, sandbox).find(key).is_some()
@@ -399,6 +440,17 @@ impl View<'_> {
     /// Row `i` with writes applied (`None` when deleted).
     pub fn row(&self, i: usize) -> Option<Map<String, Value>> {
         self.visible(self.raw(i))
+    }
+
+    /// The key of row `i` (writes not applied), without making the row.
+    pub fn key_at(&self, i: usize) -> Option<String> {
+        match self.documented.get(i).or_else(|| self.added.get(i.wrapping_sub(self.documented.len()))) {
+            Some(r) => key_of(self.model, &self.type_name, r),
+            None => {
+                let s = self.synthetic.as_ref()?;
+                key_of(self.model, &self.type_name, &s.row(i.checked_sub(self.own_rows())?))
+            }
+        }
     }
 
     /// Row `i` with writes applied, cut to the properties `only` and its key: what a function

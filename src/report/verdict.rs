@@ -133,6 +133,16 @@ impl Verdict {
 
     /// The lines after a run's summary line: broken rules, ignored reasons, warnings, the verdict.
     pub fn lines(&self) -> Vec<String> {
+        self.lines_with(true)
+    }
+
+    /// What `-q` prints: broken rules, the comparison with a baseline and the verdict (the ignored
+    /// reasons and warnings are counted in the verdict and listed in the reports).
+    pub fn brief_lines(&self) -> Vec<String> {
+        self.lines_with(false)
+    }
+
+    fn lines_with(&self, details: bool) -> Vec<String> {
         let mut out = Vec::new();
         if !self.rules.is_empty() {
             out.push(String::new());
@@ -143,7 +153,7 @@ impl Verdict {
                 out.push(format!("  {rule:<width$}  {:>6} {cases}  first: {}", t.cases, t.first));
             }
         }
-        if self.ignored > 0 {
+        if self.ignored > 0 && details {
             out.push(String::new());
             out.push(format!("ignored ({}), by reason:", self.ignored));
             let mut reasons: Vec<(&String, &u64)> = self.ignored_by_reason.iter().collect();
@@ -155,7 +165,7 @@ impl Verdict {
                 out.push(format!("  {:>6}  (other reasons)", self.ignored_other));
             }
         }
-        if !self.warnings.is_empty() {
+        if !self.warnings.is_empty() && details {
             let total: u64 = self.warnings.values().map(|(n, _)| n).sum::<u64>() + self.warnings_other;
             out.push(String::new());
             out.push(format!("warnings ({total}, {} distinct), which do not fail a case:", self.warnings.len()));

@@ -207,7 +207,7 @@ pub fn run_discovery(
         observe(r);
     })?;
     if !list_only {
-        stream::close(&shared, display, &mut counts)?;
+        stream::close(&shared, display, args.quiet, &mut counts)?;
     }
     Ok(counts)
 }

@@ -92,7 +92,7 @@ pub fn run_libtest(config: RunConfig, args: &Arguments) -> Result<RunSummary, St
         }
         // Nothing matched the filter: no verdict (the caller says so in one line).
         if conclusion.num_passed + conclusion.num_failed + conclusion.num_ignored > 0 {
-            for line in v.lines() {
+            for line in if args.quiet { v.brief_lines() } else { v.lines() } {
                 crate::report::term::outln!("{line}");
             }
         }

@@ -76,7 +76,7 @@ fn probe(shared: &Shared, http: &crate::target::HttpClient, root: &str, path: &s
             // The areas' files say which application permission reads them.
             let permissions = crate::area::permissions_for(&config.cases_dir, &config.version);
             return Err(redact(format!(
-                "preflight: {which}GET {url} answered {}{said}: the app's token was refused: check that the app has {} with admin consent",
+                "preflight: {which}GET {url} answered {}{said}: the app's token was refused: check that the app has {} with admin consent, and that the tenant holds the licence the API needs (README, Quick starts)",
                 answer.status,
                 if permissions.is_empty() {
                     "the application permission that reads these suites (an area file's `permission`)".to_string()

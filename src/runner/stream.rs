@@ -76,13 +76,13 @@ pub fn run_cases(
         observe,
     )?;
     let mut counts = counts;
-    close(&shared, display, &mut counts)?;
+    close(&shared, display, args.quiet, &mut counts)?;
     Ok(counts)
 }
 
 /// Writes the reports of a streamed run and prints its verdict; a report that cannot be written
 /// is the run's error.
-pub fn close(shared: &Shared, display: Display, counts: &mut Counts) -> Result<(), String> {
+pub fn close(shared: &Shared, display: Display, quiet: bool, counts: &mut Counts) -> Result<(), String> {
     let Some(sinks) = shared.take_sinks() else { return Ok(()) };
     let (verdict, errors) = sinks.finish(&shared.config);
     if !errors.is_empty() {
@@ -90,7 +90,7 @@ pub fn close(shared: &Shared, display: Display, counts: &mut Counts) -> Result<(
     }
     counts.new_failures = verdict.baseline.as_ref().map(|(_, n)| *n);
     if display != Display::Silent {
-        for line in verdict.lines() {
+        for line in if quiet { verdict.brief_lines() } else { verdict.lines() } {
             crate::report::term::outln!("{line}");
         }
     }
