@@ -89,9 +89,17 @@ pub fn wrk(url: &str, connections: usize, seconds: u64) -> Result<Option<WrkRun>
     Ok(Some(WrkRun { requests, seconds: secs, cpu_s }))
 }
 
-/// Waits for `child` and returns the CPU seconds it used.
+/// How a reaped child ended: whether it exited 0, its peak resident set (KiB) and its CPU seconds.
+#[derive(Debug, Clone, Copy)]
+pub struct Ended {
+    pub ok: bool,
+    pub peak_kib: i64,
+    pub cpu_s: f64,
+}
+
+/// Waits for `child` and returns how it ended (`wait4`: its own resource usage, not this process's).
 #[cfg(target_os = "linux")]
-fn wait_cpu(child: std::process::Child) -> Result<f64, String> {
+pub fn wait_ended(child: std::process::Child) -> Result<Ended, String> {
     let pid = child.id() as libc::pid_t;
     let mut status: libc::c_int = 0;
     // SAFETY: an all-zero rusage is a valid value of the plain C struct wait4 fills in.
@@ -99,16 +107,22 @@ fn wait_cpu(child: std::process::Child) -> Result<f64, String> {
     // SAFETY: `pid` is our own unreaped child; `status` and `usage` are valid for writes.
     let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     if r != pid {
-        return Err(format!("cannot wait for wrk: {}", std::io::Error::last_os_error()));
+        return Err(format!("cannot wait for process {pid}: {}", std::io::Error::last_os_error()));
     }
+    // Reaped above: dropping the handle neither waits nor kills.
     drop(child);
-    Ok(seconds(&usage))
+    let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
+    Ok(Ended { ok, peak_kib: usage.ru_maxrss, cpu_s: seconds(&usage) })
 }
 
 #[cfg(not(target_os = "linux"))]
-fn wait_cpu(mut child: std::process::Child) -> Result<f64, String> {
-    child.wait().map_err(|e| e.to_string())?;
-    Ok(0.0)
+pub fn wait_ended(mut child: std::process::Child) -> Result<Ended, String> {
+    let status = child.wait().map_err(|e| e.to_string())?;
+    Ok(Ended { ok: status.success(), peak_kib: 0, cpu_s: 0.0 })
+}
+
+fn wait_cpu(child: std::process::Child) -> Result<f64, String> {
+    wait_ended(child).map(|e| e.cpu_s)
 }
 
 #[cfg(test)]

@@ -522,6 +522,22 @@ fn wrk_side(url: &str, o: &BenchOptions, serve_pid: u32) -> Result<Option<WrkSid
     Ok(Some(WrkSide { url: url.to_string(), run, server_cpu_s: before.zip(after).map(|(b, a)| a - b) }))
 }
 
+/// How a peak resident set grew from the first N to the last.
+fn growth(what: &str, peaks: &[(usize, f64)]) {
+    if let (Some(first), Some(last)) = (peaks.first(), peaks.last())
+        && peaks.len() > 1
+    {
+        crate::report::term::outln!(
+            "peak RSS of {what} from N={} to N={}: {:.1} MiB -> {:.1} MiB ({:.2}x)",
+            first.0,
+            last.0,
+            first.1,
+            last.1,
+            last.1 / first.1.max(1e-9)
+        );
+    }
+}
+
 fn per_request_us(cpu_s: f64, requests: u64) -> f64 {
     cpu_s * 1e6 / (requests.max(1) as f64)
 }
@@ -685,30 +701,8 @@ pub fn bench(
         crate::report::term::outln!();
         results.push((n, checked.peak_rss_mib));
     }
-    if let (Some(first), Some(last)) = (results.first(), results.last())
-        && results.len() > 1
-    {
-        crate::report::term::outln!(
-            "peak RSS of the checked side from N={} to N={}: {:.1} MiB -> {:.1} MiB ({:.2}x)",
-            first.0,
-            last.0,
-            first.1,
-            last.1,
-            last.1 / first.1.max(1e-9)
-        );
-    }
-    if let (Some(first), Some(last)) = (server_peaks.first(), server_peaks.last())
-        && server_peaks.len() > 1
-    {
-        crate::report::term::outln!(
-            "peak RSS of the serve process from N={} to N={}: {:.1} MiB -> {:.1} MiB ({:.2}x)",
-            first.0,
-            last.0,
-            first.1,
-            last.1,
-            last.1 / first.1.max(1e-9)
-        );
-    }
+    growth("the checked side", &results);
+    growth("the serve process", &server_peaks);
     Ok(ExitCode::SUCCESS)
 }
 

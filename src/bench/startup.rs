@@ -7,7 +7,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, ExitCode, Stdio};
+use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 /// The start-up budget: seconds and MiB.
@@ -83,7 +83,8 @@ fn run_list(exe: &Path, dirs: &[String]) -> Result<Start, String> {
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| format!("cannot start run --list: {e}"))?;
-    let (ok, peak_kib) = wait_with_peak(child)?;
+    let ended = super::cpu::wait_ended(child)?;
+    let (ok, peak_kib) = (ended.ok, ended.peak_kib);
     let secs = started.elapsed().as_secs_f64();
     if !ok {
         return Err("run --list failed: run it alone to see why".into());
@@ -125,27 +126,4 @@ fn serve_ready(exe: &Path, dirs: &[String]) -> Result<Start, String> {
         return Err(format!("serve printed no service root within {} s: run it alone to see why", GIVE_UP.as_secs()));
     }
     Ok(Start { secs, mib })
-}
-
-/// Waits for `child` and returns whether it succeeded and its peak resident set in KiB.
-#[cfg(target_os = "linux")]
-fn wait_with_peak(child: Child) -> Result<(bool, i64), String> {
-    let pid = child.id() as libc::pid_t;
-    let mut status: libc::c_int = 0;
-    // SAFETY: an all-zero rusage is a valid value of the plain C struct wait4 fills in.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: `pid` is our own unreaped child; `status` and `usage` are valid for writes.
-    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    if r != pid {
-        return Err(format!("cannot wait for process {pid}: {}", std::io::Error::last_os_error()));
-    }
-    // Reaped above: dropping the handle neither waits nor kills.
-    drop(child);
-    Ok((libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, usage.ru_maxrss))
-}
-
-#[cfg(not(target_os = "linux"))]
-fn wait_with_peak(mut child: Child) -> Result<(bool, i64), String> {
-    let status = child.wait().map_err(|e| e.to_string())?;
-    Ok((status.success(), 0))
 }
