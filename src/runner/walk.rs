@@ -109,6 +109,14 @@ impl ListWalk {
         }
     }
 
+    /// Names the page (its number and address) in the findings from `from` on.
+    fn name_page(&mut self, from: usize, url: &str) {
+        let page = self.pages;
+        for f in self.findings.iter_mut().skip(from).filter(|f| !f.message.contains(" (page ")) {
+            f.message.push_str(&format!(" (page {page}: {url})"));
+        }
+    }
+
     fn paging(&mut self, message: String) {
         self.add(Finding::failure("list.paging", "", message));
     }
@@ -196,6 +204,8 @@ impl ListWalk {
                 return None;
             }
         };
+        // This page's findings say which page they are on: every page's rows are `/value/0…`.
+        let before = self.findings.len();
         if let Some(t) = self.spec.type_name.as_deref().filter(|t| schemas.knows(t)) {
             let room = MAX_LIST_FINDINGS.saturating_sub(self.findings.len());
             let found = collection_findings(schemas, t, &body, None, false, room);
@@ -219,6 +229,7 @@ impl ListWalk {
             if let Some(id) = &id
                 && !self.seen_ids.insert(id.to_ascii_lowercase())
             {
+                self.name_page(before, url);
                 self.paging(format!(
                     "row {} comes back a second time on page {}: the walk stops here",
                     crate::runner::instance::display_id(id),
@@ -230,6 +241,7 @@ impl ListWalk {
             }
             items.push(obj.clone());
         }
+        self.name_page(before, url);
         self.items += items.len() as u64;
         if let Some(next) = body.get("@odata.nextLink").and_then(Value::as_str) {
             let parsed = reqwest::Url::parse(next).ok();
@@ -301,5 +313,33 @@ fn key_text(v: Option<&Value>) -> Option<String> {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) if n.is_i64() || n.is_u64() => Some(n.to_string()),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(body: serde_json::Value) -> crate::check::Answer {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("content-type", "application/json".parse().unwrap());
+        crate::check::Answer { status: 200, headers, body: body.to_string().into() }
+    }
+
+    #[test]
+    fn a_rows_finding_names_the_page_it_is_on() {
+        let root = "http://127.0.0.1:1/beta/identityGovernance/lifecycleWorkflows/workflows";
+        let spec = ItemSpec { type_name: None, key: "id".into(), key_edm: "Edm.String".into() };
+        let mut walk = ListWalk::new(root.into(), spec);
+        let schemas = crate::schema::project_schemas();
+        let page2 = format!("{root}?$skiptoken=1");
+        walk.pages = 1;
+        let first = serde_json::json!({"value": [{"id": "a"}], "@odata.nextLink": page2});
+        assert!(walk.read_page(root, &answer(first), schemas).is_some());
+        walk.pages = 2;
+        let second = serde_json::json!({"value": [{"id": "b", "totalTasksCount": 1, "failedTasksCount": 5}]});
+        assert!(walk.read_page(&page2, &answer(second), schemas).is_some());
+        let f = walk.findings.iter().find(|f| f.at.starts_with("/value/0")).expect("an invariant finding on page 2");
+        assert!(f.message.ends_with(&format!("(page 2: {page2})")), "{}", f.message);
     }
 }
