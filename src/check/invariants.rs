@@ -66,6 +66,39 @@ fn is_count(name: &str) -> bool {
 }
 
 /// The invariants of one entity (or result) object at pointer `base`.
+/// The invariants an object gives something to judge: a count; a total with its failed,
+/// unprocessed or successful part; a start with its end (each set).
+pub fn reached(obj: &Map<String, Value>, into: &mut std::collections::BTreeSet<&'static str>) {
+    let int = |k: &str| obj.get(k).and_then(Value::as_i64);
+    if obj.iter().any(|(k, v)| is_count(k) && v.is_i64()) {
+        into.insert("invariant.counts-non-negative");
+    }
+    for (total_key, noun) in obj
+        .keys()
+        .filter_map(|k| after(k, "total").map(|n| (k, n)))
+        .filter(|(_, n)| !PARTS.iter().any(|p| n.to_ascii_lowercase().starts_with(p)))
+    {
+        if int(total_key).is_none() {
+            continue;
+        }
+        if int(&format!("failed{noun}")).is_some() {
+            into.insert("invariant.failed-within-total");
+        }
+        if int(&format!("totalUnprocessed{noun}")).or_else(|| int(&format!("unprocessed{noun}"))).is_some() {
+            into.insert("invariant.unprocessed-within-total");
+        }
+        if int(&format!("successful{noun}")).is_some() {
+            into.insert("invariant.outcomes-within-total");
+        }
+    }
+    let time = |k: &str| obj.get(k).and_then(Value::as_str).is_some_and(|s| s.parse::<Timestamp>().is_ok());
+    for (start_key, rest) in obj.keys().filter_map(|k| STARTS.iter().find_map(|p| after(k, p)).map(|r| (k, r))) {
+        if time(start_key) && ENDS.iter().any(|e| time(&format!("{e}{rest}"))) {
+            into.insert("invariant.started-before-completed");
+        }
+    }
+}
+
 pub fn check_entity(obj: &Map<String, Value>, base: &str, out: &mut Vec<Finding>) {
     let int = |k: &str| obj.get(k).and_then(Value::as_i64);
     for (k, v) in obj.iter().filter(|(k, _)| is_count(k)) {

@@ -193,8 +193,10 @@ pub fn rules_reached(x: &Exchange<'_>, findings: &[Finding]) -> RuleSet {
         "headers.request-id",
         "headers.client-request-id",
         "headers.odata-version",
-        "error.shape",
     ]);
+    if x.answer.status >= 400 {
+        set.insert("error.shape");
+    }
     let status_ok = !findings.iter().any(|f| f.rule == "status" && f.severity == Severity::Failure);
     if status_ok && (200..300).contains(&x.answer.status) {
         set = set.union(RuleSet::of(&[
@@ -202,18 +204,40 @@ pub fn rules_reached(x: &Exchange<'_>, findings: &[Finding]) -> RuleSet {
             "enum.evolvable",
             "odata.type",
             "navigation.expanded",
-            "select",
             "undocumented-property",
             "odata.context",
             "odata.id",
-            "invariant.counts-non-negative",
-            "invariant.failed-within-total",
-            "invariant.unprocessed-within-total",
-            "invariant.outcomes-within-total",
-            "invariant.started-before-completed",
-            "query.top",
-            "query.count",
         ]));
+        // The query rules only where the request asked for what they judge.
+        if x.sent.select.is_some() {
+            set.insert("select");
+        }
+        if let Some(q) = x.sent.query.filter(|_| x.case.collection) {
+            let options = crate::odata::QueryOptions::parse(q);
+            if options.top().is_some() {
+                set.insert("query.top");
+            }
+            if options.system_option("count").is_some() {
+                set.insert("query.count");
+            }
+        }
+        // The invariants where the answer has what they relate (a count, a total and its part, a
+        // start and its end).
+        let mut invariants = std::collections::BTreeSet::new();
+        match x.json {
+            Some(Value::Object(o)) if x.case.collection => {
+                for row in o.get("value").and_then(Value::as_array).into_iter().flatten().take(1_000) {
+                    if let Some(r) = row.as_object() {
+                        invariants::reached(r, &mut invariants);
+                    }
+                }
+            }
+            Some(Value::Object(o)) => invariants::reached(o, &mut invariants),
+            _ => {}
+        }
+        for rule in invariants {
+            set.insert(rule);
+        }
         if filter::applies(x).is_some() {
             set.insert("query.filter");
         }
