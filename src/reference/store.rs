@@ -424,6 +424,11 @@ impl View<'_> {
         self.documented.iter().chain(self.added.iter())
     }
 
+    /// Row `i` of the documented rows, then the added ones (`None` past them: a synthetic row).
+    fn own_row(&self, i: usize) -> Option<&Map<String, Value>> {
+        self.documented.get(i).or_else(|| self.added.get(i.wrapping_sub(self.documented.len())))
+    }
+
     fn own_rows(&self) -> usize {
         self.documented.len() + self.added.len()
     }
@@ -444,7 +449,7 @@ impl View<'_> {
 
     /// The key of row `i` (writes not applied), without making the row.
     pub fn key_at(&self, i: usize) -> Option<String> {
-        match self.documented.get(i).or_else(|| self.added.get(i.wrapping_sub(self.documented.len()))) {
+        match self.own_row(i) {
             Some(r) => key_of(self.model, &self.type_name, r),
             None => {
                 let s = self.synthetic.as_ref()?;
@@ -456,7 +461,7 @@ impl View<'_> {
     /// Row `i` with writes applied, cut to the properties `only` and its key: what a function
     /// sums reads a synthetic row's few values without making the whole row.
     pub fn row_only(&self, i: usize, only: &std::collections::BTreeSet<String>) -> Option<Map<String, Value>> {
-        let raw = match self.documented.get(i).or_else(|| self.added.get(i.wrapping_sub(self.documented.len()))) {
+        let raw = match self.own_row(i) {
             Some(r) => r.clone(),
             None => self.synthetic_row_only(i - self.own_rows(), Some(only)),
         };
@@ -472,7 +477,7 @@ impl View<'_> {
     }
 
     fn raw(&self, i: usize) -> Map<String, Value> {
-        match self.documented.get(i).or_else(|| self.added.get(i.wrapping_sub(self.documented.len()))) {
+        match self.own_row(i) {
             Some(r) => r.clone(),
             None => self.synthetic_row(i - self.own_rows()),
         }
