@@ -21,6 +21,11 @@ pub fn default_dir(name: &str) -> PathBuf {
     if Path::new(name).is_dir() || tree(name).is_none() { PathBuf::from(name) } else { Path::new(ROOT).join(name) }
 }
 
+/// The built-in copy of `name` (`cases`, `schemas`), whatever the working directory holds.
+pub fn built_in(name: &str) -> PathBuf {
+    Path::new(ROOT).join(name)
+}
+
 /// Whether `path` names the built-in copy.
 pub fn is_built_in(path: &Path) -> bool {
     path.components().next().is_some_and(|c| c.as_os_str() == ROOT)

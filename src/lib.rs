@@ -1,44 +1,114 @@
 //! # graph-conformance
 //!
-//! A contract-testing and conformance harness for Microsoft Graph APIs: the lifecycle-workflows
-//! family of the beta API, driven by Graph's own metadata (CSDL) and the documentation's examples.
+//! A contract-testing and conformance harness for Microsoft Graph: suites built from the
+//! documentation's request/response examples and from Graph's metadata (CSDL), for any area in
+//! v1.0 and beta, run as libtest-mimic trials against an embedded reference server (offline) or a
+//! live service root, each answer judged against JSON Schema and OData's rules.
 //!
-//! The pipeline, one module per stage:
+//! The API is [`Conformance`] (what to run, against what, with which reports), its [`Error`], the
+//! [`Profile`] answers are judged by, and the libtest-mimic types a test target needs
+//! ([`Arguments`], [`Trial`], [`Conclusion`]).
 //!
-//! 0. [`metadata`]: Graph's CSDL → the model and the JSON Schemas under `schemas/`.
-//! 1. [`import`]: Graph doc pages → case files under `cases/<page>/` (one per request/response pair).
-//! 2. [`case`]: case files → runnable [`case::Case`]s, each path resolved against the model, plus
-//!    the cases [`case::derive`] generates per endpoint.
-//! 3. [`runner`]: cases → libtest-mimic trials (or a stream, for discovery on a live tenant).
-//! 4. [`target`]: each request goes to the embedded [`reference`] server or a live service root,
-//!    authenticated, bounded in time and size, retried when throttled.
-//! 5. [`check`]: the answer against every rule: status, headers, JSON Schema ([`schema`]),
-//!    `$select` and `@odata.context` semantics ([`odata`]), evolvable enums, Graph's error contract,
-//!    invariants, documented values.
-//! 6. [`report`]: failures as data, rendered with the rule, the place, expected vs actual, a diff,
-//!    the source line and the command that reruns the case; JSON, JUnit, HTML and HAR for CI.
+//! ## In your own `cargo test`
 //!
-//! [`diff`] compares a candidate server with a baseline on the same requests; [`record`] turns a
-//! live tenant's answers into redacted case files.
+//! `Cargo.toml`:
+//!
+//! ```toml
+//! [dev-dependencies]
+//! graph-conformance = { git = "https://example.invalid/graph-conformance" }
+//!
+//! [[test]]
+//! name = "graph"
+//! harness = false
+//! ```
+//!
+//! `tests/graph.rs` (the embedded server by default; `GRAPH_CONFORMANCE_TARGET` and `GRAPH_TOKEN`
+//! point it at a real service):
+//!
+//! ```no_run
+//! fn main() -> std::process::ExitCode {
+//!     match graph_conformance::Conformance::from_env() {
+//!         Ok(conformance) => conformance.main(),
+//!         Err(e) => {
+//!             eprintln!("error: {e}");
+//!             std::process::ExitCode::from(2)
+//!         }
+//!     }
+//! }
+//! ```
+//!
+//! Your own trials beside the suites, in one run:
+//!
+//! ```no_run
+//! use graph_conformance::{Arguments, Conformance, Trial};
+//!
+//! fn main() -> std::process::ExitCode {
+//!     let args = Arguments::from_args();
+//!     let mut trials = match Conformance::new().target("http://127.0.0.1:8080/beta") {
+//!         Ok(c) => c.no_auth().trials().unwrap_or_else(|e| panic!("{e}")),
+//!         Err(e) => panic!("{e}"),
+//!     };
+//!     trials.push(Trial::test("my_server::starts", || Ok(())));
+//!     graph_conformance::libtest_mimic::run(&args, trials).exit_code()
+//! }
+//! ```
+//!
+//! The pipeline inside (area → metadata → case → request → target → checks → report) is one
+//! folder per stage under `src/`: `area`, `metadata`, `import`, `case`, `runner`, `target`
+//! (with the embedded `reference` server), `check`, `report`; `diff` compares two servers and
+//! `record` turns a live tenant's answers into case files. They are not part of the API.
 
-pub mod area;
-pub mod bench;
-pub mod bundled;
-pub mod case;
-pub mod check;
-pub mod cli;
-pub mod diff;
-pub mod import;
-pub mod json_strict;
-pub mod metadata;
-pub mod odata;
-pub mod record;
-pub mod reference;
-pub mod report;
-pub mod runner;
-pub mod safe_path;
-pub mod schema;
-pub mod target;
+// Without `internals`, the items only the project's tests reach (test doubles, accessors) are
+// unused; the tests' build turns the feature on and lints the same code.
+#![cfg_attr(not(feature = "internals"), allow(dead_code, unused_imports))]
+
+/// The pipeline's modules: `pub` (and hidden from the docs) only with the `internals` feature,
+/// which the project's own tests turn on; a user's build sees only the API below.
+macro_rules! internal_modules {
+    ($($name:ident),* $(,)?) => {$(
+        #[cfg(feature = "internals")]
+        #[doc(hidden)]
+        pub mod $name;
+        #[cfg(not(feature = "internals"))]
+        mod $name;
+    )*};
+}
+
+mod conformance;
+mod error;
+
+pub use check::Profile;
+pub use conformance::Conformance;
+pub use error::Error;
+/// The libtest-mimic types a test target needs: its arguments, its trials and its conclusion.
+pub use libtest_mimic::{self, Arguments, Conclusion, Trial};
+
+internal_modules!(
+    area,
+    bench,
+    bundled,
+    case,
+    check,
+    cli,
+    diff,
+    import,
+    json_strict,
+    metadata,
+    odata,
+    record,
+    reference,
+    report,
+    runner,
+    safe_path,
+    schema,
+    target
+);
+
+/// Runs the `graph-conformance` command line with this process's arguments and returns its exit
+/// code (the binary is this one call).
+pub fn cli() -> std::process::ExitCode {
+    cli::main()
+}
 
 #[cfg(test)]
 mod tests {

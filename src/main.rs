@@ -1,5 +1,5 @@
 //! The `graph-conformance` command line.
 
 fn main() -> std::process::ExitCode {
-    graph_conformance::cli::main()
+    graph_conformance::cli()
 }

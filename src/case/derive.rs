@@ -37,8 +37,7 @@ use super::load::LoadedCase;
 use super::suite::SuiteConfig;
 use super::{AuthMode, Case, StatusSpec, ValueCheck};
 use crate::metadata::resolve::{Shape, StepKind};
-use crate::odata::path::{fill_like, template_param};
-use crate::odata::{QueryOptions, Select};
+use crate::odata::path::fill_like;
 use crate::schema::{Navigation, SchemaSet};
 
 /// An id no tenant has: the nil GUID's neighbour, easy to spot in logs.
@@ -502,16 +501,6 @@ fn expand_simple(value: &str) -> String {
     const KEEP: &percent_encoding::AsciiSet =
         &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
     percent_encoding::utf8_percent_encode(value, KEEP).to_string()
-}
-
-/// Whether the template has parameters (used by plans).
-pub fn has_params(template: &str) -> bool {
-    template.split('/').any(|s| template_param(s).is_some())
-}
-
-/// The `$select` of a case's query, if any.
-pub fn query_select(c: &Case) -> Option<Select> {
-    c.request.query.as_deref().and_then(|q| QueryOptions::parse(q).select())
 }
 
 /// Removes the documented `@odata.context` when the derived request differs from the example's

@@ -215,34 +215,38 @@ impl RunConfig {
     }
 
     /// The configuration `cargo test` uses: the embedded server, or `GRAPH_CONFORMANCE_TARGET` with
-    /// `GRAPH_TOKEN` (and `GRAPH_CONFORMANCE_PROFILE`, `GRAPH_CONFORMANCE_TIMEOUT` in seconds).
-    pub fn from_env(manifest_dir: &str) -> Result<Self, String> {
-        let root = PathBuf::from(manifest_dir);
+    /// `GRAPH_TOKEN` or `AZURE_*` client credentials (and `GRAPH_CONFORMANCE_PROFILE`,
+    /// `GRAPH_CONFORMANCE_TIMEOUT` in seconds, `GRAPH_CONFORMANCE_DIFF_LINES`), over `self`. Rerun
+    /// lines name this test binary and set those variables again.
+    pub fn with_env(mut self) -> Result<Self, String> {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-        let mut c = RunConfig {
-            cases_dir: root.join("cases"),
-            schemas_dir: root.join("schemas"),
-            rerun: super::rerun::Rerun::Prefix("cargo test --test conformance --".into()),
-            preflight: true,
-            ..RunConfig::default()
-        };
+        let mut env = Vec::new();
         if let Some(t) = var("GRAPH_CONFORMANCE_TARGET") {
             let t = validate_target(&t).map_err(|e| format!("GRAPH_CONFORMANCE_TARGET: {e}"))?;
-            c.target = Some(t.root);
-            c.target_secrets = t.secrets;
+            env.push(("GRAPH_CONFORMANCE_TARGET".to_string(), t.root.clone()));
+            self.target = Some(t.root);
+            self.target_secrets = t.secrets;
         }
-        c.token = var("GRAPH_TOKEN").map(Secret::new);
-        c.credentials = AppCredentials::from_env().transpose()?;
+        if let Some(t) = var("GRAPH_TOKEN") {
+            self.token = Some(Secret::new(t));
+        }
+        if let Some(c) = AppCredentials::from_env().transpose()? {
+            self.credentials = Some(c);
+        }
         if let Some(p) = var("GRAPH_CONFORMANCE_PROFILE") {
-            c.profile = Some(p.parse().map_err(|e| format!("GRAPH_CONFORMANCE_PROFILE: {e}"))?);
+            self.profile = Some(p.parse().map_err(|e| format!("GRAPH_CONFORMANCE_PROFILE: {e}"))?);
+            env.push(("GRAPH_CONFORMANCE_PROFILE".to_string(), p));
         }
         if let Some(t) = var("GRAPH_CONFORMANCE_TIMEOUT") {
-            c.http.timeout = parse_timeout(&t, "GRAPH_CONFORMANCE_TIMEOUT")?;
+            self.http.timeout = parse_timeout(&t, "GRAPH_CONFORMANCE_TIMEOUT")?;
+            env.push(("GRAPH_CONFORMANCE_TIMEOUT".to_string(), t));
         }
         if let Some(n) = var("GRAPH_CONFORMANCE_DIFF_LINES") {
-            c.diff_lines = n.parse().map_err(|_| format!("GRAPH_CONFORMANCE_DIFF_LINES: '{n}' is not a number"))?;
+            self.diff_lines = n.parse().map_err(|_| format!("GRAPH_CONFORMANCE_DIFF_LINES: '{n}' is not a number"))?;
         }
-        Ok(c)
+        self.rerun = super::rerun::Rerun::this_test(env);
+        self.preflight = true;
+        Ok(self)
     }
 }
 

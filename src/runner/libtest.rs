@@ -13,6 +13,7 @@ use super::plan::{Planned, plan};
 use crate::reference::Store;
 use crate::report::verdict::Verdict;
 use crate::report::{CaseReport, Outcome, render_failure};
+use crate::error::Error;
 use crate::schema::SchemaSet;
 
 /// What a finished run printed after libtest's summary, for callers that test it.
@@ -23,47 +24,49 @@ pub struct RunSummary {
     pub verdict: Option<crate::report::verdict::Verdict>,
 }
 
-/// Loads, plans and runs the cases as trials. `Err` is a usage or setup error (no trial ran).
-/// With cases laid out by version (`cases/beta`, `cases/v1.0`), every version's suites are trials
-/// of the one run, each against its own root.
-pub fn run_libtest(config: RunConfig, args: &Arguments) -> Result<RunSummary, String> {
+/// The run's trials and the state that collects their reports: the cases loaded and planned, the
+/// target checked first (unless `args` only lists). With cases laid out by version (`cases/beta`,
+/// `cases/v1.0`), every version's suites are trials of the one run, each against its own root.
+pub fn prepare(config: RunConfig, args: &Arguments) -> Result<(Arc<Shared>, Vec<Trial>), Error> {
     let render = config.render();
     let mut parts: Vec<(Arc<Shared>, Vec<Planned>)> = Vec::new();
     // `--exact beta/…` (as nextest runs one case per process) needs only that version's part.
     // When no version matches, every part is kept and the filter matches nothing, as libtest says.
     let only = args.filter.as_deref().filter(|_| args.exact).and_then(|f| f.split_once('/')).map(|(v, _)| v);
-    let mut bundles = super::versions::bundles(&config)?;
+    let mut bundles = super::versions::bundles(&config).map_err(Error::Cases)?;
     if bundles.iter().any(|b| b.prefixed && only == Some(b.version.as_str())) {
         bundles.retain(|b| only == Some(b.version.as_str()));
     }
     for bundle in bundles {
         let config = super::versions::narrowed(&config, &bundle);
-        let schemas = Arc::new(SchemaSet::load(&config.schemas_dir)?);
-        let (planned, suites) = plan(&config, &schemas)?;
+        let schemas = Arc::new(SchemaSet::load(&config.schemas_dir).map_err(Error::Cases)?);
+        let (planned, suites) = plan(&config, &schemas).map_err(Error::Cases)?;
         let store = Arc::new(
-            Store::from_suites(&suites, schemas.clone(), config.embedded.entities)?.with_version(&config.version),
+            Store::from_suites(&suites, schemas.clone(), config.embedded.entities)
+                .map_err(Error::Cases)?
+                .with_version(&config.version),
         );
         let shared = match parts.first() {
-            None => Shared::new(config, schemas, store, render)?,
+            None => Shared::new(config, schemas, store, render).map_err(Error::Output)?,
             Some((first, _)) => first.sibling(config, schemas, store),
         };
         shared.cover(&suites);
         parts.push((Arc::new(shared), planned));
     }
     let Some(shared) = parts.first().map(|(s, _)| s.clone()) else {
-        return Err(format!("no suites under {}", config.cases_dir.display()));
+        return Err(Error::Cases(format!("no suites under {}", config.cases_dir.display())));
     };
     if parts.iter().all(|(_, p)| p.is_empty()) {
-        return Err(format!(
+        return Err(Error::Cases(format!(
             "no case under {}: import doc pages there first (`graph-conformance import --out {} PAGE.md`)",
             config.cases_dir.display(),
             config.cases_dir.display()
-        ));
+        )));
     }
     if shared.config.preflight && !args.list {
         for (shared, planned) in &parts {
             if !planned.is_empty() {
-                super::preflight::preflight(shared, planned)?;
+                super::preflight::preflight(shared, planned).map_err(Error::Target)?;
             }
         }
     }
@@ -71,6 +74,12 @@ pub fn run_libtest(config: RunConfig, args: &Arguments) -> Result<RunSummary, St
     for (shared, planned) in parts {
         trials.extend(planned.into_iter().map(|p| trial(shared.clone(), p)));
     }
+    Ok((shared, trials))
+}
+
+/// Loads, plans and runs the cases as trials. `Err` is a usage or setup error (no trial ran).
+pub fn run_libtest(config: RunConfig, args: &Arguments) -> Result<RunSummary, Error> {
+    let (shared, trials) = prepare(config, args)?;
     // libtest-mimic's printer panics when standard output is closed or full: a listing cut short
     // (`--list | head`) has done its job; a run that could not finish is a setup error, never "a
     // case failed".
@@ -80,7 +89,7 @@ pub fn run_libtest(config: RunConfig, args: &Arguments) -> Result<RunSummary, St
                 Conclusion { num_filtered_out: 0, num_passed: 0, num_failed: 0, num_ignored: 0, num_measured: 0 };
             return Ok(RunSummary { conclusion: none, verdict: None });
         }
-        return Err(crate::report::term::STDOUT_STOPPED.to_string());
+        return Err(Error::Output(crate::report::term::STDOUT_STOPPED.to_string()));
     };
     let mut verdict = None;
     if let Some(sinks) = shared.take_sinks()
@@ -88,7 +97,7 @@ pub fn run_libtest(config: RunConfig, args: &Arguments) -> Result<RunSummary, St
     {
         let (v, errors) = sinks.finish(&shared.config);
         if !errors.is_empty() {
-            return Err(errors.join("\n"));
+            return Err(Error::Output(errors.join("\n")));
         }
         // Nothing matched the filter: no verdict (the caller says so in one line).
         if conclusion.num_passed + conclusion.num_failed + conclusion.num_ignored > 0 {

@@ -11,9 +11,31 @@ use crate::target::HttpSettings;
 pub enum Rerun {
     /// `graph-conformance run` with flags built from the configuration.
     Cli,
-    /// A fixed prefix before `--exact '<name>'` (`cargo test --test conformance --`, whose settings
-    /// come from the environment, or a test's own).
-    Prefix(String),
+    /// A test target run by `cargo test --test <test>`: the line sets again the environment
+    /// variables whose values changed the run (`GRAPH_CONFORMANCE_TARGET=…`); settings made in the
+    /// test's code hold by themselves.
+    CargoTest { test: String, env: Vec<(String, String)> },
+    /// A command of the caller's own before `--exact '<name>'`.
+    Command(String),
+}
+
+impl Rerun {
+    /// `cargo test --test <name>` for the test binary running now: its file name without cargo's
+    /// `-<hash>` (`target/debug/deps/graph-0123456789abcdef` → `graph`).
+    pub fn this_test(env: Vec<(String, String)>) -> Rerun {
+        let exe = std::env::current_exe().ok();
+        let stem = exe.as_deref().and_then(|p| p.file_stem()).map(|s| s.to_string_lossy().into_owned());
+        let test = stem.map_or_else(|| "conformance".to_string(), |s| test_name(&s).to_string());
+        Rerun::CargoTest { test, env }
+    }
+}
+
+/// A test binary's name without cargo's `-<16 hex digits>` suffix.
+fn test_name(stem: &str) -> &str {
+    match stem.rsplit_once('-') {
+        Some((name, hash)) if hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => name,
+        _ => stem,
+    }
 }
 
 impl RunConfig {
@@ -22,7 +44,16 @@ impl RunConfig {
     pub fn rerun(&self, name: &str, pins: &[(String, String)]) -> String {
         let exact = format!("--exact {}", shell_quote(name));
         let mut line = match (&self.rerun, &self.diff) {
-            (Rerun::Prefix(p), _) => return format!("{p} {exact}"),
+            (Rerun::Command(prefix), _) => return format!("{prefix} {exact}{}", self.credentials_note()),
+            (Rerun::CargoTest { test, env }, _) => {
+                let mut line = String::new();
+                for (k, v) in env {
+                    line.push_str(&format!("{k}={} ", shell_quote(v)));
+                }
+                line.push_str(&format!("cargo test --test {} -- {exact}", shell_quote(test)));
+                line.push_str(self.credentials_note());
+                return line;
+            }
             (Rerun::Cli, None) => String::from("graph-conformance run"),
             (Rerun::Cli, Some(d)) => {
                 let mut l = format!("graph-conformance diff --candidate {}", shell_quote(&d.candidate));
@@ -96,14 +127,18 @@ impl RunConfig {
         }
         line.push(' ');
         line.push_str(&exact);
-        if self.target.is_some() {
-            if self.token.is_some() {
-                line.push_str("   # with GRAPH_TOKEN set");
-            } else if self.credentials.is_some() {
-                line.push_str("   # with AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET set");
-            }
-        }
+        line.push_str(self.credentials_note());
         line
+    }
+
+    /// Where the rerun's credentials come from (never their value).
+    fn credentials_note(&self) -> &'static str {
+        match (&self.target, &self.token, &self.credentials) {
+            (None, _, _) => "",
+            (Some(_), Some(_), _) => "   # with GRAPH_TOKEN set",
+            (Some(_), None, Some(_)) => "   # with AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET set",
+            (Some(_), None, None) => "",
+        }
     }
 }
 
@@ -152,8 +187,27 @@ mod tests {
     }
 
     #[test]
-    fn a_prefix_is_kept_as_is() {
-        let c = RunConfig { rerun: Rerun::Prefix("cargo test --test conformance --".into()), ..RunConfig::default() };
-        assert_eq!(c.rerun("a::b", &[]), "cargo test --test conformance -- --exact a::b");
+    fn under_cargo_test_the_line_names_the_test_and_sets_the_environment_again() {
+        let env = vec![("GRAPH_CONFORMANCE_TARGET".to_string(), "http://127.0.0.1:9/beta".to_string())];
+        let c = RunConfig {
+            rerun: Rerun::CargoTest { test: "graph".into(), env },
+            target: Some("http://127.0.0.1:9/beta".into()),
+            token: Some(Secret::new("s3cret")),
+            ..RunConfig::default()
+        };
+        assert_eq!(
+            c.rerun("beta/a::b c", &[]),
+            "GRAPH_CONFORMANCE_TARGET=http://127.0.0.1:9/beta cargo test --test graph -- --exact 'beta/a::b c'   # with GRAPH_TOKEN set"
+        );
+        let plain = RunConfig { rerun: Rerun::CargoTest { test: "graph".into(), env: vec![] }, ..RunConfig::default() };
+        assert_eq!(plain.rerun("a::b", &[]), "cargo test --test graph -- --exact a::b");
+    }
+
+    #[test]
+    fn a_test_binary_is_named_without_its_hash() {
+        assert_eq!(test_name("graph-0123456789abcdef"), "graph");
+        assert_eq!(test_name("my-graph-tests-0123456789abcdef"), "my-graph-tests");
+        assert_eq!(test_name("graph-conformance"), "graph-conformance");
+        assert_eq!(test_name("graph"), "graph");
     }
 }
