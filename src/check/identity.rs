@@ -22,6 +22,15 @@ pub fn check(x: &Exchange<'_>, out: &mut Vec<Finding>) {
     }
 }
 
+/// `odata.id` where the check compares: a read by key whose answer holds the key's property.
+pub fn reached(x: &Exchange<'_>) -> Option<&'static str> {
+    let path = &x.sent.resource;
+    let last = path.segments.last().filter(|_| path.is_keyed_entity())?;
+    last.key.as_ref()?;
+    let property = last.key_property.as_deref().unwrap_or("id");
+    x.json?.get(property).map(|_| "odata.id")
+}
+
 fn render(v: &Value) -> String {
     v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())
 }

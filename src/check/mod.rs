@@ -199,15 +199,11 @@ pub fn rules_reached(x: &Exchange<'_>, findings: &[Finding]) -> RuleSet {
     }
     let status_ok = !findings.iter().any(|f| f.rule == "status" && f.severity == Severity::Failure);
     if status_ok && (200..300).contains(&x.answer.status) {
-        set = set.union(RuleSet::of(&[
-            "schema",
-            "enum.evolvable",
-            "odata.type",
-            "navigation.expanded",
-            "undocumented-property",
-            "odata.context",
-            "odata.id",
-        ]));
+        set = set.union(RuleSet::of(&["schema", "odata.context"]));
+        // The body rules where the answer holds what they judge.
+        for rule in schema::reached(x).into_iter().chain(navigation::reached(x)).chain(identity::reached(x)) {
+            set.insert(rule);
+        }
         // The query rules only where the request asked for what they judge.
         if x.sent.select.is_some() {
             set.insert("select");

@@ -16,6 +16,15 @@ const MAX_ROWS: usize = 1_000;
 /// Inline entities checked per answer, over all depths.
 const MAX_INLINE: usize = 5_000;
 
+/// `navigation.expanded` where the check looks: an answer without `$select` of a type that has
+/// navigation properties.
+pub fn reached(x: &Exchange<'_>) -> Option<&'static str> {
+    let type_name = x.case.resource_type.as_deref()?;
+    x.json?;
+    let applies = x.sent.select.is_none() && !x.schemas.model().all_navigations(type_name).is_empty();
+    applies.then_some("navigation.expanded")
+}
+
 pub fn check(x: &Exchange<'_>, out: &mut Vec<Finding>) {
     let (Some(type_name), Some(body)) = (x.case.resource_type.as_deref(), x.json) else { return };
     if x.sent.select.is_some() {

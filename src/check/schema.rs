@@ -55,6 +55,34 @@ pub fn check(x: &Exchange<'_>, out: &mut Vec<Finding>) {
     odata_type(x, type_name, body, out);
 }
 
+/// The rules besides `schema` this check applied to the answer: `undocumented-property` without a
+/// `$select`, `odata.type` where a row names its type, `enum.evolvable` where the type can hold an
+/// evolvable enum's value and the request did not ask for those members.
+pub fn reached(x: &Exchange<'_>) -> Vec<&'static str> {
+    let (Some(type_name), Some(body)) = (x.case.resource_type.as_deref(), x.json) else { return Vec::new() };
+    if !x.schemas.knows(type_name) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    if x.sent.select.filter(|s| !s.star).is_none() {
+        out.push("undocumented-property");
+    }
+    let named = if x.case.collection {
+        body.get("value")
+            .and_then(Value::as_array)
+            .is_some_and(|a| a.iter().take(MAX_SCHEMA_FINDINGS).any(|r| r.as_object().and_then(named_type).is_some()))
+    } else {
+        body.as_object().and_then(named_type).is_some()
+    };
+    if named {
+        out.push("odata.type");
+    }
+    if !x.sent.prefer_unknown_enum_members && x.schemas.model().holds_evolvable_enum(type_name) {
+        out.push("enum.evolvable");
+    }
+    out
+}
+
 /// A collection page: the envelope, then each row against the item type, stopping at `cap` findings.
 pub fn collection_findings(
     schemas: &SchemaSet,

@@ -658,3 +658,29 @@ fn every_documented_example_passes_every_rule_but_its_named_slips() {
     }
     assert!(problems.is_empty(), "{} findings on documented answers:\n{}", problems.len(), problems.join("\n"));
 }
+
+#[test]
+fn a_rule_counts_as_reached_only_where_it_applied() {
+    let s = project_schemas();
+    let full = example(1);
+    let (_, reached) = Run::json(&documented_answer(&full)).judged(&full, s);
+    for rule in ["schema", "odata.id", "undocumented-property", "navigation.expanded", "enum.evolvable"] {
+        assert!(reached.contains(rule), "{rule} judges the full entity: {:?}", reached.ids().collect::<Vec<_>>());
+    }
+    assert!(!reached.contains("select") && !reached.contains("odata.type"), "no $select, no @odata.type");
+    // With $select the answer is judged by `select`, not by the rules of a whole entity.
+    let selected = example(2);
+    let (_, reached) = Run::json(&documented_answer(&selected)).judged(&selected, s);
+    assert!(reached.contains("select"));
+    for rule in ["undocumented-property", "navigation.expanded"] {
+        assert!(!reached.contains(rule), "{rule} does not apply to a $select answer");
+    }
+    // Prefer: include-unknown-enum-members lets any member through: enum.evolvable does not apply.
+    let mut prefer = Run::json(&documented_answer(&full));
+    prefer.prefer = true;
+    assert!(!prefer.judged(&full, s).1.contains("enum.evolvable"));
+    // An error answer reaches error.shape and none of the body's rules.
+    let error = Run { status: 404, ..Run::json(&json!({"error": {"code": "x", "message": "y"}})) };
+    let (_, reached) = error.judged(&full, s);
+    assert!(reached.contains("error.shape") && !reached.contains("schema") && !reached.contains("odata.id"));
+}

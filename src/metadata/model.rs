@@ -319,6 +319,31 @@ impl Model {
         self.enums.get(name)
     }
 
+    /// Whether an answer of type `name` can hold an evolvable enum's value: a property of the type,
+    /// of a type derived from it, or of a complex type they hold, is an enum with an
+    /// `unknownFutureValue` member.
+    pub fn holds_evolvable_enum(&self, name: &str) -> bool {
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        let mut stack: Vec<&str> = vec![name];
+        stack.extend(self.derived_of(name).into_iter().map(|t| t.name.as_str()));
+        while let Some(t) = stack.pop() {
+            if !seen.insert(t) {
+                continue;
+            }
+            for p in self.all_properties(t) {
+                let (inner, _) = split_collection(&p.type_name);
+                if let Some(e) = self.enum_type(inner) {
+                    if e.members.iter().any(|m| m.name == "unknownFutureValue") {
+                        return true;
+                    }
+                } else if self.structured(inner).is_some() {
+                    stack.push(inner);
+                }
+            }
+        }
+        false
+    }
+
     /// The bound operations named `name` whose binding parameter accepts `(type, collection)`.
     pub fn operations_bound_to(&self, name: &str, type_name: &str, collection: bool) -> Vec<&Operation> {
         self.operations
