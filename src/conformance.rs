@@ -72,8 +72,9 @@ impl Conformance {
 
     /// [`Conformance::new`] with the settings of the environment: `GRAPH_CONFORMANCE_TARGET` (a
     /// service root) with `GRAPH_TOKEN` or client credentials (`AZURE_TENANT_ID`, `AZURE_CLIENT_ID`,
-    /// `AZURE_CLIENT_SECRET`), `GRAPH_CONFORMANCE_PROFILE`, `GRAPH_CONFORMANCE_TIMEOUT` (seconds)
-    /// and `GRAPH_CONFORMANCE_DIFF_LINES`. Rerun lines set the variables that changed the run again.
+    /// `AZURE_CLIENT_SECRET`), `GRAPH_CONFORMANCE_PROFILE`, `GRAPH_CONFORMANCE_TIMEOUT` (seconds),
+    /// `GRAPH_CONFORMANCE_CA_CERT` (a PEM file) and `GRAPH_CONFORMANCE_DIFF_LINES`. Rerun lines set
+    /// the variables that changed the run again.
     pub fn from_env() -> Result<Self, Error> {
         Ok(Conformance { config: Conformance::new().config.with_env().map_err(Error::Setting)? })
     }
@@ -121,6 +122,13 @@ impl Conformance {
             secret: Secret::new(secret.into()),
         });
         self
+    }
+
+    /// Trust the CA certificates of a PEM file too (a proxy's, a private CA's), besides the system's.
+    pub fn ca_cert(mut self, pem_file: impl AsRef<std::path::Path>) -> Result<Self, Error> {
+        let certs = crate::target::read_ca_certificates(pem_file.as_ref()).map_err(Error::Setting)?;
+        self.config.http.ca_certs.extend(certs);
+        Ok(self)
     }
 
     /// The target needs no credentials (a local server under test).

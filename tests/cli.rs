@@ -588,7 +588,7 @@ fn a_baseline_names_new_failures_and_fixed_ones_and_gates_on_regressions() {
     let faithful = tmp("baseline-faithful.json");
     let faulty = tmp("baseline-faulty.json");
     assert!(run(&good.1, &faithful, &[]).status.success());
-    let o = run(&bad.1, &faulty, &["--baseline", faithful.to_str().unwrap(), "--fail-on", "new"]);
+    let o = run(&bad.1, &faulty, &["--baseline-report", faithful.to_str().unwrap(), "--fail-on", "new"]);
     let out = text(&o);
     assert_eq!(o.status.code(), Some(101), "a regression fails the gate: {out}");
     let report: Value = serde_json::from_str(&std::fs::read_to_string(&faulty).unwrap()).unwrap();
@@ -599,7 +599,7 @@ fn a_baseline_names_new_failures_and_fixed_ones_and_gates_on_regressions() {
     assert!(out.trim_end().ends_with(&format!("{failed} new against the baseline")), "{out}");
     // The other way round: the same cases are fixed, and nothing is new.
     let again = tmp("baseline-faithful-again.json");
-    let o = run(&good.1, &again, &["--baseline", faulty.to_str().unwrap(), "--fail-on", "new"]);
+    let o = run(&good.1, &again, &["--baseline-report", faulty.to_str().unwrap(), "--fail-on", "new"]);
     let out = text(&o);
     assert!(o.status.success(), "{out}");
     assert!(out.contains(&format!("fixed ({failed}):")) && !out.contains("new failures ("), "{out}");
@@ -609,7 +609,7 @@ fn a_baseline_names_new_failures_and_fixed_ones_and_gates_on_regressions() {
     let o = run(
         &bad.1,
         &same,
-        &["--baseline", faulty.to_str().unwrap(), "--fail-on", "new", "--junit", junit.to_str().unwrap()],
+        &["--baseline-report", faulty.to_str().unwrap(), "--fail-on", "new", "--junit", junit.to_str().unwrap()],
     );
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains(&format!("still failing: {failed}")));
@@ -626,13 +626,18 @@ fn a_baseline_names_new_failures_and_fixed_ones_and_gates_on_regressions() {
     assert!(xml.contains("still failing as in the baseline (body.value)"), "{}", &xml[..2000.min(xml.len())]);
     // A case that breaks another rule than before is a new failure, named by the new rule.
     let other = serve(&["--fault", "wrong-content-type"]);
-    let o = run(&other.1, &tmp("baseline-other.json"), &["--baseline", faulty.to_str().unwrap(), "--fail-on", "new"]);
+    let o = run(
+        &other.1,
+        &tmp("baseline-other.json"),
+        &["--baseline-report", faulty.to_str().unwrap(), "--fail-on", "new"],
+    );
     assert_eq!(o.status.code(), Some(101), "{}", text(&o));
     assert!(text(&o).contains("(newly broken: content-type"), "{}", text(&o));
+    // `--baseline` is the older spelling of the same flag.
     let o = run(&bad.1, &same, &["--baseline", faulty.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(101));
     // A file that is not a report is a setup error.
-    let o = run(&good.1, &tmp("x.json"), &["--baseline", "Cargo.toml"]);
+    let o = run(&good.1, &tmp("x.json"), &["--baseline-report", "Cargo.toml"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
 }
 
@@ -711,4 +716,50 @@ fn completions_and_man_pages_are_generated() {
     let page = std::fs::read_to_string(dir.join("graph-conformance-run.1")).unwrap();
     assert!(page.contains("\\-\\-target") && page.starts_with(".ie"), "{}", &page[..200.min(page.len())]);
     assert!(dir.join("graph-conformance.1").is_file());
+}
+
+/// `--ca-cert FILE`: a server whose certificate no system CA signed (`serve --tls-self-signed`) is
+/// refused with a line that names the flag, and trusted with it; a file without a certificate is a
+/// usage error naming the file.
+#[test]
+fn a_private_ca_is_trusted_with_ca_cert_and_only_then() {
+    let mut child = support::clean_command(BIN)
+        .args(["serve", "--port", "0", "--tls-self-signed"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let server = support::Serve(child, String::new());
+    let mut root = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut root).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stderr)).map_while(Result::ok) {
+            if let Some(path) = line.split(": ").nth(1).filter(|_| line.contains("certificate")) {
+                let _ = tx.send(path.trim().to_string());
+            }
+        }
+    });
+    let cert = rx.recv_timeout(std::time::Duration::from_secs(30)).expect("serve names its certificate");
+    let root = root.trim();
+    assert!(root.starts_with("https://localhost:"), "{root}");
+    let base = ["run", "-q", "--target", root, "--token", "T", "--profile", "reference"];
+    let run = |extra: &[&str]| {
+        let mut a = base.to_vec();
+        a.extend_from_slice(extra);
+        a.push("userprocessingresult-get");
+        cli(&a)
+    };
+    let o = run(&[]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("UnknownIssuer") && text(&o).contains("--ca-cert FILE"), "{}", text(&o));
+    let o = run(&["--ca-cert", &cert]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("verdict: ok"), "{}", text(&o));
+    let o = run(&["--ca-cert", "Cargo.toml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("--ca-cert Cargo.toml: no certificate in it"), "{}", text(&o));
+    drop(server);
 }

@@ -42,7 +42,9 @@ pub struct FileConfig {
     pub html: Option<PathBuf>,
     pub har: Option<PathBuf>,
     pub report_failures_only: Option<bool>,
-    pub baseline: Option<PathBuf>,
+    /// `baseline-report` (`baseline` is an older spelling).
+    #[serde(alias = "baseline")]
+    pub baseline_report: Option<PathBuf>,
     pub fail_on: Option<String>,
     pub diff_lines: Option<usize>,
 }

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::Args;
 use libtest_mimic::{Arguments, FormatSetting};
 
+use super::common::{Ids, Pick, Shown, Sources, Tls};
 use crate::diff::DiffConfig;
 use crate::runner::RunConfig;
 use crate::runner::config::{parse_timeout, validate_target};
@@ -50,27 +51,14 @@ pub struct DiffArgs {
     /// The servers need no credentials.
     #[arg(long, help_heading = "Auth")]
     no_auth: bool,
-    /// The case files [default: cases]
-    #[arg(long, help_heading = "Selection")]
-    cases: Option<PathBuf>,
-    /// The schemas and model [default: schemas]
-    #[arg(long, help_heading = "Selection")]
-    schemas: Option<PathBuf>,
-    /// Walk the baseline's lists and compare every entity found.
-    #[arg(long, help_heading = "Selection")]
-    discover: bool,
-    /// Pin a path parameter to a real id: --param workflowId=...
-    #[arg(long = "param", value_name = "NAME=VALUE", help_heading = "Selection")]
-    params: Vec<String>,
-    /// Run only cases whose name contains this.
-    #[arg(help_heading = "Selection")]
-    filter: Option<String>,
-    /// The filter must match a case name exactly.
-    #[arg(long, help_heading = "Selection")]
-    exact: bool,
-    /// Skip cases whose name contains this (repeatable).
-    #[arg(long, help_heading = "Selection")]
-    skip: Vec<String>,
+    #[command(flatten)]
+    tls: Tls,
+    #[command(flatten)]
+    sources: Sources,
+    #[command(flatten)]
+    pick: Pick,
+    #[command(flatten)]
+    ids: Ids,
     /// Noise patterns: {"*": ["/value/*/lastModifiedDateTime"], "<suite>": ["/x"]}.
     #[arg(long, value_name = "FILE", help_heading = "Noise")]
     noise: Option<PathBuf>,
@@ -86,8 +74,10 @@ pub struct DiffArgs {
     /// Write a self-contained HTML report.
     #[arg(long, value_name = "PATH", help_heading = "Output")]
     html: Option<PathBuf>,
-    /// A line per case instead of a character.
-    #[arg(long, help_heading = "Output")]
+    #[command(flatten)]
+    shown: Shown,
+    /// An older spelling of --format pretty.
+    #[arg(long, hide = true)]
     pretty: bool,
     /// Seconds one request may take, body included [default: 30]
     #[arg(long, help_heading = "Limits")]
@@ -95,9 +85,6 @@ pub struct DiffArgs {
     /// Requests in flight at once, per side [default: 4]
     #[arg(long, help_heading = "Limits")]
     concurrency: Option<usize>,
-    /// With --discover: entities taken at each level, at most.
-    #[arg(long, help_heading = "Limits")]
-    max_entities: Option<usize>,
 }
 
 fn token_from(var: Option<&str>, flag: &str) -> Result<Option<Secret>, String> {
@@ -115,25 +102,26 @@ pub fn diff(a: DiffArgs) -> Result<ExitCode, String> {
         validate_target(b2).map_err(|e| e.replace("--target", "--baseline2"))?;
     }
     let concurrency = a.concurrency.unwrap_or(4);
-    if concurrency == 0 || a.max_entities == Some(0) {
+    if concurrency == 0 || a.ids.max_entities == Some(0) {
         return Err("--concurrency and --max-entities must be at least 1".into());
     }
-    let params = super::run::parse_params(&a.params)?;
+    let params = super::run::parse_params(&a.ids.params)?;
     let baseline_token = token_from(a.baseline_token_env.as_deref(), "--baseline-token-env")?;
     let mut config = RunConfig {
-        cases_dir: a.cases.unwrap_or_else(|| crate::bundled::default_dir("cases")),
-        schemas_dir: a.schemas.unwrap_or_else(|| crate::bundled::default_dir("schemas")),
+        cases_dir: a.sources.cases_dir(),
+        schemas_dir: a.sources.schemas_dir(),
         target: Some(baseline.root),
         target_secrets: baseline.secrets,
         token: baseline_token.or(a.token.filter(|t| !t.is_empty()).map(Secret::new)),
         credentials: crate::target::AppCredentials::from_env().transpose()?,
         // Without discovery the cases' own (documented) ids are read on both sides.
-        profile: Some(if a.discover { crate::check::Profile::Live } else { crate::check::Profile::Reference }),
+        profile: Some(if a.ids.discover { crate::check::Profile::Live } else { crate::check::Profile::Reference }),
         json: a.json,
         junit: a.junit,
         html: a.html,
-        discover: a.discover,
-        max_entities: a.max_entities,
+        discover: a.ids.discover,
+        max_entities: a.ids.max_entities,
+        color: a.shown.colored(),
         params,
         no_auth: a.no_auth,
         preflight: true,
@@ -154,11 +142,13 @@ pub fn diff(a: DiffArgs) -> Result<ExitCode, String> {
     };
     config.http.timeout = parse_timeout(a.timeout.as_deref().unwrap_or("30"), "--timeout")?;
     config.http.concurrency = concurrency;
+    config.http.ca_certs = a.tls.certificates()?;
     let args = Arguments {
-        exact: a.exact,
-        skip: a.skip,
-        filter: a.filter,
-        format: Some(if a.pretty { FormatSetting::Pretty } else { FormatSetting::Terse }),
+        exact: a.pick.exact,
+        skip: a.pick.skip,
+        filter: a.pick.filter,
+        format: Some(if a.pretty { FormatSetting::Pretty } else { a.shown.format_setting() }),
+        color: a.shown.color_setting(),
         ..Arguments::default()
     };
     let display = Display::from_args(&args);

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod area;
+mod common;
 mod bench;
 mod config_file;
 mod coverage;

@@ -4,8 +4,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use libtest_mimic::{Arguments, FormatSetting};
+use libtest_mimic::Arguments;
 
+use super::common::{Ids, Pick, Shown, Sources, Tls};
 use crate::record::RecordConfig;
 use crate::runner::RunConfig;
 use crate::runner::config::{parse_timeout, validate_target};
@@ -33,24 +34,19 @@ pub struct RecordArgs {
     /// The target needs no credentials.
     #[arg(long, help_heading = "Auth")]
     no_auth: bool,
+    #[command(flatten)]
+    tls: Tls,
+    #[command(flatten)]
+    sources: Sources,
+    #[command(flatten)]
+    pick: Pick,
+    #[command(flatten)]
+    ids: Ids,
+    #[command(flatten)]
+    shown: Shown,
     /// Where the recorded suites go (one folder per suite).
     #[arg(long, value_name = "DIR", help_heading = "Output")]
     out: PathBuf,
-    /// The case files whose reads are recorded [default: cases]
-    #[arg(long, help_heading = "Selection")]
-    cases: Option<PathBuf>,
-    /// Walk the target's lists and record the reads of every entity found.
-    #[arg(long, help_heading = "Selection")]
-    discover: bool,
-    /// Pin a path parameter to a real id: --param workflowId=...
-    #[arg(long = "param", value_name = "NAME=VALUE", help_heading = "Selection")]
-    params: Vec<String>,
-    /// Record only cases whose name contains this.
-    #[arg(help_heading = "Selection")]
-    filter: Option<String>,
-    /// With --discover: entities taken at each level, at most.
-    #[arg(long, help_heading = "Limits")]
-    max_entities: Option<usize>,
     /// Seconds one request may take [default: 30]
     #[arg(long, help_heading = "Limits")]
     timeout: Option<String>,
@@ -58,7 +54,7 @@ pub struct RecordArgs {
 
 pub fn record(a: RecordArgs) -> Result<ExitCode, String> {
     let target = validate_target(&a.target)?;
-    if a.max_entities == Some(0) {
+    if a.ids.max_entities == Some(0) {
         return Err("--max-entities 0: give at least 1".into());
     }
     if a.out.exists()
@@ -67,7 +63,7 @@ pub fn record(a: RecordArgs) -> Result<ExitCode, String> {
         return Err(format!("--out {}: the folder is not empty; record into a new one", a.out.display()));
     }
     std::fs::create_dir_all(&a.out).map_err(|e| format!("--out {}: {e}", a.out.display()))?;
-    let params = super::run::parse_params(&a.params)?;
+    let params = super::run::parse_params(&a.ids.params)?;
     let credentials = crate::target::AppCredentials::from_env().transpose()?;
     let token = a.token.filter(|t| !t.is_empty());
     let mut secrets: Vec<String> = token.iter().cloned().collect();
@@ -77,14 +73,16 @@ pub fn record(a: RecordArgs) -> Result<ExitCode, String> {
     let tenant = std::env::var("AZURE_TENANT_ID").ok().filter(|t| !t.is_empty());
     let rec = RecordConfig::new(a.out.clone(), &target.root, tenant.as_deref(), &secrets);
     let mut config = RunConfig {
-        cases_dir: a.cases.unwrap_or_else(|| crate::bundled::default_dir("cases")),
+        cases_dir: a.sources.cases_dir(),
+        schemas_dir: a.sources.schemas_dir(),
         target: Some(target.root),
         target_secrets: target.secrets,
         token: token.map(Secret::new),
         credentials,
-        profile: Some(if a.discover { crate::check::Profile::Live } else { crate::check::Profile::Reference }),
-        discover: a.discover,
-        max_entities: a.max_entities,
+        profile: Some(if a.ids.discover { crate::check::Profile::Live } else { crate::check::Profile::Reference }),
+        discover: a.ids.discover,
+        max_entities: a.ids.max_entities,
+        color: a.shown.colored(),
         params,
         no_auth: a.no_auth,
         preflight: true,
@@ -92,11 +90,20 @@ pub fn record(a: RecordArgs) -> Result<ExitCode, String> {
         ..RunConfig::default()
     };
     config.http.timeout = parse_timeout(a.timeout.as_deref().unwrap_or("30"), "--timeout")?;
-    let args = Arguments { filter: a.filter, format: Some(FormatSetting::Terse), ..Arguments::default() };
+    config.http.ca_certs = a.tls.certificates()?;
+    let args = Arguments {
+        filter: a.pick.filter,
+        exact: a.pick.exact,
+        skip: a.pick.skip,
+        format: Some(a.shown.format_setting()),
+        color: a.shown.color_setting(),
+        ..Arguments::default()
+    };
+    let display = Display::from_args(&args);
     let counts = if config.discover {
-        crate::runner::discover::run_discovery(config, &args, Display::Terse, |_| {})?
+        crate::runner::discover::run_discovery(config, &args, display, |_| {})?
     } else {
-        crate::runner::stream::run_cases(config, &args, Display::Terse, |_| {})?
+        crate::runner::stream::run_cases(config, &args, display, |_| {})?
     };
     let state = rec.state.lock().unwrap_or_else(|p| p.into_inner());
     let report = a.out.join("redaction-report.json");

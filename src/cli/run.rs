@@ -1,12 +1,13 @@
 //! `graph-conformance run`: the suites against the embedded reference server or a service root.
 
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use libtest_mimic::{Arguments, ColorSetting, FormatSetting};
+use libtest_mimic::Arguments;
+
+use super::common::{Ids, Pick, Shown, Sources, Tls};
 
 use crate::check::Profile;
 use crate::runner::config::{parse_timeout, validate_target};
@@ -47,34 +48,23 @@ pub struct RunArgs {
     /// token or client credentials.
     #[arg(long, help_heading = "Auth")]
     no_auth: bool,
-    /// The case files [default: cases]
-    #[arg(long, help_heading = "Selection")]
-    cases: Option<PathBuf>,
-    /// The schemas and model [default: schemas]
-    #[arg(long, help_heading = "Selection")]
-    schemas: Option<PathBuf>,
+    #[command(flatten)]
+    tls: Tls,
+    #[command(flatten)]
+    sources: Sources,
+    #[command(flatten)]
+    pick: Pick,
+    #[command(flatten)]
+    ids: Ids,
+    #[command(flatten)]
+    shown: Shown,
     /// Run the pages' suites only: leave out each version's `metadata` suite (the reads of the
     /// tree's GET paths no page documents).
     #[arg(long, help_heading = "Selection")]
     no_metadata_cases: bool,
-    /// Walk the family's lists on the target and check every entity found.
-    #[arg(long, help_heading = "Selection")]
-    discover: bool,
-    /// Pin a path parameter to a real id: --param workflowId=... (any page's name for the level).
-    #[arg(long = "param", value_name = "NAME=VALUE", help_heading = "Selection")]
-    params: Vec<String>,
     /// Send cases with POST/PATCH/PUT/DELETE to a target other than the embedded server.
     #[arg(long, help_heading = "Selection")]
     allow_writes: bool,
-    /// Run only cases whose name contains this.
-    #[arg(help_heading = "Selection")]
-    filter: Option<String>,
-    /// The filter must match a case name exactly.
-    #[arg(long, help_heading = "Selection")]
-    exact: bool,
-    /// Skip cases whose name contains this (repeatable).
-    #[arg(long, help_heading = "Selection")]
-    skip: Vec<String>,
     /// Run only ignored cases.
     #[arg(long, help_heading = "Selection")]
     ignored: bool,
@@ -102,10 +92,11 @@ pub struct RunArgs {
     /// Write a self-contained HTML report (totals, rules, rules × suites, cases with their failures).
     #[arg(long, value_name = "PATH", help_heading = "Output")]
     html: Option<PathBuf>,
-    /// Compare with an earlier --json report: new failures, fixed, still failing, new and vanished cases.
-    #[arg(long, value_name = "PREV.json", help_heading = "Output")]
-    baseline: Option<PathBuf>,
-    /// With --baseline: fail on any failed case, or only on new ones (a regression gate).
+    /// Compare with an earlier --json report: new failures, fixed, still failing, new and vanished
+    /// cases (`--baseline` is an older spelling).
+    #[arg(long, alias = "baseline", value_name = "PREV.json", help_heading = "Output")]
+    baseline_report: Option<PathBuf>,
+    /// With --baseline-report: fail on any failed case, or only on new ones (a regression gate).
     #[arg(long, value_name = "WHEN", value_parser = ["any", "new"], help_heading = "Output")]
     fail_on: Option<String>,
     /// Reports (--json, --junit) hold only the failed cases; their counts still cover every case.
@@ -117,12 +108,6 @@ pub struct RunArgs {
     /// One character per case.
     #[arg(short, long, help_heading = "Output")]
     quiet: bool,
-    /// How cases are shown as they finish [default: terse]
-    #[arg(long, value_enum, help_heading = "Output")]
-    format: Option<Format>,
-    /// Colour in the output [default: auto]
-    #[arg(long, value_enum, help_heading = "Output")]
-    color: Option<Color>,
     /// Seconds one request may take, body included (0.001 to 86400) [default: 30]
     #[arg(long, env = "GRAPH_CONFORMANCE_TIMEOUT", help_heading = "Limits")]
     timeout: Option<String>,
@@ -141,32 +126,11 @@ pub struct RunArgs {
     /// Start no further case after this many have failed.
     #[arg(long, value_name = "N", help_heading = "Limits")]
     max_failures: Option<u64>,
-    /// With --discover: entities taken at each level of the family, at most.
-    #[arg(long, help_heading = "Limits")]
-    max_entities: Option<usize>,
     /// Settings file [default: graph-conformance.toml when it exists]; flags override it. A
     /// `target` or `allow-writes` in it counts only when the file is named here (or in
     /// GRAPH_CONFORMANCE_CONFIG): a file found in the working directory cannot send your token elsewhere.
     #[arg(long, value_name = "PATH", env = "GRAPH_CONFORMANCE_CONFIG", help_heading = "Selection")]
     config: Option<PathBuf>,
-}
-
-/// How cases are shown as they finish.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    /// A character per case (. passed, F failed, i ignored); failures, broken rules and the verdict at the end.
-    Terse,
-    /// A line per case.
-    Pretty,
-}
-
-/// Colour in the output.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Color {
-    /// On a terminal, unless NO_COLOR is set.
-    Auto,
-    Always,
-    Never,
 }
 
 impl RunArgs {
@@ -191,16 +155,16 @@ impl RunArgs {
         self.target = self.target.or(f.target);
         self.profile = self.profile.or(f.profile);
         self.no_auth |= f.no_auth.unwrap_or(false);
-        self.cases = self.cases.or(f.cases);
-        self.schemas = self.schemas.or(f.schemas);
-        self.discover |= f.discover.unwrap_or(false);
+        self.sources.cases = self.sources.cases.or(f.cases);
+        self.sources.schemas = self.sources.schemas.or(f.schemas);
+        self.ids.discover |= f.discover.unwrap_or(false);
         for (k, v) in f.params {
-            if !self.params.iter().any(|p| p.split_once('=').is_some_and(|(name, _)| name == k)) {
-                self.params.push(format!("{k}={v}"));
+            if !self.ids.params.iter().any(|p| p.split_once('=').is_some_and(|(name, _)| name == k)) {
+                self.ids.params.push(format!("{k}={v}"));
             }
         }
         self.allow_writes |= f.allow_writes.unwrap_or(false);
-        self.max_entities = self.max_entities.or(f.max_entities);
+        self.ids.max_entities = self.ids.max_entities.or(f.max_entities);
         self.max_failures = self.max_failures.or(f.max_failures);
         self.timeout = self.timeout.or(f.timeout.map(|t| t.to_string()));
         self.concurrency = self.concurrency.or(f.concurrency);
@@ -210,7 +174,7 @@ impl RunArgs {
         self.html = self.html.or(f.html);
         self.har = self.har.or(f.har);
         self.report_failures_only |= f.report_failures_only.unwrap_or(false);
-        self.baseline = self.baseline.or(f.baseline);
+        self.baseline_report = self.baseline_report.or(f.baseline_report);
         self.fail_on = self.fail_on.or(f.fail_on);
         self.diff_lines = self.diff_lines.or(f.diff_lines);
         Ok(self)
@@ -221,7 +185,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
     let a = a.with_file()?;
     let profile = a.profile.as_deref().map(str::parse::<Profile>).transpose()?;
     let timeout = parse_timeout(a.timeout.as_deref().unwrap_or("30"), "--timeout")?;
-    let params = parse_params(&a.params)?;
+    let params = parse_params(&a.ids.params)?;
     let concurrency = a.concurrency.unwrap_or(4);
     let fail_on = a.fail_on.clone().unwrap_or_else(|| "any".into());
     if fail_on != "any" && fail_on != "new" {
@@ -230,7 +194,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
     for (flag, value) in [
         ("--concurrency", Some(concurrency)),
         ("--test-threads", a.test_threads),
-        ("--max-entities", a.max_entities),
+        ("--max-entities", a.ids.max_entities),
         ("--page-size", Some(a.page_size)),
         ("--max-failures", a.max_failures.map(|n| n as usize)),
     ] {
@@ -239,14 +203,10 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
         }
     }
     let target = a.target.as_deref().map(validate_target).transpose()?;
-    let color = match a.color.unwrap_or(Color::Auto) {
-        Color::Always => true,
-        Color::Never => false,
-        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-    };
+    let color = a.shown.colored();
     let mut config = RunConfig {
-        cases_dir: a.cases.clone().unwrap_or_else(|| crate::bundled::default_dir("cases")),
-        schemas_dir: a.schemas.clone().unwrap_or_else(|| crate::bundled::default_dir("schemas")),
+        cases_dir: a.sources.cases_dir(),
+        schemas_dir: a.sources.schemas_dir(),
         target: target.as_ref().map(|t| t.root.clone()),
         token: a.token.filter(|t| !t.is_empty()).map(Secret::new),
         credentials: crate::target::AppCredentials::from_env().transpose()?,
@@ -257,10 +217,10 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
         html: if a.list { None } else { a.html.clone() },
         har: if a.list { None } else { a.har.clone() },
         verbose: a.verbose,
-        baseline: a.baseline.clone(),
+        baseline: a.baseline_report.clone(),
         fail_on_new: fail_on == "new",
-        discover: a.discover,
-        max_entities: a.max_entities,
+        discover: a.ids.discover,
+        max_entities: a.ids.max_entities,
         params,
         allow_writes: a.allow_writes,
         no_auth: a.no_auth,
@@ -275,6 +235,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
         config.target_secrets = t.secrets.clone();
     }
     config.http.timeout = timeout;
+    config.http.ca_certs = a.tls.certificates()?;
     config.http.max_body_bytes = a.max_body_bytes;
     config.http.retry.max_retries = a.max_retries.unwrap_or(5);
     config.http.concurrency = concurrency;
@@ -282,28 +243,23 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
     config.embedded.page_size = a.page_size;
     let args = Arguments {
         list: a.list,
-        exact: a.exact,
-        skip: a.skip,
+        exact: a.pick.exact,
+        skip: a.pick.skip,
         ignored: a.ignored,
         include_ignored: a.include_ignored,
         test_threads: a.test_threads.or(Some(config.http.concurrency)),
         quiet: a.quiet,
         // A character per case: the failures, the broken rules and the verdict are what a run is
         // read for (`--format pretty` lists every case).
-        format: Some(match a.format.unwrap_or(Format::Terse) {
-            Format::Terse => FormatSetting::Terse,
-            Format::Pretty => FormatSetting::Pretty,
-        }),
-        color: a.color.map(|c| match c {
-            Color::Auto => ColorSetting::Auto,
-            Color::Always => ColorSetting::Always,
-            Color::Never => ColorSetting::Never,
-        }),
-        filter: a.filter,
+        // A character per case: the failures, the broken rules and the verdict are what a run is
+        // read for (`--format pretty` lists every case).
+        format: Some(a.shown.format_setting()),
+        color: a.shown.color_setting(),
+        filter: a.pick.filter,
         ..Arguments::default()
     };
-    if fail_on == "new" && a.baseline.is_none() {
-        return Err("--fail-on new compares with a baseline: give --baseline PREV.json".into());
+    if fail_on == "new" && a.baseline_report.is_none() {
+        return Err("--fail-on new compares with a baseline: give --baseline-report PREV.json".into());
     }
     let fail_on_new = fail_on == "new";
     let config_discovers = config.discover;

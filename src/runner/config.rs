@@ -216,7 +216,8 @@ impl RunConfig {
 
     /// The configuration `cargo test` uses: the embedded server, or `GRAPH_CONFORMANCE_TARGET` with
     /// `GRAPH_TOKEN` or `AZURE_*` client credentials (and `GRAPH_CONFORMANCE_PROFILE`,
-    /// `GRAPH_CONFORMANCE_TIMEOUT` in seconds, `GRAPH_CONFORMANCE_DIFF_LINES`), over `self`. Rerun
+    /// `GRAPH_CONFORMANCE_TIMEOUT` in seconds, `GRAPH_CONFORMANCE_CA_CERT`, `GRAPH_CONFORMANCE_DIFF_LINES`),
+    /// over `self`. Rerun
     /// lines name this test binary and set those variables again.
     pub fn with_env(mut self) -> Result<Self, String> {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
@@ -240,6 +241,11 @@ impl RunConfig {
         if let Some(t) = var("GRAPH_CONFORMANCE_TIMEOUT") {
             self.http.timeout = parse_timeout(&t, "GRAPH_CONFORMANCE_TIMEOUT")?;
             env.push(("GRAPH_CONFORMANCE_TIMEOUT".to_string(), t));
+        }
+        if let Some(path) = var("GRAPH_CONFORMANCE_CA_CERT") {
+            self.http.ca_certs = crate::target::read_ca_certificates(std::path::Path::new(&path))
+                .map_err(|e| e.replace("--ca-cert", "GRAPH_CONFORMANCE_CA_CERT"))?;
+            env.push(("GRAPH_CONFORMANCE_CA_CERT".to_string(), path));
         }
         if let Some(n) = var("GRAPH_CONFORMANCE_DIFF_LINES") {
             self.diff_lines = n.parse().map_err(|_| format!("GRAPH_CONFORMANCE_DIFF_LINES: '{n}' is not a number"))?;

@@ -23,6 +23,8 @@ pub struct HttpSettings {
     pub retry: RetryPolicy,
     /// Requests in flight at once.
     pub concurrency: usize,
+    /// CA certificates trusted besides the system's (`--ca-cert`).
+    pub ca_certs: Vec<reqwest::Certificate>,
 }
 
 impl Default for HttpSettings {
@@ -32,6 +34,7 @@ impl Default for HttpSettings {
             max_body_bytes: 10 * 1024 * 1024,
             retry: RetryPolicy::default(),
             concurrency: 16,
+            ca_certs: Vec::new(),
         }
     }
 }
@@ -136,6 +139,7 @@ impl HttpClient {
             .timeout(settings.timeout)
             .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
             .pool_max_idle_per_host(settings.concurrency.max(1) * 2)
+            .tls_certs_merge(settings.ca_certs.iter().cloned())
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {}", error_chain(&e)))?;
         let permits = Arc::new(Semaphore::new(settings.concurrency.max(1)));
@@ -279,6 +283,9 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
             text.push_str(&s_text);
         }
         source = s.source();
+    }
+    if text.contains("invalid peer certificate") {
+        text.push_str(" (a private CA or a TLS-inspecting proxy: trust its certificate with --ca-cert FILE)");
     }
     text
 }
