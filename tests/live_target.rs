@@ -179,9 +179,9 @@ fn assert_no_secret(t: &Tenant, texts: &[&str]) {
 
 #[test]
 fn client_credentials_discovery_through_throttling_checks_every_entity() {
-    // 60 top-level entities: every level of the tree still has synthetic entities (a debug build
+    // 24 top-level entities: every level of the tree still has synthetic entities (a debug build
     // walks them all, each case of each entity sent through the throttling proxy).
-    let t = tenant(None, 60, 3, 3599);
+    let t = tenant(None, 24, 3, 3599);
     let (code, output, json, junit) = smoke_run(&t, "smoke-ok");
     assert_eq!(code, 0, "{output}");
     assert_no_secret(&t, &[&output, &json, &junit]);
@@ -193,7 +193,7 @@ fn client_credentials_discovery_through_throttling_checks_every_entity() {
         .collect();
     // The page reads results under runs: those of the synthetic runs that have children.
     let synthetic = results.iter().filter(|n| n.rsplit('/').next().is_some_and(is_synthetic)).count();
-    let expected = PARENTS * PARENTS * Synthetic::new(60).rows_at(2);
+    let expected = PARENTS * PARENTS * Synthetic::new(24).rows_at(2);
     assert_eq!(synthetic, expected, "every synthetic result is read by key and compared with its row");
     assert!(results.len() > synthetic, "and the documented ones: {}", results.len());
     let levels: std::collections::BTreeSet<&str> = names
@@ -209,7 +209,7 @@ fn client_credentials_discovery_through_throttling_checks_every_entity() {
 
 #[test]
 fn a_faulty_server_fails_with_the_rule_the_ids_and_the_request_ids() {
-    let t = tenant(Some(Fault::NegativeCount), 50, 0, 3599);
+    let t = tenant(Some(Fault::NegativeCount), 20, 0, 3599);
     let (code, output, json, junit) = smoke_run(&t, "smoke-fault");
     assert_eq!(code, 101, "{output}");
     assert_no_secret(&t, &[&output, &json, &junit]);
@@ -448,11 +448,11 @@ fn writes_stay_off_live_targets_unless_allowed_and_each_request_has_its_own_clie
 #[test]
 fn discovery_pages_through_a_serve_process() {
     // Every entity of the tenant is walked and every per-entity case runs for it (a debug build):
-    // 150 top-level entities still page five times and reach every level.
-    const ENTITIES: usize = 150;
+    // 60 top-level entities still page five times (12 a page) and reach every level.
+    const ENTITIES: usize = 60;
     let mut serve = Command::new(BIN)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["serve", "--port", "0", "--entities", &ENTITIES.to_string(), "--page-size", "30"])
+        .args(["serve", "--port", "0", "--entities", &ENTITIES.to_string(), "--page-size", "12"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -494,7 +494,7 @@ fn discovery_pages_through_a_serve_process() {
     assert_eq!(
         workflows.filter(|n| n.rsplit("::").next().is_some_and(is_synthetic)).count(),
         tenant.rows_at(0),
-        "every synthetic workflow, through pages of 30"
+        "every synthetic workflow, through pages of 12"
     );
     for level in [
         "workflows",

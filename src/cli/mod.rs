@@ -103,6 +103,13 @@ fn man(out: &std::path::Path) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Whether `args` (after the program's name) are a valid command line: the flags exist and their
+/// values parse. Nothing runs; README's commands that reach a live tenant are checked this way.
+pub fn parses(args: &[&str]) -> Result<(), String> {
+    let all = std::iter::once("graph-conformance").chain(args.iter().copied());
+    Cli::try_parse_from(all).map(|_| ()).map_err(|e| e.to_string())
+}
+
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
