@@ -236,9 +236,11 @@ impl ReferenceServer {
     }
 
     /// 400 for a query option the endpoint does not support (what its page says; `$select`,
-    /// `$top`, `$count` and `$skiptoken` always are on lists, `$select` on entities).
+    /// `$top`, `$count` and `$skiptoken` always are on lists; `$select` and `$expand` on entities:
+    /// an entity's navigation can always be expanded, and shows what reading the navigation
+    /// itself gives, whatever the page lists).
     fn unsupported(&self, x: &Incoming<'_>, endpoint: Option<&Endpoint>, list: bool) -> Option<Reply> {
-        let always: &[&str] = if list { &["select", "top", "count", "skiptoken"] } else { &["select"] };
+        let always: &[&str] = if list { &["select", "top", "count", "skiptoken"] } else { &["select", "expand"] };
         for name in SYSTEM_OPTIONS {
             if x.query.option(name).is_none() || always.contains(&name) {
                 continue;
