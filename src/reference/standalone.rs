@@ -178,6 +178,7 @@ pub fn tls_from_files(cert: &std::path::Path, key: &std::path::Path) -> Result<A
 
 /// A self-signed certificate for `localhost` and 127.0.0.1, written as PEM to `dir`; returns the
 /// TLS configuration and the certificate's path (to give clients as their trusted root).
+#[cfg(feature = "tls-self-signed")]
 pub fn tls_self_signed(dir: &std::path::Path) -> Result<(Arc<rustls::ServerConfig>, std::path::PathBuf), String> {
     let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string(), "127.0.0.1".to_string()])
         .map_err(|e| format!("cannot make a self-signed certificate: {e}"))?;
@@ -187,6 +188,15 @@ pub fn tls_self_signed(dir: &std::path::Path) -> Result<(Arc<rustls::ServerConfi
     let der = cert.cert.der().clone();
     let key = rustls::pki_types::PrivateKeyDer::Pkcs8(cert.signing_key.serialize_der().into());
     Ok((tls_config(vec![der], key)?, cert_path))
+}
+
+/// Without the `tls-self-signed` feature (certificate generation is a build cost few users need):
+/// a usage error that says how to get it, or what to give instead.
+#[cfg(not(feature = "tls-self-signed"))]
+pub fn tls_self_signed(_dir: &std::path::Path) -> Result<(Arc<rustls::ServerConfig>, std::path::PathBuf), String> {
+    Err("--tls-self-signed: this build makes no certificates; build with `--features tls-self-signed` \
+         (cargo install … --features tls-self-signed), or give your own with --tls CERT KEY"
+        .into())
 }
 
 fn tls_config(
