@@ -14,88 +14,177 @@ pub type ExprError = String;
 
 /// The answer object of `fields` over `rows`.
 pub fn fields(fields: &std::collections::BTreeMap<String, String>, rows: &[&Row]) -> Result<Value, ExprError> {
-    let mut out = Map::new();
-    for (name, expr) in fields {
-        out.insert(name.clone(), eval(expr, rows).map_err(|e| format!("{name} = {expr}: {e}"))?);
+    let plan = Plan::compile(fields)?;
+    let mut acc = plan.start();
+    for r in rows {
+        plan.add(&mut acc, r);
     }
-    Ok(Value::Object(out))
+    plan.finish(&acc)
 }
 
-/// One answer row per parent (rows without a parent form one group), the largest groups first.
-pub fn grouped(rows: &[Row], top: Option<usize>) -> Vec<Vec<&Row>> {
-    let mut groups: Vec<(Option<&Value>, Vec<&Row>)> = Vec::new();
-    for r in rows {
-        let key = r.parent.as_ref().and_then(|p| p.get("id"));
-        match groups.iter_mut().find(|(k, _)| *k == key) {
-            Some(g) => g.1.push(r),
-            None => groups.push((key, vec![r])),
+/// A function's fields compiled once and evaluated row by row: what it keeps is a number per
+/// `count`/`sum` term and the first row's value per property term, never the rows.
+pub struct Plan {
+    fields: Vec<(String, String, Field)>,
+}
+
+struct Field {
+    terms: Vec<(i64, Term)>,
+    default: Option<Value>,
+}
+
+enum Term {
+    Count,
+    CountIf(Vec<(String, Vec<String>)>),
+    Sum(String),
+    First(String),
+}
+
+/// The running state of one answer row (one group).
+#[derive(Clone, Default)]
+pub struct Acc {
+    /// Per field, per term: a count or a sum.
+    numbers: Vec<Vec<i64>>,
+    /// Per field, per term: the first row's value of a property term.
+    firsts: Vec<Vec<Option<Value>>>,
+    /// Rows added.
+    pub rows: usize,
+}
+
+impl Plan {
+    pub fn compile(fields: &std::collections::BTreeMap<String, String>) -> Result<Plan, ExprError> {
+        let mut out = Vec::new();
+        for (name, expr) in fields {
+            let f = field(expr).map_err(|e| format!("{name} = {expr}: {e}"))?;
+            out.push((name.clone(), expr.clone(), f));
+        }
+        Ok(Plan { fields: out })
+    }
+
+    pub fn start(&self) -> Acc {
+        Acc {
+            numbers: self.fields.iter().map(|(_, _, f)| vec![0; f.terms.len()]).collect(),
+            firsts: self.fields.iter().map(|(_, _, f)| vec![None; f.terms.len()]).collect(),
+            rows: 0,
         }
     }
-    groups.sort_by_key(|(_, g)| std::cmp::Reverse(g.len()));
-    groups.into_iter().take(top.unwrap_or(usize::MAX)).map(|(_, g)| g).collect()
+
+    pub fn add(&self, acc: &mut Acc, r: &Row) {
+        for (i, (_, _, f)) in self.fields.iter().enumerate() {
+            for (j, (_, t)) in f.terms.iter().enumerate() {
+                let n = &mut acc.numbers[i][j];
+                match t {
+                    Term::Count => *n += 1,
+                    Term::CountIf(conds) => {
+                        if conds.iter().all(|(path, values)| values.iter().any(|v| value_at(r, path).as_str() == Some(v))) {
+                            *n += 1;
+                        }
+                    }
+                    Term::Sum(path) => *n = n.saturating_add(value_at(r, path).as_i64().unwrap_or(0)),
+                    Term::First(path) => {
+                        if acc.firsts[i][j].is_none() {
+                            acc.firsts[i][j] = Some(value_at(r, path));
+                        }
+                    }
+                }
+            }
+        }
+        acc.rows += 1;
+    }
+
+    pub fn finish(&self, acc: &Acc) -> Result<Value, ExprError> {
+        let mut out = Map::new();
+        for (i, (name, expr, f)) in self.fields.iter().enumerate() {
+            let value = |j: usize| match &f.terms[j].1 {
+                Term::First(_) => acc.firsts[i][j].clone().unwrap_or(Value::Null),
+                _ => json!(acc.numbers[i][j]),
+            };
+            let v = if f.terms.len() == 1 {
+                value(0)
+            } else {
+                let mut total = 0i64;
+                for (j, (sign, t)) in f.terms.iter().enumerate() {
+                    let n = value(j).as_i64().ok_or_else(|| {
+                        let shown = if let Term::First(p) = t { p.as_str() } else { "a term" };
+                        format!("{name} = {expr}: '{shown}' is not a number")
+                    })?;
+                    total = total.saturating_add(sign.saturating_mul(n));
+                }
+                json!(total.max(0))
+            };
+            out.insert(name.clone(), if v.is_null() { f.default.clone().unwrap_or(Value::Null) } else { v });
+        }
+        Ok(Value::Object(out))
+    }
 }
 
-fn eval(expr: &str, rows: &[&Row]) -> Result<Value, ExprError> {
+/// One accumulator per parent (rows without a parent form one group), in the order parents are
+/// first seen; [`Groups::finish`] puts the largest first.
+pub struct Groups<'p> {
+    plan: &'p Plan,
+    index: std::collections::HashMap<String, usize>,
+    accs: Vec<Acc>,
+}
+
+impl<'p> Groups<'p> {
+    pub fn new(plan: &'p Plan) -> Self {
+        Groups { plan, index: std::collections::HashMap::new(), accs: Vec::new() }
+    }
+
+    pub fn add(&mut self, r: &Row) {
+        let key = r.parent.as_ref().and_then(|p| p.get("id")).map_or_else(|| "null".to_string(), Value::to_string);
+        let next = self.accs.len();
+        let i = *self.index.entry(key).or_insert(next);
+        if i == next {
+            self.accs.push(self.plan.start());
+        }
+        self.plan.add(&mut self.accs[i], r);
+    }
+
+    /// One answer row per group, the largest groups first (first seen first among equals), at most `top`.
+    pub fn finish(mut self, top: Option<usize>) -> Result<Vec<Value>, ExprError> {
+        self.accs.sort_by_key(|a| std::cmp::Reverse(a.rows));
+        self.accs.iter().take(top.unwrap_or(usize::MAX)).map(|a| self.plan.finish(a)).collect()
+    }
+}
+
+fn field(expr: &str) -> Result<Field, ExprError> {
     let (value, default) = match expr.split_once("??") {
         Some((v, d)) => (v.trim(), Some(literal(d.trim())?)),
         None => (expr.trim(), None),
     };
-    let v = sum_of_terms(value, rows)?;
-    Ok(match (v, default) {
-        (Value::Null, Some(d)) => d,
-        (v, _) => v,
-    })
-}
-
-/// `A + B - C`: terms split outside parentheses.
-fn sum_of_terms(expr: &str, rows: &[&Row]) -> Result<Value, ExprError> {
-    let mut terms: Vec<(i64, &str)> = Vec::new();
+    let mut terms: Vec<(i64, Term)> = Vec::new();
     let (mut depth, mut start, mut sign) = (0i32, 0usize, 1i64);
-    for (i, c) in expr.char_indices() {
+    for (i, c) in value.char_indices() {
         match c {
             '(' => depth += 1,
             ')' => depth -= 1,
             '+' | '-' if depth == 0 && i > start => {
-                terms.push((sign, expr[start..i].trim()));
+                terms.push((sign, term(value[start..i].trim())?));
                 sign = if c == '+' { 1 } else { -1 };
                 start = i + 1;
             }
             _ => {}
         }
     }
-    terms.push((sign, expr[start..].trim()));
-    if terms.len() == 1 {
-        return term(terms[0].1, rows);
-    }
-    let mut total = 0i64;
-    for (sign, t) in terms {
-        let v = term(t, rows)?;
-        let n = v.as_i64().ok_or_else(|| format!("'{t}' is not a number"))?;
-        total = total.saturating_add(sign.saturating_mul(n));
-    }
-    Ok(json!(total.max(0)))
+    terms.push((sign, term(value[start..].trim())?));
+    Ok(Field { terms, default })
 }
 
-fn term(t: &str, rows: &[&Row]) -> Result<Value, ExprError> {
+fn term(t: &str) -> Result<Term, ExprError> {
     if t == "count" {
-        return Ok(json!(rows.len()));
+        return Ok(Term::Count);
     }
     if let Some(args) = t.strip_prefix("count(").and_then(|r| r.strip_suffix(')')) {
-        let conds = args.split(',').map(condition).collect::<Result<Vec<_>, _>>()?;
-        let n = rows
-            .iter()
-            .filter(|r| conds.iter().all(|(path, values)| values.iter().any(|v| value_at(r, path).as_str() == Some(v))))
-            .count();
-        return Ok(json!(n));
+        return Ok(Term::CountIf(args.split(',').map(condition).collect::<Result<Vec<_>, _>>()?));
     }
     if let Some(path) = t.strip_prefix("sum(").and_then(|r| r.strip_suffix(')')) {
-        let path = path.trim();
-        return Ok(json!(rows.iter().filter_map(|r| value_at(r, path).as_i64()).sum::<i64>()));
+        return Ok(Term::Sum(path.trim().to_string()));
     }
     if t.is_empty() || !t.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_') {
         return Err(format!("'{t}' is not count, count(…), sum(…) or a property path"));
     }
-    Ok(rows.first().map(|r| value_at(r, t)).unwrap_or(Value::Null))
+    Ok(Term::First(t.to_string()))
 }
 
 /// `path in a|b|c`.
@@ -153,8 +242,13 @@ mod tests {
             v,
             json!({"total": 3, "failed": 2, "xFailed": 1, "n": 7, "rest": 7, "kind": "x", "missing": 1, "name": "leaver"})
         );
-        let groups = grouped(&rows, Some(1));
-        assert_eq!((groups.len(), groups[0].len()), (1, 2), "the largest group first");
+        let plan = Plan::compile(&f).unwrap();
+        let mut groups = Groups::new(&plan);
+        for r in rows.iter().rev() {
+            groups.add(r);
+        }
+        let top = groups.finish(Some(1)).unwrap();
+        assert_eq!((top.len(), &top[0]["total"], &top[0]["kind"]), (1, &json!(2), &json!("x")), "the largest group first");
         let bad: std::collections::BTreeMap<String, String> = [("x".to_string(), "max(n)".to_string())].into();
         assert!(fields(&bad, &all).unwrap_err().contains("x = max(n)"));
     }

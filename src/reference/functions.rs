@@ -5,14 +5,14 @@
 
 use serde_json::{Map, Value, json};
 
-use super::aggregate::{Row, fields, grouped};
+use super::aggregate::{Groups, Plan, Row};
 use super::location::{Address, Location};
 use super::store::Store;
 use crate::metadata::Operation;
 use crate::schema::overlay::FunctionSemantics;
 
-/// How many rows a function sums at most (over every parent of a large tenant). Each row is held
-/// with only the properties the function reads, so a million rows take some 150 MB.
+/// How many rows a function sums at most (over every parent of a large tenant): a bound on its
+/// time; its memory does not grow with the rows.
 pub const MAX_ROWS: usize = 1_000_000;
 
 /// Why a call cannot be answered: (status, code, message).
@@ -52,7 +52,8 @@ pub fn call(
     Ok(value)
 }
 
-/// The answer of a call the overlay describes, computed over the rows it sums.
+/// The answer of a call the overlay describes, computed over the rows it sums as they stream by:
+/// what is held is one accumulator per answer row (per parent when grouped), never the rows.
 fn compute(
     store: &Store,
     sandbox: &str,
@@ -61,19 +62,27 @@ fn compute(
     semantics: &FunctionSemantics,
     window: Option<Window>,
 ) -> Result<Value, CallError> {
-    let rows = rows_of(store, sandbox, target, semantics);
-    let rows: Vec<Row> = match &semantics.window {
-        Some(field) => rows.into_iter().filter(|r| in_window(&r.row, field, window)).collect(),
-        None => rows,
-    };
     let fail = |e: String| (500, "generalException", format!("the overlay's {} semantics: {e}", operation.name));
     let ret = operation.returns.as_ref().map(|r| r.type_name.as_str()).unwrap_or_default();
+    let plan = Plan::compile(&semantics.fields).map_err(fail)?;
+    let in_it = |r: &Row| semantics.window.as_ref().is_none_or(|field| in_window(&r.row, field, window));
     if semantics.group_by_parent {
-        let groups = grouped(&rows, semantics.top);
-        let out = groups.iter().map(|g| fields(&semantics.fields, g)).collect::<Result<Vec<_>, _>>().map_err(fail)?;
+        let mut groups = Groups::new(&plan);
+        stream_rows(store, sandbox, target, semantics, &mut |r| {
+            if in_it(&r) {
+                groups.add(&r);
+            }
+        });
+        let out = groups.finish(semantics.top).map_err(fail)?;
         return Ok(Value::Array(out.into_iter().map(|row| non_null(store, ret, row)).collect()));
     }
-    fields(&semantics.fields, &rows.iter().collect::<Vec<_>>()).map_err(fail).map(|v| non_null(store, ret, v))
+    let mut acc = plan.start();
+    stream_rows(store, sandbox, target, semantics, &mut |r| {
+        if in_it(&r) {
+            plan.add(&mut acc, &r);
+        }
+    });
+    plan.finish(&acc).map_err(fail).map(|v| non_null(store, ret, v))
 }
 
 /// A computed value with every non-nullable property of its type set: what an expression left
@@ -88,28 +97,30 @@ fn non_null(store: &Store, type_name: &str, value: Value) -> Value {
     Value::Object(o)
 }
 
-/// The rows a function sums: its bound collection, or the `over` path from its binding's parent
-/// (each row with the entity it hangs under). The walk is depth-first and streams: it holds the
-/// rows it sums, each cut to the properties the function reads, and one parent per level.
-fn rows_of(store: &Store, sandbox: &str, target: &Location, f: &FunctionSemantics) -> Vec<Row> {
+/// The rows a function sums, one by one to `sink`: its bound collection, or the `over` path from
+/// its binding's parent (each row with the entity it hangs under). The walk is depth-first: it holds
+/// one row, cut to the properties the function reads, and one parent per level; it stops after
+/// [`MAX_ROWS`] rows.
+fn stream_rows(store: &Store, sandbox: &str, target: &Location, f: &FunctionSemantics, sink: &mut dyn FnMut(Row)) {
     let (own, of_parent) = read_by(f);
     let walk = Walk { store, sandbox, own: &own, of_parent: &of_parent };
-    let mut out = Vec::new();
+    let mut taken = 0usize;
+    let mut take = |r: Row| {
+        sink(r);
+        taken += 1;
+        taken < MAX_ROWS
+    };
     match (target, &f.over) {
         (Location::Collection { coll, type_name }, None) => {
-            walk.each(coll, type_name, &own, |row| {
-                out.push(Row { parent: None, row });
-                out.len() < MAX_ROWS
-            });
+            walk.each(coll, type_name, &own, |row| take(Row { parent: None, row }));
         }
         (Location::Single { addr, .. } | Location::Item { coll: addr, .. }, Some(over)) => {
             let base = addr.node.rsplit_once('/').map_or("", |(p, _)| p).to_string();
             let members: Vec<&str> = over.split('/').collect();
-            walk.under(&base, &[], None, &members, &mut out);
+            walk.under(&base, &[], None, &members, &mut take);
         }
         _ => {}
     }
-    out
 }
 
 /// A function's walk over the rows it sums.
@@ -140,23 +151,20 @@ impl Walk<'_> {
     }
 
     /// The rows at the end of `members` under the collection node `node` of the entities `keys`,
-    /// with `parent` the entity they hang under; false once [`MAX_ROWS`] are taken.
+    /// with `parent` the entity they hang under; false once `take` says stop.
     fn under(
         &self,
         node: &str,
         keys: &[String],
         parent: Option<&Map<String, Value>>,
         members: &[&str],
-        out: &mut Vec<Row>,
+        take: &mut dyn FnMut(Row) -> bool,
     ) -> bool {
         let Some((member, rest)) = members.split_first() else { return true };
         let coll = Address { node: format!("{node}/{member}"), parents: keys.to_vec() };
         let Some(type_name) = collection_type(self.store, &coll) else { return true };
         if rest.is_empty() {
-            return self.each(&coll, &type_name, self.own, |row| {
-                out.push(Row { parent: parent.cloned(), row });
-                out.len() < MAX_ROWS
-            });
+            return self.each(&coll, &type_name, self.own, |row| take(Row { parent: parent.cloned(), row }));
         }
         // A parent is read only when the collection below it holds rows: in a large tenant most
         // hold none, and a key costs far less than a row.
@@ -174,7 +182,7 @@ impl Walk<'_> {
                 }
             }
             let Some(row) = v.row_only(i, self.of_parent) else { continue };
-            if !self.under(&coll.node, &below, Some(&row), rest, out) {
+            if !self.under(&coll.node, &below, Some(&row), rest, take) {
                 return false;
             }
         }
