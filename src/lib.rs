@@ -76,6 +76,7 @@ macro_rules! internal_modules {
 
 mod conformance;
 mod error;
+mod request_id;
 
 pub use check::Profile;
 pub use conformance::Conformance;

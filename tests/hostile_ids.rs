@@ -174,7 +174,7 @@ fn proxy(rename: Rename) -> Proxy {
 }
 
 fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("gc-hostile-ids-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("hostile-ids");
     std::fs::create_dir_all(&dir).unwrap();
     dir.join(name)
 }

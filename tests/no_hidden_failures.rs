@@ -38,7 +38,7 @@ fn config(json: Option<std::path::PathBuf>) -> RunConfig {
 fn filter() -> Arguments {
     // The inner run's own output goes to a file: its "test result: FAILED" is expected here and
     // must not read as a failure in this test's log.
-    let log = std::env::temp_dir().join(format!("gc-no-hidden-failures-{}.log", std::process::id()));
+    let log = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("no-hidden-failures.log");
     Arguments {
         filter: Some(SUITE.to_string()),
         test_threads: Some(2),
@@ -50,7 +50,7 @@ fn filter() -> Arguments {
 
 #[test]
 fn a_panicking_check_fails_its_case_in_the_libtest_driver() {
-    let json = std::env::temp_dir().join(format!("gc-panic-libtest-{}.json", std::process::id()));
+    let json = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("panic-libtest.json");
     let summary = run_libtest(config(Some(json.clone())), &filter()).expect("the run starts");
     let c = summary.conclusion;
     assert_eq!(c.num_failed, 1, "the panicking case is one failed case");

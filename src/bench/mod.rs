@@ -446,7 +446,7 @@ pub fn measure_raw(server: &Server, concurrency: usize, max_entities: Option<usi
 async fn send_raw(client: &reqwest::Client, req: &RawRequest) -> Option<Vec<u8>> {
     let mut r = client
         .get(&req.url)
-        .header("client-request-id", uuid::Uuid::new_v4().to_string())
+        .header("client-request-id", crate::request_id::fresh())
         .header("Accept", "application/json");
     for (k, v) in &req.headers {
         r = r.header(k, v);

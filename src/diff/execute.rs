@@ -29,7 +29,7 @@ pub async fn send(
         Some(q) => format!("{root}{}?{q}", inst.path),
         None => format!("{root}{}", inst.path),
     };
-    let client_request_id = uuid::Uuid::new_v4().to_string();
+    let client_request_id = crate::request_id::fresh();
     let mut headers: Vec<(String, String)> = case.request.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     headers.push(("client-request-id".into(), client_request_id.clone()));
     headers.push(("Accept".into(), "application/json".into()));

@@ -258,7 +258,7 @@ fn headers(fault: Fault, reply: &mut Reply) {
             reply.set_header("Content-Type", "text/plain; charset=utf-8")
         }
         Fault::NoRequestId => reply.remove_header("request-id"),
-        Fault::ClientRequestIdNotEchoed => reply.set_header("client-request-id", &uuid::Uuid::new_v4().to_string()),
+        Fault::ClientRequestIdNotEchoed => reply.set_header("client-request-id", &crate::request_id::fresh()),
         Fault::ODataVersion3 => reply.set_header("OData-Version", "3.0"),
         Fault::LeakEvolvableEnum => reply.remove_header("Preference-Applied"),
         _ => {}

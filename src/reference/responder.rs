@@ -85,7 +85,7 @@ impl<'a> Incoming<'a> {
         let mut parts = full.trim_start_matches('/').splitn(2, '/');
         let version = parts.next().unwrap_or("");
         let rest = parts.next().unwrap_or("");
-        let request_id = uuid::Uuid::new_v4().to_string();
+        let request_id = crate::request_id::fresh();
         let prefer = headers
             .get_all("prefer")
             .iter()

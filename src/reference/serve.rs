@@ -82,12 +82,41 @@ pub fn serve(o: ServeOptions) -> Result<ExitCode, String> {
             o.entities,
             if names.is_empty() { String::new() } else { format!(", faults {}", names.join(", ")) }
         );
-        let _ = tokio::signal::ctrl_c().await;
+        stopped().await;
         crate::report::term::errln!("stopping");
         drop(server);
+        // The self-signed certificate was for this process only.
+        if let Some((_, Some(cert))) = &tls
+            && let Some(dir) = cert.parent()
+        {
+            let _ = std::fs::remove_dir_all(dir);
+        }
         Ok::<(), String>(())
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Ctrl-C, or (on Unix) SIGTERM as `kill` and service managers send.
+async fn stopped() {
+    #[cfg(unix)]
+    {
+        let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate());
+        match term {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 fn show(p: &Path) -> String {

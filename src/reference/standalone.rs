@@ -157,7 +157,7 @@ async fn answer(
 
 /// Graph's error body for what the transport refuses before the server sees the request.
 fn graph_error(status: u16, code: &str, message: &str) -> hyper::Response<Full<Bytes>> {
-    let id = uuid::Uuid::new_v4().to_string();
+    let id = crate::request_id::fresh();
     let mut reply = super::responder::error_with_ids(status, code, message, &id, &id);
     reply.set_header("request-id", &id);
     let (head, body) = reply.into_http().into_parts();

@@ -46,6 +46,9 @@ pub struct JsonReport {
     rules: BTreeMap<&'static str, u64>,
     chunk: Vec<(String, String)>,
     chunk_bytes: usize,
+    /// Where sorted chunks go when the cases outgrow memory: a hidden folder beside the report
+    /// (never outside the report's own folder), removed when the report is finished or dropped.
+    parts: PathBuf,
     spill_dir: Option<PathBuf>,
     runs: Vec<PathBuf>,
     /// Per version: which GET paths of the tree the loaded cases read.
@@ -56,11 +59,14 @@ pub struct JsonReport {
 
 impl JsonReport {
     pub fn create(path: &Path, info: RunInfo) -> Result<Self, String> {
+        let name = path.file_name().map_or_else(|| "report".into(), |n| n.to_string_lossy().into_owned());
+        let parts = path.with_file_name(format!(".{name}.parts-{}", std::process::id()));
         Ok(JsonReport {
             head: ReportFile::create("JSON report", path, info)?,
             rules: BTreeMap::new(),
             chunk: Vec::new(),
             chunk_bytes: 0,
+            parts,
             spill_dir: None,
             runs: Vec::new(),
             coverage: serde_json::Map::new(),
@@ -115,11 +121,7 @@ impl JsonReport {
         let dir = match &self.spill_dir {
             Some(d) => d.clone(),
             None => {
-                let d = std::env::temp_dir().join(format!(
-                    "graph-conformance-report-{}-{}",
-                    std::process::id(),
-                    self.head.started.as_nanosecond()
-                ));
+                let d = self.parts.clone();
                 std::fs::create_dir_all(&d).map_err(|e| self.fail(format!("{}: {e}", d.display())))?;
                 self.spill_dir = Some(d.clone());
                 d
@@ -157,6 +159,7 @@ impl JsonReport {
         }
         result
     }
+
 
     fn write_document(&mut self) -> Result<(), String> {
         let file = self.head.take()?;
@@ -201,6 +204,15 @@ impl JsonReport {
         out.write_all(b"\n  ]\n}\n").map_err(|e| self.fail(e))?;
         let file = out.into_inner().map_err(|e| self.fail(e.error()))?;
         file.commit().map_err(|e| self.fail(e))
+    }
+}
+
+impl Drop for JsonReport {
+    /// A run that ends without finishing its report (a setup error after it began) leaves no chunks.
+    fn drop(&mut self) {
+        if let Some(d) = self.spill_dir.take() {
+            let _ = std::fs::remove_dir_all(d);
+        }
     }
 }
 
@@ -405,6 +417,7 @@ mod tests {
         }
         assert_eq!(j.runs.len(), 2, "two chunks were spilled");
         let spill = j.spill_dir.clone().unwrap();
+        assert_eq!(spill.parent(), path.parent(), "the chunks are beside the report, not in a shared folder");
         j.finish().unwrap();
         assert!(!spill.exists(), "the chunk files are removed");
         let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();

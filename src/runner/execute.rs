@@ -34,7 +34,7 @@ async fn send_and_check(shared: &Shared, inst: &Instance<'_>) -> CaseReport {
             return report;
         }
     };
-    let client_request_id = uuid::Uuid::new_v4().to_string();
+    let client_request_id = crate::request_id::fresh();
     let query = case.request.query.as_deref().filter(|q| !q.is_empty());
     let url = match query {
         Some(q) => format!("{}{}?{}", ctx.service_root, inst.path, q),

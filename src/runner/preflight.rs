@@ -42,7 +42,7 @@ fn probe(shared: &Shared, http: &crate::target::HttpClient, root: &str, path: &s
         method: "GET".into(),
         url: url.clone(),
         headers: vec![
-            ("client-request-id".into(), uuid::Uuid::new_v4().to_string()),
+            ("client-request-id".into(), crate::request_id::fresh()),
             ("Accept".into(), "application/json".into()),
         ],
         body: None,

@@ -138,13 +138,23 @@ impl Feed {
         tokio::spawn(async move {
             // The case runs in a task of its own: a panic there is a failed report, not a lost one.
             let (name, suite) = (planned.name(), suite_of(&planned));
-            let worker = shared.clone();
-            let mut report = match tokio::spawn(async move { run_one(&worker, planned).await }).await {
+            // Each poll of the case runs under catch_unwind: a panic ends the case (it is not
+            // polled again) without a second task per case.
+            let outcome = {
+                let case = run_one(&shared, planned);
+                let mut case = std::pin::pin!(case);
+                std::future::poll_fn(|cx| {
+                    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| case.as_mut().poll(cx))) {
+                        Ok(std::task::Poll::Ready(r)) => std::task::Poll::Ready(Ok(r)),
+                        Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
+                        Err(payload) => std::task::Poll::Ready(Err(payload)),
+                    }
+                })
+                .await
+            };
+            let mut report = match outcome {
                 Ok(r) => r,
-                Err(e) => match e.try_into_panic() {
-                    Ok(payload) => super::execute::panicked(name, suite, payload),
-                    Err(e) => super::execute::panicked(name, suite, Box::new(format!("the case's task ended: {e}"))),
-                },
+                Err(payload) => super::execute::panicked(name, suite, payload),
             };
             // Reports are finished where they are made: no hand-off to another thread per case.
             finalize(&shared, &mut report);

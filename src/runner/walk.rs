@@ -150,7 +150,7 @@ impl ListWalk {
             self.paging(format!("more than {MAX_PAGES} pages: the nextLink chain does not end"));
             return None;
         }
-        let client_request_id = uuid::Uuid::new_v4().to_string();
+        let client_request_id = crate::request_id::fresh();
         let out = Outgoing {
             method: "GET".into(),
             url: url.clone(),

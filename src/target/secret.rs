@@ -59,13 +59,38 @@ const FRAGMENT: usize = 8;
 /// The process-wide registry: every secret's 8-byte windows, and the short secrets whole.
 #[derive(Default)]
 struct Registry {
-    windows: HashSet<u64>,
+    /// Looked up at every byte of every text printed or written: a cheap mixing hash, not SipHash
+    /// (the windows are the process's own secrets, not input an attacker chooses).
+    windows: HashSet<u64, std::hash::BuildHasherDefault<WindowHasher>>,
     short: Vec<Vec<u8>>,
     seen: HashSet<String>,
 }
 
 static REGISTRY: LazyLock<RwLock<Registry>> = LazyLock::new(Default::default);
 static ANY: AtomicBool = AtomicBool::new(false);
+
+/// splitmix64's finalizer over one `u64` window: every output bit depends on every input bit.
+#[derive(Default)]
+struct WindowHasher(u64);
+
+impl std::hash::Hasher for WindowHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(self.0 ^ u64::from(*b));
+        }
+    }
+
+    fn write_u64(&mut self, x: u64) {
+        let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        self.0 = z ^ (z >> 31);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
 
 fn window(bytes: &[u8]) -> u64 {
     let mut w = [0u8; 8];
