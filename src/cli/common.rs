@@ -6,6 +6,21 @@ use std::path::PathBuf;
 use clap::Args;
 use libtest_mimic::{ColorSetting, FormatSetting};
 
+/// The groups `run`, `diff` and `record` all take, flattened into each.
+#[derive(Args, Debug, Clone, Default)]
+pub struct Common {
+    #[command(flatten)]
+    pub tls: Tls,
+    #[command(flatten)]
+    pub sources: Sources,
+    #[command(flatten)]
+    pub pick: Pick,
+    #[command(flatten)]
+    pub ids: Ids,
+    #[command(flatten)]
+    pub shown: Shown,
+}
+
 /// Where the cases and the schemas come from.
 #[derive(Args, Debug, Clone, Default)]
 pub struct Sources {

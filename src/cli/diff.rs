@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::Args;
 use libtest_mimic::{Arguments, FormatSetting};
 
-use super::common::{Ids, Pick, Shown, Sources, Tls};
+use super::common::Common;
 use crate::diff::DiffConfig;
 use crate::runner::RunConfig;
 use crate::runner::config::{parse_timeout, validate_target};
@@ -52,13 +52,7 @@ pub struct DiffArgs {
     #[arg(long, help_heading = "Auth")]
     no_auth: bool,
     #[command(flatten)]
-    tls: Tls,
-    #[command(flatten)]
-    sources: Sources,
-    #[command(flatten)]
-    pick: Pick,
-    #[command(flatten)]
-    ids: Ids,
+    common: Common,
     /// Noise patterns: {"*": ["/value/*/lastModifiedDateTime"], "<suite>": ["/x"]}.
     #[arg(long, value_name = "FILE", help_heading = "Noise")]
     noise: Option<PathBuf>,
@@ -74,8 +68,6 @@ pub struct DiffArgs {
     /// Write a self-contained HTML report.
     #[arg(long, value_name = "PATH", help_heading = "Output")]
     html: Option<PathBuf>,
-    #[command(flatten)]
-    shown: Shown,
     /// An older spelling of --format pretty.
     #[arg(long, hide = true)]
     pretty: bool,
@@ -102,26 +94,26 @@ pub fn diff(a: DiffArgs) -> Result<ExitCode, String> {
         validate_target(b2).map_err(|e| e.replace("--target", "--baseline2"))?;
     }
     let concurrency = a.concurrency.unwrap_or(4);
-    if concurrency == 0 || a.ids.max_entities == Some(0) {
+    if concurrency == 0 || a.common.ids.max_entities == Some(0) {
         return Err("--concurrency and --max-entities must be at least 1".into());
     }
-    let params = super::run::parse_params(&a.ids.params)?;
+    let params = super::run::parse_params(&a.common.ids.params)?;
     let baseline_token = token_from(a.baseline_token_env.as_deref(), "--baseline-token-env")?;
     let mut config = RunConfig {
-        cases_dir: a.sources.cases_dir(),
-        schemas_dir: a.sources.schemas_dir(),
+        cases_dir: a.common.sources.cases_dir(),
+        schemas_dir: a.common.sources.schemas_dir(),
         target: Some(baseline.root),
         target_secrets: baseline.secrets,
         token: baseline_token.or(a.token.filter(|t| !t.is_empty()).map(Secret::new)),
         credentials: crate::target::AppCredentials::from_env().transpose()?,
         // Without discovery the cases' own (documented) ids are read on both sides.
-        profile: Some(if a.ids.discover { crate::check::Profile::Live } else { crate::check::Profile::Reference }),
+        profile: Some(if a.common.ids.discover { crate::check::Profile::Live } else { crate::check::Profile::Reference }),
         json: a.json,
         junit: a.junit,
         html: a.html,
-        discover: a.ids.discover,
-        max_entities: a.ids.max_entities,
-        color: a.shown.colored(),
+        discover: a.common.ids.discover,
+        max_entities: a.common.ids.max_entities,
+        color: a.common.shown.colored(),
         params,
         no_auth: a.no_auth,
         preflight: true,
@@ -142,13 +134,13 @@ pub fn diff(a: DiffArgs) -> Result<ExitCode, String> {
     };
     config.http.timeout = parse_timeout(a.timeout.as_deref().unwrap_or("30"), "--timeout")?;
     config.http.concurrency = concurrency;
-    config.http.ca_certs = a.tls.certificates()?;
+    config.http.ca_certs = a.common.tls.certificates()?;
     let args = Arguments {
-        exact: a.pick.exact,
-        skip: a.pick.skip,
-        filter: a.pick.filter,
-        format: Some(if a.pretty { FormatSetting::Pretty } else { a.shown.format_setting() }),
-        color: a.shown.color_setting(),
+        exact: a.common.pick.exact,
+        skip: a.common.pick.skip,
+        filter: a.common.pick.filter,
+        format: Some(if a.pretty { FormatSetting::Pretty } else { a.common.shown.format_setting() }),
+        color: a.common.shown.color_setting(),
         ..Arguments::default()
     };
     let display = Display::from_args(&args);

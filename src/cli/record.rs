@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::Args;
 use libtest_mimic::Arguments;
 
-use super::common::{Ids, Pick, Shown, Sources, Tls};
+use super::common::Common;
 use crate::record::RecordConfig;
 use crate::runner::RunConfig;
 use crate::runner::config::{parse_timeout, validate_target};
@@ -35,15 +35,7 @@ pub struct RecordArgs {
     #[arg(long, help_heading = "Auth")]
     no_auth: bool,
     #[command(flatten)]
-    tls: Tls,
-    #[command(flatten)]
-    sources: Sources,
-    #[command(flatten)]
-    pick: Pick,
-    #[command(flatten)]
-    ids: Ids,
-    #[command(flatten)]
-    shown: Shown,
+    common: Common,
     /// Where the recorded suites go (one folder per suite).
     #[arg(long, value_name = "DIR", help_heading = "Output")]
     out: PathBuf,
@@ -54,7 +46,7 @@ pub struct RecordArgs {
 
 pub fn record(a: RecordArgs) -> Result<ExitCode, String> {
     let target = validate_target(&a.target)?;
-    if a.ids.max_entities == Some(0) {
+    if a.common.ids.max_entities == Some(0) {
         return Err("--max-entities 0: give at least 1".into());
     }
     if a.out.exists()
@@ -63,7 +55,7 @@ pub fn record(a: RecordArgs) -> Result<ExitCode, String> {
         return Err(format!("--out {}: the folder is not empty; record into a new one", a.out.display()));
     }
     std::fs::create_dir_all(&a.out).map_err(|e| format!("--out {}: {e}", a.out.display()))?;
-    let params = super::run::parse_params(&a.ids.params)?;
+    let params = super::run::parse_params(&a.common.ids.params)?;
     let credentials = crate::target::AppCredentials::from_env().transpose()?;
     let token = a.token.filter(|t| !t.is_empty());
     let mut secrets: Vec<String> = token.iter().cloned().collect();
@@ -73,16 +65,16 @@ pub fn record(a: RecordArgs) -> Result<ExitCode, String> {
     let tenant = std::env::var("AZURE_TENANT_ID").ok().filter(|t| !t.is_empty());
     let rec = RecordConfig::new(a.out.clone(), &target.root, tenant.as_deref(), &secrets);
     let mut config = RunConfig {
-        cases_dir: a.sources.cases_dir(),
-        schemas_dir: a.sources.schemas_dir(),
+        cases_dir: a.common.sources.cases_dir(),
+        schemas_dir: a.common.sources.schemas_dir(),
         target: Some(target.root),
         target_secrets: target.secrets,
         token: token.map(Secret::new),
         credentials,
-        profile: Some(if a.ids.discover { crate::check::Profile::Live } else { crate::check::Profile::Reference }),
-        discover: a.ids.discover,
-        max_entities: a.ids.max_entities,
-        color: a.shown.colored(),
+        profile: Some(if a.common.ids.discover { crate::check::Profile::Live } else { crate::check::Profile::Reference }),
+        discover: a.common.ids.discover,
+        max_entities: a.common.ids.max_entities,
+        color: a.common.shown.colored(),
         params,
         no_auth: a.no_auth,
         preflight: true,
@@ -90,13 +82,13 @@ pub fn record(a: RecordArgs) -> Result<ExitCode, String> {
         ..RunConfig::default()
     };
     config.http.timeout = parse_timeout(a.timeout.as_deref().unwrap_or("30"), "--timeout")?;
-    config.http.ca_certs = a.tls.certificates()?;
+    config.http.ca_certs = a.common.tls.certificates()?;
     let args = Arguments {
-        filter: a.pick.filter,
-        exact: a.pick.exact,
-        skip: a.pick.skip,
-        format: Some(a.shown.format_setting()),
-        color: a.shown.color_setting(),
+        filter: a.common.pick.filter,
+        exact: a.common.pick.exact,
+        skip: a.common.pick.skip,
+        format: Some(a.common.shown.format_setting()),
+        color: a.common.shown.color_setting(),
         ..Arguments::default()
     };
     let display = Display::from_args(&args);

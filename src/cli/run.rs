@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Args;
 use libtest_mimic::Arguments;
 
-use super::common::{Ids, Pick, Shown, Sources, Tls};
+use super::common::Common;
 
 use crate::check::Profile;
 use crate::runner::config::{parse_timeout, validate_target};
@@ -49,15 +49,7 @@ pub struct RunArgs {
     #[arg(long, help_heading = "Auth")]
     no_auth: bool,
     #[command(flatten)]
-    tls: Tls,
-    #[command(flatten)]
-    sources: Sources,
-    #[command(flatten)]
-    pick: Pick,
-    #[command(flatten)]
-    ids: Ids,
-    #[command(flatten)]
-    shown: Shown,
+    common: Common,
     /// Run the pages' suites only: leave out each version's `metadata` suite (the reads of the
     /// tree's GET paths no page documents).
     #[arg(long, help_heading = "Selection")]
@@ -155,16 +147,16 @@ impl RunArgs {
         self.target = self.target.or(f.target);
         self.profile = self.profile.or(f.profile);
         self.no_auth |= f.no_auth.unwrap_or(false);
-        self.sources.cases = self.sources.cases.or(f.cases);
-        self.sources.schemas = self.sources.schemas.or(f.schemas);
-        self.ids.discover |= f.discover.unwrap_or(false);
+        self.common.sources.cases = self.common.sources.cases.or(f.cases);
+        self.common.sources.schemas = self.common.sources.schemas.or(f.schemas);
+        self.common.ids.discover |= f.discover.unwrap_or(false);
         for (k, v) in f.params {
-            if !self.ids.params.iter().any(|p| p.split_once('=').is_some_and(|(name, _)| name == k)) {
-                self.ids.params.push(format!("{k}={v}"));
+            if !self.common.ids.params.iter().any(|p| p.split_once('=').is_some_and(|(name, _)| name == k)) {
+                self.common.ids.params.push(format!("{k}={v}"));
             }
         }
         self.allow_writes |= f.allow_writes.unwrap_or(false);
-        self.ids.max_entities = self.ids.max_entities.or(f.max_entities);
+        self.common.ids.max_entities = self.common.ids.max_entities.or(f.max_entities);
         self.max_failures = self.max_failures.or(f.max_failures);
         self.timeout = self.timeout.or(f.timeout.map(|t| t.to_string()));
         self.concurrency = self.concurrency.or(f.concurrency);
@@ -185,7 +177,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
     let a = a.with_file()?;
     let profile = a.profile.as_deref().map(str::parse::<Profile>).transpose()?;
     let timeout = parse_timeout(a.timeout.as_deref().unwrap_or("30"), "--timeout")?;
-    let params = parse_params(&a.ids.params)?;
+    let params = parse_params(&a.common.ids.params)?;
     let concurrency = a.concurrency.unwrap_or(4);
     let fail_on = a.fail_on.clone().unwrap_or_else(|| "any".into());
     if fail_on != "any" && fail_on != "new" {
@@ -194,7 +186,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
     for (flag, value) in [
         ("--concurrency", Some(concurrency)),
         ("--test-threads", a.test_threads),
-        ("--max-entities", a.ids.max_entities),
+        ("--max-entities", a.common.ids.max_entities),
         ("--page-size", Some(a.page_size)),
         ("--max-failures", a.max_failures.map(|n| n as usize)),
     ] {
@@ -203,10 +195,10 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
         }
     }
     let target = a.target.as_deref().map(validate_target).transpose()?;
-    let color = a.shown.colored();
+    let color = a.common.shown.colored();
     let mut config = RunConfig {
-        cases_dir: a.sources.cases_dir(),
-        schemas_dir: a.sources.schemas_dir(),
+        cases_dir: a.common.sources.cases_dir(),
+        schemas_dir: a.common.sources.schemas_dir(),
         target: target.as_ref().map(|t| t.root.clone()),
         token: a.token.filter(|t| !t.is_empty()).map(Secret::new),
         credentials: crate::target::AppCredentials::from_env().transpose()?,
@@ -219,8 +211,8 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
         verbose: a.verbose,
         baseline: a.baseline_report.clone(),
         fail_on_new: fail_on == "new",
-        discover: a.ids.discover,
-        max_entities: a.ids.max_entities,
+        discover: a.common.ids.discover,
+        max_entities: a.common.ids.max_entities,
         params,
         allow_writes: a.allow_writes,
         no_auth: a.no_auth,
@@ -235,7 +227,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
         config.target_secrets = t.secrets.clone();
     }
     config.http.timeout = timeout;
-    config.http.ca_certs = a.tls.certificates()?;
+    config.http.ca_certs = a.common.tls.certificates()?;
     config.http.max_body_bytes = a.max_body_bytes;
     config.http.retry.max_retries = a.max_retries.unwrap_or(5);
     config.http.concurrency = concurrency;
@@ -243,8 +235,8 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
     config.embedded.page_size = a.page_size;
     let args = Arguments {
         list: a.list,
-        exact: a.pick.exact,
-        skip: a.pick.skip,
+        exact: a.common.pick.exact,
+        skip: a.common.pick.skip,
         ignored: a.ignored,
         include_ignored: a.include_ignored,
         test_threads: a.test_threads.or(Some(config.http.concurrency)),
@@ -253,9 +245,9 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
         // read for (`--format pretty` lists every case).
         // A character per case: the failures, the broken rules and the verdict are what a run is
         // read for (`--format pretty` lists every case).
-        format: Some(a.shown.format_setting()),
-        color: a.shown.color_setting(),
-        filter: a.pick.filter,
+        format: Some(a.common.shown.format_setting()),
+        color: a.common.shown.color_setting(),
+        filter: a.common.pick.filter,
         ..Arguments::default()
     };
     if fail_on == "new" && a.baseline_report.is_none() {
