@@ -40,20 +40,37 @@ fn config(fault: Option<&FaultInfo>) -> RunConfig {
 }
 
 /// Runs the suites (and discovery, for the faults only it can see) and returns the failed reports
-/// and the suites' counts.
+/// and the suites' counts. Against a fault, the run stops as soon as a case fails by the rule that
+/// catches it (the verdict is known; the rest would only repeat it).
 fn failures(fault: Option<&FaultInfo>) -> Result<(Vec<CaseReport>, Counts), String> {
     let args = Arguments::default();
     let failed = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let caught_by = fault.map(|f| f.caught_by);
     let keep = |into: std::sync::Arc<std::sync::Mutex<Vec<CaseReport>>>| {
+        let stop = stop.clone();
         move |r: &CaseReport| {
             if r.outcome == Outcome::Failed {
+                if caught_by.is_some_and(|rule| r.failed_rules().contains(&rule)) {
+                    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
                 into.lock().unwrap().push(r.clone());
             }
         }
     };
-    let counts = run_cases(config(fault), &args, Display::Silent, keep(failed.clone()))?;
-    if fault.is_none_or(|f| f.needs_discovery()) {
-        let mut c = config(fault);
+    let with_stop = |mut c: RunConfig| {
+        c.stop = Some(stop.clone());
+        c
+    };
+    // A fault only discovery shows is looked for there alone (its walk runs the static cases too).
+    let counts = if fault.is_some_and(|f| f.needs_discovery()) {
+        Counts::default()
+    } else {
+        run_cases(with_stop(config(fault)), &args, Display::Silent, keep(failed.clone()))?
+    };
+    let caught = stop.load(std::sync::atomic::Ordering::Relaxed);
+    if fault.is_none_or(|f| f.needs_discovery()) && !caught {
+        let mut c = with_stop(config(fault));
         c.profile = Some(graph_conformance::check::Profile::Live);
         c.discover = true;
         // Discovery runs every entity case for each entity; a sample of them shows every fault.

@@ -184,22 +184,28 @@ pub type ExtraCheck = std::sync::Arc<dyn Fn(&Exchange<'_>, &mut Vec<Finding>) + 
 /// transport, status, header, JSON and error rules always; the body's rules when the status was
 /// the expected success.
 pub fn rules_reached(x: &Exchange<'_>, findings: &[Finding]) -> RuleSet {
-    let mut set = RuleSet::of(&[
-        "transport",
-        "status",
-        "content-type",
-        "body.json",
-        "headers.documented",
-        "headers.request-id",
-        "headers.client-request-id",
-        "headers.odata-version",
-    ]);
+    // Every answer reaches these; the sets are built once.
+    static EVERY: std::sync::LazyLock<RuleSet> = std::sync::LazyLock::new(|| {
+        RuleSet::of(&[
+            "transport",
+            "status",
+            "content-type",
+            "body.json",
+            "headers.documented",
+            "headers.request-id",
+            "headers.client-request-id",
+            "headers.odata-version",
+        ])
+    });
+    static SUCCESS: std::sync::LazyLock<RuleSet> =
+        std::sync::LazyLock::new(|| RuleSet::of(&["schema", "odata.context"]));
+    let mut set = *EVERY;
     if x.answer.status >= 400 {
         set.insert("error.shape");
     }
     let status_ok = !findings.iter().any(|f| f.rule == "status" && f.severity == Severity::Failure);
     if status_ok && (200..300).contains(&x.answer.status) {
-        set = set.union(RuleSet::of(&["schema", "odata.context"]));
+        set = set.union(*SUCCESS);
         // The body rules where the answer holds what they judge.
         for rule in schema::reached(x).into_iter().chain(navigation::reached(x)).chain(identity::reached(x)) {
             set.insert(rule);

@@ -223,6 +223,14 @@ pub fn rule(id: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.id == id)
 }
 
+/// The place of rule `id` in [`RULES`]: looked up for every rule every answer reaches, so by hash
+/// rather than by comparing it with each id in turn.
+fn rule_index(id: &str) -> Option<usize> {
+    static INDEX: std::sync::LazyLock<std::collections::HashMap<&'static str, usize>> =
+        std::sync::LazyLock::new(|| RULES.iter().enumerate().map(|(i, r)| (r.id, i)).collect());
+    INDEX.get(id).copied()
+}
+
 /// A set of rules (by their place in [`RULES`]): which rules a case's answer was checked against.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RuleSet(u64);
@@ -240,7 +248,7 @@ impl RuleSet {
 
     /// Adds `id` (an unknown id is ignored: the rules table is the only source of ids).
     pub fn insert(&mut self, id: &str) {
-        if let Some(i) = RULES.iter().position(|r| r.id == id) {
+        if let Some(i) = rule_index(id) {
             self.0 |= 1 << i;
         }
     }
@@ -250,7 +258,7 @@ impl RuleSet {
     }
 
     pub fn contains(&self, id: &str) -> bool {
-        RULES.iter().position(|r| r.id == id).is_some_and(|i| self.0 & (1 << i) != 0)
+        rule_index(id).is_some_and(|i| self.0 & (1 << i) != 0)
     }
 
     pub fn is_empty(&self) -> bool {

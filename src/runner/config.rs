@@ -141,6 +141,9 @@ pub struct RunConfig {
     pub no_auth: bool,
     /// Stop starting cases after this many failed.
     pub max_failures: Option<u64>,
+    /// Set by the caller (another thread, a report observer that has seen enough) to stop
+    /// starting cases; those not started are reported as not run.
+    pub stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
     /// Check the target before any case (see `preflight`): the command line and `cargo test` do.
     pub preflight: bool,
     /// Lines of diff per failure (0 = all).
@@ -189,6 +192,7 @@ impl Default for RunConfig {
             no_auth: false,
             preflight: false,
             max_failures: None,
+            stop: None,
             diff_lines: 60,
             rerun: super::rerun::Rerun::Cli,
             embedded: EmbeddedOptions::default(),

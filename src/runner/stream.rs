@@ -141,8 +141,8 @@ impl Feed {
             // Each poll of the case runs under catch_unwind: a panic ends the case (it is not
             // polled again) without a second task per case.
             let outcome = {
-                let case = run_one(&shared, planned);
-                let mut case = std::pin::pin!(case);
+                // On the heap: the case's future is large, and a task's future is moved by value.
+                let mut case = Box::pin(run_one(&shared, planned));
                 std::future::poll_fn(|cx| {
                     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| case.as_mut().poll(cx))) {
                         Ok(std::task::Poll::Ready(r)) => std::task::Poll::Ready(Ok(r)),

@@ -8,6 +8,7 @@ use reqwest::Method;
 use tokio::sync::Semaphore;
 
 use super::auth::TokenSource;
+use super::h1::{H1Pool, H1Request, proxy_configured};
 use super::retry::{RetryNote, RetryPolicy, is_retryable};
 use super::secret::Redactor;
 use crate::case::AuthMode;
@@ -80,6 +81,8 @@ impl SendFailure {
     }
 }
 
+const USER_AGENT: &str = concat!("graph-conformance/", env!("CARGO_PKG_VERSION"));
+
 /// How long past `--timeout` the last-resort guard waits (reqwest's own timeout comes first).
 const LAST_RESORT: Duration = Duration::from_secs(2);
 
@@ -110,6 +113,8 @@ impl std::fmt::Display for TransportError {
 /// The one HTTP client of a run.
 pub struct HttpClient {
     client: reqwest::Client,
+    /// The lean path for plain `http://` URLs; none when a proxy is configured.
+    h1: Option<H1Pool>,
     settings: HttpSettings,
     permits: Arc<Semaphore>,
     tokens: TokenSource,
@@ -134,7 +139,7 @@ impl HttpClient {
     pub fn new(settings: HttpSettings, tokens: TokenSource, redactor: Redactor) -> Result<Self, String> {
         super::install_tls_provider();
         let client = reqwest::Client::builder()
-            .user_agent(concat!("graph-conformance/", env!("CARGO_PKG_VERSION")))
+            .user_agent(USER_AGENT)
             .redirect(reqwest::redirect::Policy::none())
             .timeout(settings.timeout)
             .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
@@ -143,7 +148,10 @@ impl HttpClient {
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {}", error_chain(&e)))?;
         let permits = Arc::new(Semaphore::new(settings.concurrency.max(1)));
-        Ok(HttpClient { client, settings, permits, tokens, redactor, attempts: Default::default() })
+        let h1 = (!proxy_configured()).then(|| {
+            H1Pool::new(settings.concurrency.max(1) * 2, settings.timeout.min(Duration::from_secs(10)), USER_AGENT)
+        });
+        Ok(HttpClient { client, h1, settings, permits, tokens, redactor, attempts: Default::default() })
     }
 
     pub fn settings(&self) -> &HttpSettings {
@@ -206,6 +214,11 @@ impl HttpClient {
 
         let method = Method::from_bytes(out.method.as_bytes())
             .map_err(|_| (TransportError::Failed(format!("'{}' is not an HTTP method", out.method)), None))?;
+        if let Some(pool) = &self.h1
+            && let Some(req) = H1Request::parse(method.clone(), &out.url)
+        {
+            return self.attempt_h1(pool, req, out).await;
+        }
         let mut req = self.client.request(method, &out.url);
         for (k, v) in &out.headers {
             req = req.header(k, v);
@@ -241,6 +254,47 @@ impl HttpClient {
             Err(Some(e)) => return Err(fail(self.transport(&e))),
         };
         Ok(Answer { status, headers, body })
+    }
+
+    /// One attempt on the lean path (plain `http://`).
+    async fn attempt_h1(
+        &self,
+        pool: &H1Pool,
+        req: Result<H1Request, String>,
+        out: &Outgoing,
+    ) -> Result<Answer, (TransportError, Option<Head>)> {
+        let deadline = tokio::time::Instant::now() + self.settings.timeout;
+        let failed = |m: String| (TransportError::Failed(self.redactor.redact(&m)), None);
+        let mut req = req.map_err(failed)?;
+        for (k, v) in &out.headers {
+            req.header(k, v).map_err(|m| failed(format!("builder error: {m}")))?;
+        }
+        match out.auth {
+            AuthMode::None => {}
+            AuthMode::EmptyBearer => req.header("Authorization", "Bearer ").map_err(failed)?,
+            AuthMode::Target => {
+                let header = self
+                    .tokens
+                    .authorization(&self.client, &self.redactor)
+                    .await
+                    .map_err(|e| (TransportError::Auth(e), None))?;
+                if let Some(header) = header {
+                    req.headers.insert(http::header::AUTHORIZATION, header);
+                }
+            }
+        }
+        if let Some(body) = &out.body {
+            req.header("Content-Type", "application/json").map_err(failed)?;
+            req.body = Some(bytes::Bytes::copy_from_slice(body));
+        }
+        let limit = self.settings.max_body_bytes;
+        pool.send(req, &out.url, deadline, self.settings.timeout, limit).await.map_err(|(error, head)| {
+            let error = match error {
+                TransportError::Failed(m) => TransportError::Failed(self.redactor.redact(&m)),
+                other => other,
+            };
+            (error, head)
+        })
     }
 
     fn transport(&self, e: &reqwest::Error) -> TransportError {

@@ -3,6 +3,7 @@
 //! secrets are kept out of every line the harness prints ([`secret`]).
 
 pub mod auth;
+pub mod h1;
 pub mod http;
 pub mod retry;
 pub mod secret;

@@ -69,6 +69,64 @@ struct Registry {
 static REGISTRY: LazyLock<RwLock<Registry>> = LazyLock::new(Default::default);
 static ANY: AtomicBool = AtomicBool::new(false);
 
+/// What redaction reads, rebuilt at each registration (rare) and read at every line printed
+/// (always): each thread keeps the latest it has seen, so readers share no lock.
+#[derive(Default)]
+struct Snapshot {
+    windows: HashSet<u64, std::hash::BuildHasherDefault<WindowHasher>>,
+    short: Vec<Vec<u8>>,
+    /// One bit per hash of a window (`bloom_shift` keeps its top bits): most windows of ordinary
+    /// text miss here, without a probe of `windows`.
+    bloom: Vec<u64>,
+    bloom_shift: u32,
+}
+
+impl Snapshot {
+    fn of(reg: &Registry) -> Snapshot {
+        let bits = (reg.windows.len() * 32).next_power_of_two().clamp(4096, 1 << 20);
+        let mut snap = Snapshot {
+            windows: reg.windows.clone(),
+            short: reg.short.clone(),
+            bloom: vec![0; bits / 64],
+            bloom_shift: 64 - bits.trailing_zeros(),
+        };
+        for w in &reg.windows {
+            let h = snap.bloom_index(*w);
+            snap.bloom[h / 64] |= 1 << (h % 64);
+        }
+        snap
+    }
+
+    fn bloom_index(&self, w: u64) -> usize {
+        (w.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.bloom_shift) as usize
+    }
+
+    /// Whether the 8-byte window `w` belongs to a secret.
+    fn holds(&self, w: u64) -> bool {
+        let h = self.bloom_index(w);
+        self.bloom[h / 64] & (1 << (h % 64)) != 0 && self.windows.contains(&w)
+    }
+}
+
+static SNAPSHOT: LazyLock<RwLock<(u64, std::sync::Arc<Snapshot>)>> = LazyLock::new(Default::default);
+static GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+thread_local! {
+    static SEEN: std::cell::RefCell<(u64, std::sync::Arc<Snapshot>)> = Default::default();
+}
+
+/// The latest snapshot, from this thread's copy when no secret was registered since.
+fn snapshot() -> std::sync::Arc<Snapshot> {
+    let generation = GENERATION.load(Ordering::Acquire);
+    SEEN.with(|seen| {
+        let mut seen = seen.borrow_mut();
+        if seen.0 != generation {
+            *seen = SNAPSHOT.read().unwrap_or_else(|p| p.into_inner()).clone();
+        }
+        seen.1.clone()
+    })
+}
+
 /// splitmix64's finalizer over one `u64` window: every output bit depends on every input bit.
 #[derive(Default)]
 struct WindowHasher(u64);
@@ -139,6 +197,11 @@ pub fn register(value: &str) {
             }
         }
     }
+    let snap = std::sync::Arc::new(Snapshot::of(&reg));
+    let mut published = SNAPSHOT.write().unwrap_or_else(|p| p.into_inner());
+    let generation = published.0 + 1;
+    *published = (generation, snap);
+    GENERATION.store(generation, Ordering::Release);
     ANY.store(true, Ordering::Release);
 }
 
@@ -234,8 +297,8 @@ fn secret_spans(text: &str) -> Vec<(usize, usize)> {
     if !ANY.load(Ordering::Acquire) || text.len() < 4 {
         return Vec::new();
     }
-    let reg = REGISTRY.read().unwrap_or_else(|p| p.into_inner());
-    let plain = !text.bytes().any(|c| c == b'\\' || c == b'%');
+    let reg = snapshot();
+    let plain = memchr::memchr2(b'\\', b'%', text.as_bytes()).is_none();
     // Plain text (the usual case) is its own decoding: no copy.
     let decoded = if plain { None } else { Some(decode(text)) };
     let bytes = decoded.as_ref().map(|d| d.bytes.as_slice()).unwrap_or(text.as_bytes());
@@ -247,9 +310,9 @@ fn secret_spans(text: &str) -> Vec<(usize, usize)> {
     if bytes.len() >= FRAGMENT && !reg.windows.is_empty() {
         let mut i = 0;
         while i + FRAGMENT <= bytes.len() {
-            if reg.windows.contains(&window(&bytes[i..])) {
+            if reg.holds(window(&bytes[i..])) {
                 let mut end = i + FRAGMENT;
-                while end < bytes.len() && reg.windows.contains(&window(&bytes[end + 1 - FRAGMENT..])) {
+                while end < bytes.len() && reg.holds(window(&bytes[end + 1 - FRAGMENT..])) {
                     end += 1;
                 }
                 spans.push(span(i, end));
@@ -284,7 +347,7 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     if needle.is_empty() || hay.len() < needle.len() {
         return None;
     }
-    hay.windows(needle.len()).position(|w| w == needle)
+    memchr::memmem::find(hay, needle)
 }
 
 /// `text` with every secret the process knows replaced by `[REDACTED]`, in any of the forms
