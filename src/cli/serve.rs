@@ -28,6 +28,10 @@ pub struct ServeArgs {
     /// Add N synthetic results (100 per run, 10 runs per workflow; at most 10^12).
     #[arg(long, default_value_t = 0, help_heading = "Data")]
     entities: usize,
+    /// Seconds a client may take to send a request's head (also between requests on a kept-alive
+    /// connection) before the connection is closed.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0, help_heading = "Server")]
+    header_timeout: f64,
     /// Rows per list page without $top.
     #[arg(long, default_value_t = 100, help_heading = "Data")]
     page_size: usize,
@@ -53,6 +57,9 @@ pub fn serve(a: ServeArgs) -> Result<ExitCode, String> {
     if a.page_size == 0 {
         return Err("--page-size 0: a page holds at least one row".into());
     }
+    if !(a.header_timeout > 0.0 && a.header_timeout <= 3600.0) {
+        return Err(format!("--header-timeout {}: give seconds between 0 and 3600", a.header_timeout));
+    }
     let tls = a.tls.map(|v| (v[0].clone(), v[1].clone()));
     run_server(ServeOptions {
         port: a.port,
@@ -63,5 +70,6 @@ pub fn serve(a: ServeArgs) -> Result<ExitCode, String> {
         schemas: a.schemas.unwrap_or_else(|| crate::bundled::default_dir("schemas")),
         tls,
         tls_self_signed: a.tls_self_signed,
+        header_timeout: std::time::Duration::from_secs_f64(a.header_timeout),
     })
 }

@@ -21,6 +21,8 @@ pub struct Faulty {
     pub faults: Vec<Fault>,
     /// The servers of the other API versions (`serve` answers `/beta` and `/v1.0`), with the same fault.
     pub siblings: Vec<ReferenceServer>,
+    /// How long a client may take to send a request's head (the standalone server).
+    pub header_timeout: std::time::Duration,
 }
 
 impl Faulty {
@@ -65,7 +67,12 @@ impl Faulty {
             return None;
         }
         let server = self.siblings.iter().find(|s| s.store.version.eq_ignore_ascii_case(version))?;
-        Some(Faulty { server: server.clone(), faults: self.faults.clone(), siblings: Vec::new() })
+        Some(Faulty {
+            server: server.clone(),
+            faults: self.faults.clone(),
+            siblings: Vec::new(),
+            header_timeout: self.header_timeout,
+        })
     }
 
     /// Request rewrites: what the faulty server does not read.

@@ -50,11 +50,19 @@ pub struct ServerOptions {
     pub page_size: usize,
     /// Keep every request for inspection (tests); off for long runs.
     pub record_requests: bool,
+    /// How long a client may take to send a request's head (over HTTP, not wiremock).
+    pub header_timeout: std::time::Duration,
 }
 
 impl Default for ServerOptions {
     fn default() -> Self {
-        ServerOptions { faults: Vec::new(), auth: AuthPolicy::AnyBearer, page_size: 100, record_requests: false }
+        ServerOptions {
+            faults: Vec::new(),
+            auth: AuthPolicy::AnyBearer,
+            page_size: 100,
+            record_requests: false,
+            header_timeout: standalone::HEADER_TIMEOUT,
+        }
     }
 }
 
@@ -65,6 +73,7 @@ impl Faulty {
             server: ReferenceServer { store, auth: options.auth.clone(), page_size: options.page_size.max(1) },
             faults: options.faults.clone(),
             siblings: Vec::new(),
+            header_timeout: options.header_timeout,
         }
     }
 

@@ -23,6 +23,8 @@ pub struct ServeOptions {
     pub tls: Option<(PathBuf, PathBuf)>,
     /// Make a self-signed certificate for localhost (its path is printed on stderr).
     pub tls_self_signed: bool,
+    /// How long a client may take to send a request's head.
+    pub header_timeout: std::time::Duration,
 }
 
 /// Prints the fault catalogue.
@@ -67,7 +69,8 @@ pub fn serve(o: ServeOptions) -> Result<ExitCode, String> {
     let documented = stores.iter().flat_map(|s| s.data.collections.values()).map(|r| r.rows.len()).sum::<usize>();
     rt.block_on(async move {
         let names: Vec<&str> = faults.iter().map(|f| f.info().name).collect();
-        let options = ServerOptions { faults, page_size: o.page_size, ..ServerOptions::default() };
+        let options =
+            ServerOptions { faults, page_size: o.page_size, header_timeout: o.header_timeout, ..ServerOptions::default() };
         let server = Faulty::versions(stores, &options).ok_or("no suites to serve")?;
         let server = super::standalone::start(server, Some(listener), tls.as_ref().map(|(c, _)| c.clone()))?;
         crate::report::term::outln!("{}", server.root_for(&versions[0]));

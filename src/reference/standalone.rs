@@ -25,7 +25,8 @@ const MAX_REQUEST_BODY: usize = 1024 * 1024;
 /// A request head larger than this gets Graph's 431.
 const MAX_REQUEST_HEAD: usize = 32 * 1024;
 /// A client must send a whole request head within this time (also between requests on a kept-alive
-/// connection), or the connection is closed: half-sent requests cannot pile up.
+/// connection), or the connection is closed: half-sent requests cannot pile up (the default of
+/// `serve --header-timeout`).
 pub const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 /// Connections served at once; the next waits for one to end (the listener does not spin).
 pub const MAX_CONNECTIONS: usize = 1024;
@@ -80,6 +81,7 @@ pub fn start(
     let scheme = if tls.is_some() { "https" } else { "http" };
     let (stop, mut stopped) = oneshot::channel::<()>();
     let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let header_timeout = server.header_timeout;
     tokio::spawn(async move {
         loop {
             // A slot first: at the cap, new connections wait in the listen queue.
@@ -106,10 +108,10 @@ pub fn start(
                 let _permit = permit;
                 let service = service_fn(move |req| answer(server.clone(), scheme, req));
                 let mut builder = http1::Builder::new();
-                builder.timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(HEADER_TIMEOUT);
+                builder.timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(header_timeout);
                 match acceptor {
                     Some(a) => {
-                        if let Ok(Ok(tls)) = tokio::time::timeout(HEADER_TIMEOUT, a.accept(stream)).await {
+                        if let Ok(Ok(tls)) = tokio::time::timeout(header_timeout, a.accept(stream)).await {
                             let _ = builder.serve_connection(TokioIo::new(tls), service).await;
                         }
                     }
