@@ -223,19 +223,8 @@ impl HttpClient {
         for (k, v) in &out.headers {
             req = req.header(k, v);
         }
-        match out.auth {
-            AuthMode::None => {}
-            AuthMode::EmptyBearer => req = req.header("Authorization", "Bearer "),
-            AuthMode::Target => {
-                let header = self
-                    .tokens
-                    .authorization(&self.client, &self.redactor)
-                    .await
-                    .map_err(|e| (TransportError::Auth(e), None))?;
-                if let Some(header) = header {
-                    req = req.header(reqwest::header::AUTHORIZATION, header);
-                }
-            }
+        if let Some(header) = self.authorization(out.auth).await? {
+            req = req.header(reqwest::header::AUTHORIZATION, header);
         }
         if let Some(body) = &out.body {
             req = req.header("Content-Type", "application/json").body(body.clone());
@@ -256,6 +245,22 @@ impl HttpClient {
         Ok(Answer { status, headers, body })
     }
 
+    /// The `Authorization` header a request in `mode` carries, if any.
+    async fn authorization(
+        &self,
+        mode: AuthMode,
+    ) -> Result<Option<http::HeaderValue>, (TransportError, Option<Head>)> {
+        match mode {
+            AuthMode::None => Ok(None),
+            AuthMode::EmptyBearer => Ok(Some(http::HeaderValue::from_static("Bearer "))),
+            AuthMode::Target => self
+                .tokens
+                .authorization(&self.client, &self.redactor)
+                .await
+                .map_err(|e| (TransportError::Auth(e), None)),
+        }
+    }
+
     /// One attempt on the lean path (plain `http://`).
     async fn attempt_h1(
         &self,
@@ -269,19 +274,8 @@ impl HttpClient {
         for (k, v) in &out.headers {
             req.header(k, v).map_err(|m| failed(format!("builder error: {m}")))?;
         }
-        match out.auth {
-            AuthMode::None => {}
-            AuthMode::EmptyBearer => req.header("Authorization", "Bearer ").map_err(failed)?,
-            AuthMode::Target => {
-                let header = self
-                    .tokens
-                    .authorization(&self.client, &self.redactor)
-                    .await
-                    .map_err(|e| (TransportError::Auth(e), None))?;
-                if let Some(header) = header {
-                    req.headers.insert(http::header::AUTHORIZATION, header);
-                }
-            }
+        if let Some(header) = self.authorization(out.auth).await? {
+            req.headers.insert(http::header::AUTHORIZATION, header);
         }
         if let Some(body) = &out.body {
             req.header("Content-Type", "application/json").map_err(failed)?;
