@@ -220,7 +220,7 @@ pub const RULES: &[Rule] = &[
 
 /// The rule with `id`, if it exists.
 pub fn rule(id: &str) -> Option<&'static Rule> {
-    RULES.iter().find(|r| r.id == id)
+    rule_index(id).map(|i| &RULES[i])
 }
 
 /// The place of rule `id` in [`RULES`]: looked up for every rule every answer reaches, so by hash
@@ -268,5 +268,18 @@ impl RuleSet {
     /// The rule ids, in table order.
     pub fn ids(&self) -> impl Iterator<Item = &'static str> + '_ {
         RULES.iter().enumerate().filter(|(i, _)| self.0 & (1 << i) != 0).map(|(_, r)| r.id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rule_id_names_one_rule() {
+        for (i, r) in RULES.iter().enumerate() {
+            assert_eq!(rule_index(r.id), Some(i), "{} is in the table twice", r.id);
+        }
+        assert_eq!(rule_index("no-such-rule"), None);
     }
 }

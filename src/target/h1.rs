@@ -21,7 +21,7 @@ use crate::check::Answer;
 
 type Sender = SendRequest<Full<Bytes>>;
 
-/// Idle connections, by origin (`host:port`); at most `max_idle` per origin are kept.
+/// Idle connections, each with its origin (`host:port`); at most `max_idle` are kept.
 pub struct H1Pool {
     idle: Mutex<Vec<(String, Sender)>>,
     max_idle: usize,
@@ -119,13 +119,15 @@ impl H1Pool {
             return;
         }
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-        if idle.iter().filter(|(o, _)| o == origin).count() < self.max_idle {
+        // At most `max_idle` in all, whatever the origins: a run has one target, and no server can
+        // make the pool hold connections without bound.
+        if idle.len() < self.max_idle {
             idle.push((origin.to_string(), sender));
         }
     }
 
     async fn connect(&self, origin: &str, url: &str) -> Result<Sender, String> {
-        let failed = |what: String| format!("error sending request for url ({url}): client error (Connect): {what}");
+        let failed = |what: String| format!("{}: client error (Connect): {what}", sending(url));
         let stream = match tokio::time::timeout(self.connect_timeout, tokio::net::TcpStream::connect(origin)).await {
             Ok(Ok(s)) => s,
             Ok(Err(e)) => return Err(failed(format!("tcp connect error: {e}"))),
@@ -141,16 +143,16 @@ impl H1Pool {
         Ok(sender)
     }
 
-    /// Sends `req` and reads its answer, all before `deadline`; the body is capped at `limit`.
-    /// `url` is the request's URL as the case wrote it, for messages.
+    /// Sends `req` and reads its answer, all within `timeout` from now; the body is capped at
+    /// `limit`. `url` is the request's URL as the case wrote it, for messages.
     pub async fn send(
         &self,
         req: H1Request,
         url: &str,
-        deadline: Instant,
         timeout: Duration,
         limit: usize,
     ) -> Result<Answer, (TransportError, Option<Head>)> {
+        let deadline = Instant::now() + timeout;
         let failed = |m: String| (TransportError::Failed(m), None);
         let origin = req.origin;
         let mut request = http::Request::new(Full::new(req.body.unwrap_or_default()));
@@ -174,14 +176,14 @@ impl H1Pool {
                     Ok(resp) => return Ok((sender, resp)),
                     Err(mut e) => match e.take_message() {
                         Some(unsent) => request = unsent,
-                        None => return Err(self.sent_error(url, e.error())),
+                        None => return Err(sent_error(url, e.error())),
                     },
                 }
             }
             let mut sender = self.connect(&origin, url).await?;
             match sender.send_request(request).await {
                 Ok(resp) => Ok((sender, resp)),
-                Err(e) => Err(self.sent_error(url, &e)),
+                Err(e) => Err(sent_error(url, &e)),
             }
         };
         let (sender, resp) = match tokio::time::timeout_at(deadline, exchange).await {
@@ -219,10 +221,15 @@ impl H1Pool {
         self.give_back(&origin, sender);
         Ok(Answer { status, headers: parts.headers, body })
     }
+}
 
-    fn sent_error(&self, url: &str, e: &hyper::Error) -> String {
-        format!("error sending request for url ({url}): {}", super::http::error_chain(e))
-    }
+/// How a failed exchange's message starts (reqwest's words, so both paths read the same).
+fn sending(url: &str) -> String {
+    format!("error sending request for url ({url})")
+}
+
+fn sent_error(url: &str, e: &hyper::Error) -> String {
+    format!("{}: {}", sending(url), super::http::error_chain(e))
 }
 
 /// The authority and the path-and-query of `url` when `url::Url` would write it back unchanged
@@ -266,8 +273,11 @@ fn already_normal(url: &str) -> Option<(&str, &str)> {
         true
     };
     // A dot segment, plain or percent-encoded, is resolved by the parser.
-    let lower = path.to_ascii_lowercase();
-    if lower.contains("/.") || lower.contains("/%2e") || !clean(b, true) {
+    let dot_after = |i: usize| {
+        let rest = &b[i + 1..];
+        rest.starts_with(b".") || rest.get(..3).is_some_and(|r| r.eq_ignore_ascii_case(b"%2e"))
+    };
+    if memchr::memchr_iter(b'/', b).any(dot_after) || !clean(b, true) {
         return None;
     }
     if query.is_some_and(|q| q.is_empty() || !clean(q.as_bytes(), false) || q.contains('?')) {

@@ -83,7 +83,7 @@ impl SendFailure {
 
 const USER_AGENT: &str = concat!("graph-conformance/", env!("CARGO_PKG_VERSION"));
 
-/// How long past `--timeout` the last-resort guard waits (reqwest's own timeout comes first).
+/// How long past `--timeout` the last-resort guard waits (each path's own deadline comes first).
 const LAST_RESORT: Duration = Duration::from_secs(2);
 
 /// Why no answer could be checked.
@@ -268,26 +268,25 @@ impl HttpClient {
         req: Result<H1Request, String>,
         out: &Outgoing,
     ) -> Result<Answer, (TransportError, Option<Head>)> {
-        let deadline = tokio::time::Instant::now() + self.settings.timeout;
-        let failed = |m: String| (TransportError::Failed(self.redactor.redact(&m)), None);
-        let mut req = req.map_err(failed)?;
-        for (k, v) in &out.headers {
-            req.header(k, v).map_err(|m| failed(format!("builder error: {m}")))?;
-        }
-        if let Some(header) = self.authorization(out.auth).await? {
-            req.headers.insert(http::header::AUTHORIZATION, header);
-        }
-        if let Some(body) = &out.body {
-            req.header("Content-Type", "application/json").map_err(failed)?;
-            req.body = Some(bytes::Bytes::copy_from_slice(body));
-        }
-        let limit = self.settings.max_body_bytes;
-        pool.send(req, &out.url, deadline, self.settings.timeout, limit).await.map_err(|(error, head)| {
-            let error = match error {
-                TransportError::Failed(m) => TransportError::Failed(self.redactor.redact(&m)),
-                other => other,
-            };
-            (error, head)
+        let failed = |m: String| (TransportError::Failed(m), None);
+        let sent = async {
+            let mut req = req.map_err(failed)?;
+            for (k, v) in &out.headers {
+                req.header(k, v).map_err(|m| failed(format!("builder error: {m}")))?;
+            }
+            if let Some(header) = self.authorization(out.auth).await? {
+                req.headers.insert(http::header::AUTHORIZATION, header);
+            }
+            if let Some(body) = &out.body {
+                req.header("Content-Type", "application/json").map_err(failed)?;
+                req.body = Some(bytes::Bytes::copy_from_slice(body));
+            }
+            pool.send(req, &out.url, self.settings.timeout, self.settings.max_body_bytes).await
+        };
+        // Its messages quote the URL and what the server said: redacted, as reqwest's are.
+        sent.await.map_err(|(error, head)| match error {
+            TransportError::Failed(m) => (TransportError::Failed(self.redactor.redact(&m)), head),
+            other => (other, head),
         })
     }
 

@@ -10,8 +10,8 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{LazyLock, RwLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock, RwLock};
 
 use base64::Engine as _;
 
@@ -56,23 +56,24 @@ impl fmt::Display for Secret {
 /// stands. Shorter secrets (4 to 7 bytes) are matched whole.
 const FRAGMENT: usize = 8;
 
-/// The process-wide registry: every secret's 8-byte windows, and the short secrets whole.
+/// The process-wide registry: the secrets seen, and what redaction reads of them.
 #[derive(Default)]
 struct Registry {
-    /// Looked up at every byte of every text printed or written: a cheap mixing hash, not SipHash
-    /// (the windows are the process's own secrets, not input an attacker chooses).
-    windows: HashSet<u64, std::hash::BuildHasherDefault<WindowHasher>>,
-    short: Vec<Vec<u8>>,
     seen: HashSet<String>,
+    /// Replaced whole at each registration (rare); counted by [`GENERATION`].
+    current: Arc<Snapshot>,
 }
 
 static REGISTRY: LazyLock<RwLock<Registry>> = LazyLock::new(Default::default);
-static ANY: AtomicBool = AtomicBool::new(false);
+/// How many secrets are registered: 0 means there is nothing to redact.
+static GENERATION: AtomicU64 = AtomicU64::new(0);
 
-/// What redaction reads, rebuilt at each registration (rare) and read at every line printed
-/// (always): each thread keeps the latest it has seen, so readers share no lock.
-#[derive(Default)]
+/// What redaction reads: every secret's 8-byte windows, and the short secrets whole. Read at every
+/// line printed, so each thread keeps the latest it has seen and readers share no lock.
+#[derive(Default, Clone)]
 struct Snapshot {
+    /// Looked up at every byte of every text printed or written: a cheap mixing hash, not SipHash
+    /// (the windows are the process's own secrets, not input an attacker chooses).
     windows: HashSet<u64, std::hash::BuildHasherDefault<WindowHasher>>,
     short: Vec<Vec<u8>>,
     /// One bit per hash of a window (`bloom_shift` keeps its top bits): most windows of ordinary
@@ -82,19 +83,24 @@ struct Snapshot {
 }
 
 impl Snapshot {
-    fn of(reg: &Registry) -> Snapshot {
-        let bits = (reg.windows.len() * 32).next_power_of_two().clamp(4096, 1 << 20);
-        let mut snap = Snapshot {
-            windows: reg.windows.clone(),
-            short: reg.short.clone(),
-            bloom: vec![0; bits / 64],
-            bloom_shift: 64 - bits.trailing_zeros(),
-        };
-        for w in &reg.windows {
-            let h = snap.bloom_index(*w);
-            snap.bloom[h / 64] |= 1 << (h % 64);
+    /// This snapshot with the forms of one more secret.
+    fn with(&self, forms: Vec<Vec<u8>>) -> Snapshot {
+        let mut next = Snapshot { windows: self.windows.clone(), short: self.short.clone(), ..Snapshot::default() };
+        for form in forms {
+            if form.len() < FRAGMENT {
+                next.short.push(form);
+            } else {
+                next.windows.extend(form.windows(FRAGMENT).map(window));
+            }
         }
-        snap
+        let bits = (next.windows.len() * 32).next_power_of_two().clamp(4096, 1 << 20);
+        next.bloom = vec![0; bits / 64];
+        next.bloom_shift = 64 - bits.trailing_zeros();
+        for w in &next.windows {
+            let h = next.bloom_index(*w);
+            next.bloom[h / 64] |= 1 << (h % 64);
+        }
+        next
     }
 
     fn bloom_index(&self, w: u64) -> usize {
@@ -108,20 +114,16 @@ impl Snapshot {
     }
 }
 
-static SNAPSHOT: LazyLock<RwLock<(u64, std::sync::Arc<Snapshot>)>> = LazyLock::new(Default::default);
-static GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
 thread_local! {
-    static SEEN: std::cell::RefCell<(u64, std::sync::Arc<Snapshot>)> = Default::default();
+    static SEEN: std::cell::RefCell<(u64, Arc<Snapshot>)> = Default::default();
 }
 
 /// The latest snapshot, from this thread's copy when no secret was registered since.
-fn snapshot() -> std::sync::Arc<Snapshot> {
-    let generation = GENERATION.load(Ordering::Acquire);
+fn snapshot(generation: u64) -> Arc<Snapshot> {
     SEEN.with(|seen| {
         let mut seen = seen.borrow_mut();
         if seen.0 != generation {
-            *seen = SNAPSHOT.read().unwrap_or_else(|p| p.into_inner()).clone();
+            *seen = (generation, REGISTRY.read().unwrap_or_else(|p| p.into_inner()).current.clone());
         }
         seen.1.clone()
     })
@@ -188,21 +190,8 @@ pub fn register(value: &str) {
     if !reg.seen.insert(value.to_string()) {
         return;
     }
-    for form in forms(value) {
-        if form.len() < FRAGMENT {
-            reg.short.push(form);
-        } else {
-            for w in form.windows(FRAGMENT) {
-                reg.windows.insert(window(w));
-            }
-        }
-    }
-    let snap = std::sync::Arc::new(Snapshot::of(&reg));
-    let mut published = SNAPSHOT.write().unwrap_or_else(|p| p.into_inner());
-    let generation = published.0 + 1;
-    *published = (generation, snap);
-    GENERATION.store(generation, Ordering::Release);
-    ANY.store(true, Ordering::Release);
+    reg.current = Arc::new(reg.current.with(forms(value)));
+    GENERATION.fetch_add(1, Ordering::Release);
 }
 
 /// Text decoded the way a viewer would show it (JSON escapes, percent escapes), with, for each
@@ -294,10 +283,11 @@ fn decode(text: &str) -> Decoded {
 
 /// The spans of `text` (byte ranges of the original) that carry a secret, merged and sorted.
 fn secret_spans(text: &str) -> Vec<(usize, usize)> {
-    if !ANY.load(Ordering::Acquire) || text.len() < 4 {
+    let generation = GENERATION.load(Ordering::Acquire);
+    if generation == 0 || text.len() < 4 {
         return Vec::new();
     }
-    let reg = snapshot();
+    let reg = snapshot(generation);
     let plain = memchr::memchr2(b'\\', b'%', text.as_bytes()).is_none();
     // Plain text (the usual case) is its own decoding: no copy.
     let decoded = if plain { None } else { Some(decode(text)) };
