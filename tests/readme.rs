@@ -104,9 +104,34 @@ fn blocks_of_section(title: &str) -> Vec<(String, String)> {
 
 /// `cargo` in `dir` on this build's target folder (its dependencies are built already), offline.
 fn cargo_in(dir: &std::path::Path, target: &std::path::Path, args: &str) -> std::process::Command {
-    let mut c = support::clean_command(option_env!("CARGO").unwrap_or("cargo"));
+    let mut c = nested_cargo_env(support::clean_command(option_env!("CARGO").unwrap_or("cargo")));
     c.current_dir(dir).env("CARGO_TARGET_DIR", target).env("CARGO_NET_OFFLINE", "true");
     c.args(args.split(' '));
+    c
+}
+
+/// A cargo started from this test sees the environment the outer `cargo test` saw: without the
+/// variables cargo sets for a test process. A build script that watches one (ring's watches
+/// `CARGO_MANIFEST_DIR`) would otherwise run again, and everything above it would be rebuilt in the
+/// shared target folder, here and in the next `cargo test`.
+fn nested_cargo_env(mut c: std::process::Command) -> std::process::Command {
+    for (k, _) in std::env::vars_os() {
+        let k = k.to_string_lossy();
+        let set_by_cargo = k.starts_with("CARGO_PKG_")
+            || k.starts_with("CARGO_BIN_EXE_")
+            || matches!(
+                k.as_ref(),
+                "CARGO_MANIFEST_DIR"
+                    | "CARGO_MANIFEST_PATH"
+                    | "CARGO_CRATE_NAME"
+                    | "CARGO_PRIMARY_PACKAGE"
+                    | "CARGO_RUSTC_CURRENT_DIR"
+                    | "CARGO_TARGET_TMPDIR"
+            );
+        if set_by_cargo {
+            c.env_remove(k.as_ref());
+        }
+    }
     c
 }
 
@@ -124,9 +149,8 @@ fn the_library_snippet_builds_as_its_own_crate_and_its_rerun_line_reproduces() {
         toml.lines().find(|l| l.starts_with("graph-conformance = ")).expect("the dependency line").to_string();
     let manifest = format!(
         "[package]\nname = \"my-service\"\nversion = \"0.1.0\"\nedition = \"2024\"\npublish = false\n\n{}\n\
-         # This test only: the checkout's test build turns on getrandom's std (proptest's), so the same here reuses\n\
-         # every compiled dependency; the checkout's crate is built once more (without its tests' feature), unoptimized.\n\
-         [dev-dependencies.getrandom]\nversion = \"0.4\"\nfeatures = [\"std\", \"sys_rng\"]\n\
+         # This test only: the checkout's crate is built once more (without its tests' feature), unoptimized;\n\
+         # every dependency is reused from the checkout's test build.\n\
          [profile.dev.package.graph-conformance]\nopt-level = 0\n",
         toml.replace(&dependency, &format!("graph-conformance = {{ path = {checkout:?} }}"))
     );
@@ -173,7 +197,7 @@ fn the_library_snippet_builds_as_its_own_crate_and_its_rerun_line_reproduces() {
     let case = rerun[expected_start.len()..].split("   #").next().unwrap().trim().trim_matches('\'').to_string();
 
     // Pasted into a shell (with the token set, as the line says): that one case, the same failure.
-    let o = support::clean_command("sh")
+    let o = nested_cargo_env(support::clean_command("sh"))
         .current_dir(&dir)
         .env("CARGO_TARGET_DIR", &target)
         .env("CARGO_NET_OFFLINE", "true")

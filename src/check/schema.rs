@@ -4,12 +4,10 @@
 //! Findings are capped while they are made ([`MAX_SCHEMA_FINDINGS`]): a page of a million broken
 //! rows, or one entity with a million unknown keys, costs a few findings, not a few gigabytes.
 
-use jsonschema::Validator;
-use jsonschema::error::{ValidationError, ValidationErrorKind};
 use serde_json::{Map, Value};
 
 use super::{Exchange, Finding, Profile, Severity};
-use crate::schema::SchemaSet;
+use crate::schema::{ErrorKind, SchemaError, SchemaSet, Validator};
 
 /// Schema findings kept per answer.
 pub const MAX_SCHEMA_FINDINGS: usize = 20;
@@ -134,19 +132,19 @@ pub fn schema_findings(
     if cap == 0 || validator.is_valid(body) {
         return Vec::new();
     }
-    validator.iter_errors(body).take(cap).map(|e| finding(&e, base, rule, select, schemas, prefer_unknown)).collect()
+    validator.errors(body, cap).iter().map(|e| finding(e, base, rule, select, schemas, prefer_unknown)).collect()
 }
 
 fn finding(
-    e: &ValidationError<'_>,
+    e: &SchemaError,
     base: &str,
     rule: &'static str,
     select: Option<&[String]>,
     schemas: &SchemaSet,
     prefer_unknown: bool,
 ) -> Finding {
-    let at = format!("{base}{}", e.instance_path());
-    let schema_path = e.evaluation_path().to_string();
+    let at = format!("{base}{}", e.instance_path);
+    let schema_path = &e.schema_path;
     if !prefer_unknown && let Some(value) = evolvable_value(e, schemas) {
         return Finding::failure(
             "enum.evolvable",
@@ -157,17 +155,16 @@ fn finding(
         )
         .with_values("unknownFutureValue", value);
     }
-    match e.kind() {
-        ValidationErrorKind::Required { property } => {
-            let name = property.as_str().map(str::to_string).unwrap_or_else(|| property.to_string());
-            let at = format!("{at}/{}", escape_pointer(&name));
-            if select.is_some() && e.instance_path().to_string().is_empty() {
+    match &e.kind {
+        ErrorKind::Required { property: name } => {
+            let at = format!("{at}/{}", escape_pointer(name));
+            if select.is_some() && e.instance_path.is_empty() {
                 Finding::failure("select", at, format!("{name} was selected but is missing"))
             } else {
                 Finding::failure(rule, at, format!("the required property {name} is missing (schema: {schema_path})"))
             }
         }
-        ValidationErrorKind::AdditionalProperties { unexpected } if select.is_some() => {
+        ErrorKind::AdditionalProperties { unexpected } if select.is_some() => {
             let names = names(unexpected);
             Finding::failure("select", at, format!("not selected, but present: {names}"))
                 .with_values(select.unwrap_or_default().join(","), names)
@@ -175,22 +172,19 @@ fn finding(
         _ => Finding::failure(
             rule,
             at,
-            format!("{} (schema: {schema_path})", crate::check::status::clip(&e.to_string(), 400)),
+            format!("{} (schema: {schema_path})", crate::check::status::clip(&e.message, 400)),
         ),
     }
 }
 
 /// The value behind an enum or flags error, when it (or one of its flags) is an evolvable member;
 /// looks inside `anyOf` (a nullable enum is `anyOf [enum, null]`).
-fn evolvable_value(e: &ValidationError<'_>, schemas: &SchemaSet) -> Option<String> {
-    match e.kind() {
-        ValidationErrorKind::Enum { .. } | ValidationErrorKind::Pattern { .. } => {
-            let s = e.instance().as_str()?;
+fn evolvable_value(e: &SchemaError, schemas: &SchemaSet) -> Option<String> {
+    match &e.kind {
+        ErrorKind::Enum { value: Some(s) } | ErrorKind::Pattern { value: s } => {
             s.split(',').map(str::trim).any(|m| schemas.is_evolvable_member(m)).then(|| s.to_string())
         }
-        ValidationErrorKind::AnyOf { context } => {
-            context.iter().flatten().find_map(|inner| evolvable_value(inner, schemas))
-        }
+        ErrorKind::AnyOf { context } => context.iter().find_map(|inner| evolvable_value(inner, schemas)),
         _ => None,
     }
 }

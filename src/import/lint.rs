@@ -278,19 +278,18 @@ fn against_schema(pair: &Pair, page: &str, schemas: &SchemaSet, out: &mut Vec<Di
         return;
     };
     let truncated = pair.response_annotation.flag("truncated");
-    for e in validator.iter_errors(body).take(20) {
-        match e.kind() {
+    for e in validator.errors(body, 20) {
+        match e.kind {
             // Undeclared properties are reported once, below.
-            jsonschema::error::ValidationErrorKind::AdditionalProperties { .. } => continue,
-            jsonschema::error::ValidationErrorKind::Required { .. } if truncated => continue,
+            crate::schema::ErrorKind::AdditionalProperties { .. } => continue,
+            crate::schema::ErrorKind::Required { .. } if truncated => continue,
             _ => {}
         }
-        let at = e.instance_path().to_string();
-        let at = if at.is_empty() { "the top level".to_string() } else { at };
+        let at = if e.instance_path.is_empty() { "the top level".to_string() } else { e.instance_path.clone() };
         out.push(Diagnostic::warning(
             page,
             pair.response_line,
-            format!("the example is not a valid {type_name}: {e} at {at}"),
+            format!("the example is not a valid {type_name}: {} at {at}", e.message),
         ));
     }
     let objects: Vec<&serde_json::Map<String, Value>> = match body.get("value").and_then(Value::as_array) {

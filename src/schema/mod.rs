@@ -13,13 +13,16 @@
 pub mod overlay;
 pub mod properties;
 pub mod transform;
+pub mod validate;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 use std::sync::{Arc, RwLock};
 
-use jsonschema::{Registry, Validator};
 use serde_json::{Value, json};
+
+pub use validate::{ErrorKind, SchemaError, Validator};
+use validate::World;
 
 pub use overlay::Overlay;
 pub use properties::{Navigation, PropertyInfo};
@@ -69,8 +72,9 @@ pub struct SchemaSet {
     /// `overlay.json`: what the metadata cannot say.
     overlay: Overlay,
     envelope: std::sync::OnceLock<Arc<Validator>>,
-    registry_full: std::sync::OnceLock<Result<Registry<'static>, String>>,
-    registry_cut: std::sync::OnceLock<Result<Registry<'static>, String>>,
+    /// The documents as written, and with every evolvable enum cut, each compiled on demand.
+    world_full: std::sync::OnceLock<Result<Arc<World>, String>>,
+    world_cut: std::sync::OnceLock<Result<Arc<World>, String>>,
 }
 
 impl std::fmt::Debug for SchemaSet {
@@ -160,8 +164,8 @@ impl SchemaSet {
             model: Model::default(),
             overlay: Overlay::default(),
             envelope: std::sync::OnceLock::new(),
-            registry_full: std::sync::OnceLock::new(),
-            registry_cut: std::sync::OnceLock::new(),
+            world_full: std::sync::OnceLock::new(),
+            world_cut: std::sync::OnceLock::new(),
         };
         Ok(set)
     }
@@ -221,15 +225,11 @@ impl SchemaSet {
             return Ok(v.clone());
         }
         let id = format!("{SCHEMA_BASE}odata.collection.json");
-        let doc = self.documents.get(&id).ok_or_else(|| format!("no {id}: regenerate the schemas"))?;
-        let registry = self.registry(false)?;
+        if !self.documents.contains_key(&id) {
+            return Err(format!("no {id}: regenerate the schemas"));
+        }
         let v = Arc::new(
-            jsonschema::draft202012::options()
-                .should_validate_formats(true)
-                .with_registry(registry)
-                .offline()
-                .build(doc)
-                .map_err(|e| format!("cannot compile odata.collection.json: {e}"))?,
+            self.world(false)?.compile(&id).map_err(|e| format!("cannot compile odata.collection.json: {e}"))?,
         );
         Ok(self.envelope.get_or_init(|| v).clone())
     }
@@ -284,64 +284,55 @@ impl SchemaSet {
 
     /// The documents indexed once: as written, or with every evolvable enum cut (for requests
     /// without `Prefer: include-unknown-enum-members`).
-    fn registry(&self, cut: bool) -> Result<&Registry<'static>, String> {
-        let cell = if cut { &self.registry_cut } else { &self.registry_full };
-        if let Some(r) = cell.get() {
-            return r.as_ref().map_err(Clone::clone);
-        }
-        let built = Registry::new()
-            .extend(self.documents.iter().map(|(id, d)| {
+    fn world(&self, cut: bool) -> Result<&Arc<World>, String> {
+        let cell = if cut { &self.world_cut } else { &self.world_full };
+        let built = cell.get_or_init(|| {
+            World::new(self.documents.iter().map(|(id, d)| {
                 let mut d = d.clone();
                 if cut {
                     transform::cut_evolvable_enums(&mut d);
                 }
                 (id.clone(), d)
             }))
-            .and_then(|b| b.prepare())
-            .map_err(|e| format!("cannot index the schemas: {e}"));
-        cell.get_or_init(|| built).as_ref().map_err(Clone::clone)
+            .map_err(|e| format!("cannot index the schemas: {e}"))
+        });
+        built.as_ref().map_err(Clone::clone)
     }
 
     fn compile(&self, variant: &Variant) -> Result<Validator, String> {
         let root_id =
             self.by_type.get(&variant.type_name).ok_or_else(|| format!("no schema describes {}", variant.type_name))?;
-        let cut = !variant.include_unknown_enum_members;
-        let registry = self.registry(cut)?;
-        let build = |registry: &Registry<'_>, root: &Value| {
-            jsonschema::draft202012::options()
-                .should_validate_formats(true)
-                .with_registry(registry)
-                .offline()
-                .build(root)
-                .map_err(|e| format!("cannot compile: {e}"))
+        let world = self.world(!variant.include_unknown_enum_members)?;
+        let compile = |id: &str| world.compile(id).map_err(|e| format!("cannot compile: {e}"));
+        // A page of the type: the envelope, with each row of the item's schema.
+        let collection_of = |item: &str| -> Result<Validator, String> {
+            let id = format!("{SCHEMA_BASE}collection-of-{}.json", fxhash(item));
+            world.add(
+                &id,
+                json!({
+                    "$schema": "https://json-schema.org/draft/2020-12/schema",
+                    "$id": id,
+                    "allOf": [{ "$ref": "odata.collection.json" }],
+                    "properties": { "value": { "items": { "$ref": item } } }
+                }),
+            )?;
+            compile(&id)
         };
-        let collection_of = |item: &str| {
-            json!({
-                "$schema": "https://json-schema.org/draft/2020-12/schema",
-                "$id": format!("{SCHEMA_BASE}collection-of-{}.json", fxhash(item)),
-                "allOf": [{ "$ref": "odata.collection.json" }],
-                "properties": { "value": { "items": { "$ref": item } } }
-            })
-        };
-        let mut base = self.documents.get(root_id).cloned().unwrap_or_default();
-        if cut {
-            transform::cut_evolvable_enums(&mut base);
-        }
-        match &variant.select {
+        let item = match &variant.select {
             Some(select) => {
                 let id = format!("{}.select-{}.json", root_id.trim_end_matches(".json"), fxhash(&select.join(",")));
+                let mut base = self.documents.get(root_id).cloned().unwrap_or_default();
+                if !variant.include_unknown_enum_members {
+                    transform::cut_evolvable_enums(&mut base);
+                }
                 let mut projected = transform::project(&base, select);
                 projected["$id"] = json!(id);
-                let extended = registry
-                    .add(id.clone(), projected.clone())
-                    .and_then(|b| b.prepare())
-                    .map_err(|e| format!("cannot index the projection: {e}"))?;
-                let root = if variant.collection { collection_of(&id) } else { projected };
-                build(&extended, &root)
+                world.add(&id, projected).map_err(|e| format!("cannot index the projection: {e}"))?;
+                id
             }
-            None if variant.collection => build(registry, &collection_of(root_id)),
-            None => build(registry, &base),
-        }
+            None => root_id.clone(),
+        };
+        if variant.collection { collection_of(&item) } else { compile(&item) }
     }
 }
 
