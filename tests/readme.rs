@@ -147,12 +147,17 @@ fn the_library_snippet_builds_as_its_own_crate_and_its_rerun_line_reproduces() {
     let checkout = env!("CARGO_MANIFEST_DIR");
     let dependency =
         toml.lines().find(|l| l.starts_with("graph-conformance = ")).expect("the dependency line").to_string();
+    // The README's lines but its profile, then the checkout's profiles: a dependency built with other
+    // settings than the checkout's test build would be built again, and all above it (minutes).
+    let toml = toml.replace(&dependency, &format!("graph-conformance = {{ path = {checkout:?} }}"));
+    let toml_without_profiles = toml.split("\n[profile").next().unwrap_or_default();
+    let cargo_toml = std::fs::read_to_string(format!("{checkout}/Cargo.toml")).unwrap();
+    let profiles = &cargo_toml[cargo_toml.find("\n[profile").expect("the checkout's profiles")..];
     let manifest = format!(
-        "[package]\nname = \"my-service\"\nversion = \"0.1.0\"\nedition = \"2024\"\npublish = false\n\n{}\n\
-         # This test only: the checkout's crate is built once more (without its tests' feature), unoptimized;\n\
-         # every dependency is reused from the checkout's test build.\n\
-         [profile.dev.package.graph-conformance]\nopt-level = 0\n",
-        toml.replace(&dependency, &format!("graph-conformance = {{ path = {checkout:?} }}"))
+        "[package]\nname = \"my-service\"\nversion = \"0.1.0\"\nedition = \"2024\"\npublish = false\n\n\
+         {toml_without_profiles}\n{profiles}\n\
+         # This test only: the checkout's crate is built once more (without its tests' feature), unoptimized.\n\
+         [profile.dev.package.graph-conformance]\nopt-level = 0\n"
     );
     let tmp = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
     let target = tmp.parent().expect("the target folder").to_path_buf();
