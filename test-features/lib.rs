@@ -1,0 +1,1 @@
+//! Empty: this package only carries the features its manifest turns on (see its Cargo.toml).
