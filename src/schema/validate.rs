@@ -51,6 +51,9 @@ pub enum ErrorKind {
     Other,
 }
 
+/// Reasons kept from the branches of one `anyOf` or `oneOf`.
+const MAX_CONTEXT: usize = 50;
+
 /// Serves the world's documents to the compiler, and nothing else: no file, no network.
 struct Documents(Arc<RwLock<HashMap<String, Arc<Value>>>>);
 
@@ -141,9 +144,10 @@ fn flatten(e: &boon::ValidationError<'_, '_>, root: &Value, out: &mut Vec<Schema
             }
         }
         K::AnyOf | K::OneOf(None) => {
+            // Each branch's reasons, a few of them: enough to find an evolvable member among them.
             let mut context = Vec::new();
             for c in &e.causes {
-                flatten(c, root, &mut context, usize::MAX);
+                flatten(c, root, &mut context, MAX_CONTEXT);
             }
             out.push(error(e, root, ErrorKind::AnyOf { context }));
         }
@@ -269,7 +273,7 @@ mod tests {
         for r in ["file:///etc/passwd", "https://example.com/x.json", "other.json"] {
             let schema = json!({"$id": "https://graph-conformance.local/schemas/a.json", "$ref": r});
             let e = Validator::standalone(&schema).err().unwrap_or_else(|| panic!("{r} compiled"));
-            assert!(e.contains("nothing is fetched") || e.contains("not"), "{e}");
+            assert!(e.contains("nothing is fetched"), "{r}: {e}");
         }
     }
 
