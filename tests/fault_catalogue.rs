@@ -84,7 +84,7 @@ fn failures(fault: Option<&FaultInfo>) -> Result<(Vec<CaseReport>, Counts), Stri
 
 /// The faults that choose from the model what they break (a property of the answer's type, a
 /// key of its path): run against the second area too. The others change control information,
-/// headers or paging, whatever the area (`tests/cli.rs` and the trials above show them).
+/// headers or paging, whatever the area (`tests/integration/cli.rs` and the trials above show them).
 const MODEL_CHOSEN: &[&str] = &[
     "select-drops-selected",
     "extra-unselected-property",
@@ -173,7 +173,7 @@ fn main() -> std::process::ExitCode {
         }),
         Trial::test("every_rule_is_caught_end_to_end", || {
             let mut caught: BTreeSet<&str> = FAULTS.iter().map(|f| f.caught_by).collect();
-            // The diff rules: `tests/diff.rs` runs each catalogue fault through `diff`.
+            // The diff rules: `tests/integration/diff.rs` runs each catalogue fault through `diff`.
             caught.extend(support::DIFF_FAULTS.iter().map(|(_, rule)| *rule));
             caught.extend(support::DIFF_SHOWN_BY_TESTS.iter().copied());
             let golden = golden_rules();

@@ -46,8 +46,8 @@ pub fn clean_command(bin: &str) -> std::process::Command {
 }
 
 /// Which catalogue fault `diff` (between `serve` and `serve --fault F`) reports under which diff rule;
-/// `tests/diff.rs` runs every row, and the fault catalogue's meta-test counts them as the end-to-end
-/// detections of the diff rules (`diff.order` is shown by `tests/diff.rs` with an `$orderby` case).
+/// `tests/integration/diff.rs` runs every row, and the fault catalogue's meta-test counts them as the end-to-end
+/// detections of the diff rules (`diff.order` is shown by `tests/integration/diff.rs` with an `$orderby` case).
 pub const DIFF_FAULTS: &[(&str, &str)] = &[
     ("value-drift", "diff.value"),
     ("count-wrong", "diff.value"),

@@ -2,7 +2,7 @@
 //! (`tests/failing/cases/`, one per failure kind) runs against canned answers
 //! (`tests/failing/responses.json`) and its rendered failure must equal `tests/failing/golden/<case>.txt`,
 //! with the port, the generated client-request-id and the date normalized.
-//! `UPDATE_GOLDEN=1 cargo test --test failure_reports` rewrites the golden files; review the diff.
+//! `UPDATE_GOLDEN=1 cargo test --test integration failure_reports` rewrites the golden files; review the diff.
 
 use std::collections::BTreeMap;
 use std::path::Path;

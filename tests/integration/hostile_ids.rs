@@ -4,7 +4,7 @@
 //! secret or a control character it carries, name every case uniquely, and report unusable keys as
 //! findings on the list that produced them.
 
-mod support;
+use crate::support;
 
 use std::collections::HashMap;
 use std::path::PathBuf;

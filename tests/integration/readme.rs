@@ -1,7 +1,7 @@
 //! README stays true to the code: every rule and every catalogued fault is in its tables, and the
 //! two commands are the ones this project runs.
 
-mod support;
+use crate::support;
 
 use graph_conformance::check::RULES;
 use graph_conformance::reference::FAULTS;
@@ -379,6 +379,7 @@ fn every_readme_command_parses_and_the_local_ones_run() {
                             let name = rest[i + 1];
                             let known = cargo_toml.contains(&format!("name = \"{name}\""))
                                 || checkout.join(format!("tests/{name}.rs")).is_file()
+                                || checkout.join(format!("tests/{name}/main.rs")).is_file()
                                 || name == "graph";
                             assert!(known, "{at}: no test target {name}");
                         }

@@ -3,7 +3,7 @@
 //! failures, lint's findings, and arbitrary text that never panics. Tests against Microsoft's real
 //! pages are in `tests/corpus.rs`.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 

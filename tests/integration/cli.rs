@@ -2,7 +2,7 @@
 //! faulty `serve`, usage errors that never reach a case, reports that cannot be written, `import
 //! --check` and `lint`, a page the project has never seen, sharding by workflow.
 
-mod support;
+use crate::support;
 
 use std::path::PathBuf;
 use std::process::Output;

@@ -3,7 +3,7 @@
 //! every file stays under its output folder; bounded work; exit codes that say what happened.
 //! Servers are loopback-only and bounded in time.
 
-mod support;
+use crate::support;
 
 use std::io::{BufRead, Read, Write};
 use std::net::TcpStream;

@@ -2,7 +2,7 @@
 //! this test in `tests/areas/widgets`: its own CSDL, pages and area file) goes green with the
 //! README's commands alone, and `serve` serves it.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

@@ -2,7 +2,7 @@
 //! within the timeout: no panic, no hang, no unbounded memory, no token sent to another origin,
 //! and the token printed nowhere.
 
-mod support;
+use crate::support;
 
 use std::io::Write;
 use std::net::TcpStream;

@@ -2,7 +2,7 @@
 //! server that throttles, read-only safety, retries in both Retry-After forms, and no secret in any
 //! output or report.
 
-mod support;
+use crate::support;
 
 use std::collections::HashSet;
 use std::path::PathBuf;

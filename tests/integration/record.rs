@@ -3,7 +3,7 @@
 //! of them appears, with a redaction report; the recording replays offline against the embedded
 //! server, and against the served "tenant" with discovery binding real ids again.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

@@ -3,7 +3,7 @@
 //! no conformance rule catches on a live profile), two faithful servers differ in nothing, and a
 //! baseline whose timestamps change per request teaches the comparison its own noise.
 
-mod support;
+use crate::support;
 
 use std::process::Output;
 use std::sync::Arc;

@@ -1,8 +1,6 @@
 //! No failure hides: a check that panics is a failed case, counted, with the panic's message, in
 //! both drivers; a producer that dies ends the run with an error (exit 2 in the CLI).
 
-mod support;
-
 use std::sync::{Arc, Mutex};
 
 use graph_conformance::check::{Exchange, ExtraCheck, Finding};
