@@ -109,7 +109,7 @@ impl Validator {
         World::new([(id.clone(), schema.clone())])?.compile(&id)
     }
 
-    /// Whether `value` validates (allocates nothing when it does).
+    /// Whether `value` validates: the fast path, which turns no error into a [`SchemaError`].
     pub fn is_valid(&self, value: &Value) -> bool {
         let compiled = self.world.compiled.read().unwrap_or_else(|p| p.into_inner());
         compiled.validate(value, self.index).is_ok()

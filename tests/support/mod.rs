@@ -3,6 +3,13 @@
 
 #![allow(dead_code)]
 
+// The tests reach the pipeline's modules, which only the `internals` feature makes public.
+#[cfg(not(all(feature = "internals", feature = "tls-self-signed")))]
+compile_error!(
+    "the project's tests need the `internals` and `tls-self-signed` features: run `cargo test` in the checkout's root, \
+     where the default member test-features/ turns them on (with `-p graph-conformance`, add `--features internals,tls-self-signed`)"
+);
+
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
