@@ -54,6 +54,9 @@ pub enum ErrorKind {
 /// Reasons kept from the branches of one `anyOf` or `oneOf`.
 const MAX_CONTEXT: usize = 50;
 
+/// The format a schema bounded by Edm.Int64's range gets (see [`exact_int64`]).
+const INT64: &str = "x-edm-int64";
+
 /// Serves the world's documents to the compiler, and nothing else: no file, no network.
 struct Documents(Arc<RwLock<HashMap<String, Arc<Value>>>>);
 
@@ -71,7 +74,8 @@ impl World {
     /// A world of `(id, document)` pairs; the ids are absolute URLs that `$ref`s resolve against.
     pub fn new(documents: impl IntoIterator<Item = (String, Value)>) -> Result<Arc<Self>, String> {
         let mut map = HashMap::new();
-        for (id, doc) in documents {
+        for (id, mut doc) in documents {
+            exact_int64(&mut doc);
             map.insert(canonical(&id)?, Arc::new(doc));
         }
         Ok(Arc::new(World { documents: Arc::new(RwLock::new(map)), compiled: RwLock::new(boon::Schemas::new()) }))
@@ -79,8 +83,9 @@ impl World {
 
     /// Adds a document (a projection made for one request) to the world; an id given before keeps
     /// its first document.
-    pub fn add(&self, id: &str, doc: Value) -> Result<(), String> {
+    pub fn add(&self, id: &str, mut doc: Value) -> Result<(), String> {
         let id = canonical(id)?;
+        exact_int64(&mut doc);
         self.documents.write().unwrap_or_else(|p| p.into_inner()).entry(id).or_insert_with(|| Arc::new(doc));
         Ok(())
     }
@@ -90,11 +95,42 @@ impl World {
         let mut compiler = boon::Compiler::new();
         compiler.set_default_draft(boon::Draft::V2020_12);
         compiler.enable_format_assertions();
+        compiler.register_format(boon::Format { name: INT64, func: within_int64 });
         compiler.use_loader(Box::new(Documents(self.documents.clone())));
         let mut compiled = self.compiled.write().unwrap_or_else(|p| p.into_inner());
         let index = compiler.compile(id, &mut compiled).map_err(|e| format!("{e:#}"))?;
         Ok(Validator { world: self.clone(), index })
     }
+}
+
+/// `boon` compares numbers with `minimum` and `maximum` as f64, which cannot tell Edm.Int64's bounds
+/// from the integers just beyond them (9223372036854775808 passed a maximum of i64::MAX). A schema
+/// bounded by them also gets the [`INT64`] format, which compares exactly.
+fn exact_int64(schema: &mut Value) {
+    match schema {
+        Value::Object(map) => {
+            let at = |k: &str, bound: i64| map.get(k).and_then(Value::as_i64) == Some(bound);
+            if (at("minimum", i64::MIN) || at("maximum", i64::MAX)) && !map.contains_key("format") {
+                map.insert("format".into(), Value::String(INT64.into()));
+            }
+            map.values_mut().for_each(exact_int64);
+        }
+        Value::Array(items) => items.iter_mut().for_each(exact_int64),
+        _ => {}
+    }
+}
+
+/// 2^63, exactly representable as an f64.
+const TWO_TO_THE_63: f64 = 9_223_372_036_854_775_808.0;
+
+/// A number within Edm.Int64's range, compared exactly (other values are other keywords' concern).
+fn within_int64(v: &Value) -> Result<(), Box<dyn std::error::Error>> {
+    let Value::Number(n) = v else { return Ok(()) };
+    // serde_json holds an integer within i64 as i64, one beyond as u64 or f64: an f64 at or past
+    // ±2^63 (where -9223372036854775809 rounds to) is beyond the range.
+    let beyond = !n.is_i64()
+        && (n.is_u64() || n.as_f64().is_some_and(|f| f.abs() >= TWO_TO_THE_63));
+    if beyond { Err("outside Edm.Int64's range".into()) } else { Ok(()) }
 }
 
 /// An id as the compiler writes URLs (`url`'s serialization), so that lookups match.
@@ -203,6 +239,7 @@ fn message_of(kind: &boon::ErrorKind<'_, '_>, ours: &ErrorKind, value: impl Fn()
         }
         (K::Enum { want }, _) => format!("{} is not one of {}", value(), Value::Array(want.to_vec())),
         (K::Const { want }, _) => format!("{} is not the constant {want}", value()),
+        (K::Format { want, .. }, _) if *want == INT64 => format!("{} is outside Edm.Int64's range", value()),
         (K::Format { want, .. }, _) => format!("{} is not a \"{want}\"", value()),
         (K::Pattern { want, .. }, _) => format!("{} does not match \"{want}\"", value()),
         (K::MinLength { want, .. }, _) => format!("{} is shorter than {want} characters", value()),
@@ -266,6 +303,21 @@ mod tests {
 
         let e = errors(json!({"type": "integer", "maximum": 2147483647}), json!(2147483648u64));
         assert_eq!(e[0].message, "2147483648 is greater than the maximum of 2147483647");
+    }
+
+    #[test]
+    fn int64_bounds_are_exact() {
+        let schema = json!({"type": "integer", "minimum": i64::MIN, "maximum": i64::MAX});
+        let v = Validator::standalone(&schema).unwrap();
+        for ok in ["9223372036854775807", "-9223372036854775808", "0", "1e3"] {
+            assert!(v.is_valid(&serde_json::from_str(ok).unwrap()), "{ok}");
+        }
+        for beyond in ["9223372036854775808", "18446744073709551615", "-9223372036854775809", "1e19"] {
+            let e = v.errors(&serde_json::from_str(beyond).unwrap(), 5);
+            assert!(e.iter().any(|e| e.message.contains("outside Edm.Int64's range")), "{beyond}: {e:?}");
+        }
+        // Other bounds keep their own check.
+        assert!(errors(json!({"maximum": 10}), json!(11))[0].message.contains("greater than the maximum of 10"));
     }
 
     #[test]
