@@ -192,16 +192,12 @@ fn flatten(e: &boon::ValidationError<'_, '_>, root: &Value, out: &mut Vec<Schema
             out.push(error(e, root, ErrorKind::AdditionalProperties { unexpected }));
         }
         K::Enum { .. } => {
-            let value = pointer(root, e).and_then(Value::as_str).map(str::to_string);
+            let value = root.pointer(&e.instance_location.to_string()).and_then(Value::as_str).map(str::to_string);
             out.push(error(e, root, ErrorKind::Enum { value }));
         }
         K::Pattern { got, .. } => out.push(error(e, root, ErrorKind::Pattern { value: got.to_string() })),
         _ => out.push(error(e, root, ErrorKind::Other)),
     }
-}
-
-fn pointer<'v>(root: &'v Value, e: &boon::ValidationError<'_, '_>) -> Option<&'v Value> {
-    root.pointer(&e.instance_location.to_string())
 }
 
 fn error(
@@ -219,7 +215,7 @@ fn error(
     } else {
         format!("{file}#/{keyword}")
     };
-    let shown = || pointer(root, e).map(|v| crate::report::term::clip(&v.to_string(), 200)).unwrap_or_default();
+    let shown = || root.pointer(&instance_path).map(|v| crate::report::term::clip(&v.to_string(), 200)).unwrap_or_default();
     let message = message_of(&e.kind, &kind, shown);
     SchemaError { instance_path, schema_path, kind, message }
 }
